@@ -1,0 +1,141 @@
+"""Catalog maintenance with Babel: extract, update, compile, check.
+
+``orienta i18n update`` (``make i18n``) extracts every message id from the
+flows, the Python code and the templates into ``locales/orienta.pot``, merges it
+into each language's ``.po`` (English is the authoring language), writes the
+English source text beside each id as a ``#.`` comment for translators with a
+hash of it, and marks a translation fuzzy (stale) when that hash changes: the
+English source changed after the translation was made. ``compile``
+writes the ``.mo`` files and fails on a broken catalog.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import write_po
+
+from bot.i18n import DOMAIN, FALLBACK, placeholders, po_path, read_catalog
+
+__all__ = ["CatalogProblem", "check_catalogs", "compile_catalogs", "extract_template",
+           "update_catalogs"]
+
+_SOURCE_PREFIX = "en: "
+_HASH_PREFIX = "source-hash: "
+
+
+def _source_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def extract_template(root: Path) -> Catalog:
+    """Every message id under ``root`` as mapped by ``babel.cfg``."""
+    with (root / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
+    template = Catalog(project="Orienta", domain=DOMAIN, fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+            str(root), method_map, options_map):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments,
+                     context=context)
+    return template
+
+
+def _write(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, sort_output=True, omit_header=False)
+
+
+def _recorded_hash(catalog: Catalog, msgid: str) -> str | None:
+    """The hash of the English text a translation was made from, if recorded."""
+    message = catalog.get(msgid)
+    if message is None:
+        return None
+    for comment in message.auto_comments:
+        if comment.startswith(_HASH_PREFIX):
+            return comment.removeprefix(_HASH_PREFIX).strip()
+    return None
+
+
+def update_catalogs(root: Path, locales_dir: Path, languages: Iterable[str]) -> Path:
+    """Extract the template and merge it into English and every language's catalog."""
+    template = extract_template(root)
+    pot = locales_dir / f"{DOMAIN}.pot"
+    _write(template, pot)
+    english_path = po_path(locales_dir, FALLBACK)
+    english = read_catalog(english_path) if english_path.exists() else Catalog(locale=FALLBACK)
+    english.update(template, no_fuzzy_matching=True)
+    _write(english, english_path)
+    for lang in languages:
+        path = po_path(locales_dir, lang)
+        catalog = read_catalog(path) if path.exists() else Catalog(locale=lang, domain=DOMAIN)
+        previous = {str(m.id): _recorded_hash(catalog, str(m.id)) for m in catalog if m.id}
+        catalog.update(template, no_fuzzy_matching=True)
+        for message in catalog:
+            if not message.id:
+                continue
+            source = english.get(message.id)
+            text = str(source.string) if source is not None and source.string else ""
+            old = previous.get(str(message.id))
+            if old is not None and text and old != _source_hash(text) and message.string:
+                message.flags.add("fuzzy")
+            message.auto_comments = [_SOURCE_PREFIX + " / ".join(text.splitlines()),
+                                     _HASH_PREFIX + _source_hash(text)] if text else []
+        catalog.obsolete.clear()
+        _write(catalog, path)
+    return pot
+
+
+def compile_catalogs(locales_dir: Path) -> list[Path]:
+    """Write ``.mo`` beside every ``.po`` (for gettext tools); return the paths."""
+    written = []
+    for path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = path.with_suffix(".mo")
+        with mo.open("wb") as handle:
+            write_mo(handle, read_catalog(path), use_fuzzy=False)
+        written.append(mo)
+    return written
+
+
+@dataclass(frozen=True)
+class CatalogProblem:
+    """A message missing, stale or with placeholders that differ from English."""
+
+    lang: str
+    msgid: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.lang}: {self.msgid}: {self.problem}"
+
+
+def check_catalogs(root: Path, locales_dir: Path, languages: Iterable[str]) -> list[CatalogProblem]:
+    """Every message id used by the code and flows must be translated (not fuzzy) in
+    English and each language, with the same placeholders as English."""
+    used = [str(m.id) for m in extract_template(root) if m.id]
+    english = read_catalog(po_path(locales_dir, FALLBACK))
+    problems: list[CatalogProblem] = []
+    for lang in (FALLBACK, *languages):
+        path = po_path(locales_dir, lang)
+        catalog = read_catalog(path) if path.exists() else Catalog(locale=lang)
+        for msgid in used:
+            message = catalog.get(msgid)
+            if message is None or not message.string:
+                problems.append(CatalogProblem(lang, msgid, "missing"))
+                continue
+            if message.fuzzy:
+                problems.append(CatalogProblem(lang, msgid, "fuzzy (English source changed)"))
+            source = english.get(msgid)
+            if source is not None and source.string and placeholders(
+                    str(message.string)) != placeholders(str(source.string)):
+                problems.append(CatalogProblem(
+                    lang, msgid, f"placeholders {sorted(placeholders(str(message.string)))} "
+                    f"differ from English {sorted(placeholders(str(source.string)))}"))
+    return problems

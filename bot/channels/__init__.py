@@ -1,0 +1,1 @@
+"""Channels: adapters between a messaging surface and the runner's neutral messages."""

@@ -1,0 +1,119 @@
+"""The local web chat: a Telegram-like page on 127.0.0.1 for trying Orienta.
+
+Each browser gets a chat id in an HttpOnly cookie; the page posts text and
+button presses as JSON (with a double-submit CSRF token) and shows the replies
+as bubbles with inline buttons, right-to-left for Arabic.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from bot.i18n import N_, language_of
+from bot.messages import Incoming, Outgoing
+from bot.runner import Runner
+from bot.settings import SERVED_LANGUAGES
+
+__all__ = ["WebChatChannel", "chat_routes"]
+
+CHAT_COOKIE = "orienta_chat"
+CSRF_COOKIE = "orienta_csrf"
+_MAX_BODY = 200_000
+PAGE_TEXTS = (N_("web.title"), N_("web.intro"), N_("web.placeholder"), N_("web.send"),
+              N_("web.new_chat"))
+
+
+class WebChatChannel:
+    """Collects the replies of one request so they can be returned as JSON."""
+
+    name = "web"
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+
+    async def send(self, message: Outgoing) -> None:
+        self.sent.append(message)
+
+
+def _as_json(message: Outgoing) -> dict[str, Any]:
+    return {
+        "text": message.text,
+        "lang": message.lang,
+        "dir": message.direction,
+        "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in message.buttons],
+    }
+
+
+def _page_language(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in SERVED_LANGUAGES:
+        return asked
+    accept = request.headers.get("accept-language", "")
+    for part in accept.split(","):
+        lang = language_of(part.split(";")[0])
+        if lang in SERVED_LANGUAGES:
+            return lang
+    return "en"
+
+
+def chat_routes(runner: Runner, templates: Jinja2Templates) -> list[Route]:
+    """Routes of the web chat: the page, and the JSON endpoints it calls."""
+
+    async def page(request: Request) -> Response:
+        lang = _page_language(request)
+        translator = runner.catalogs.translator(lang)
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        response = templates.TemplateResponse(request, "chat.html", {
+            "_": translator.gettext, "lang": translator.lang, "dir": translator.direction,
+            "csrf": csrf, "languages": SERVED_LANGUAGES,
+        })
+        if CHAT_COOKIE not in request.cookies:
+            response.set_cookie(CHAT_COOKIE, secrets.token_urlsafe(24), httponly=True,
+                                samesite="strict")
+        response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict")
+        return response
+
+    async def post(request: Request) -> Response:
+        chat_id = request.cookies.get(CHAT_COOKIE)
+        token = request.cookies.get(CSRF_COOKIE)
+        if not chat_id or not token or request.headers.get("x-csrf-token") != token:
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        body = await request.body()
+        if len(body) > _MAX_BODY:
+            return JSONResponse({"error": "too large"}, status_code=413)
+        try:
+            payload = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "bad json"}, status_code=400)
+        if not isinstance(payload, dict):
+            return JSONResponse({"error": "bad json"}, status_code=400)
+        hint = _page_language(request) if "lang" in request.query_params else None
+        hint = hint or language_of(request.headers.get("accept-language", "").split(",")[0])
+        if isinstance(payload.get("data"), str):
+            incoming = Incoming("web", chat_id, "button", data=payload["data"],
+                                language_code=hint)
+        else:
+            text = payload.get("text")
+            incoming = Incoming("web", chat_id, "text", text=text if isinstance(text, str)
+                                else "", language_code=hint)
+        channel = WebChatChannel()
+        await runner.handle(incoming, channel)
+        return JSONResponse({"messages": [_as_json(m) for m in channel.sent]})
+
+    async def new_chat(request: Request) -> Response:
+        response = RedirectResponse(request.url_for("chat_page"), status_code=303)
+        response.set_cookie(CHAT_COOKIE, secrets.token_urlsafe(24), httponly=True,
+                            samesite="strict")
+        return response
+
+    return [
+        Route("/", page, methods=["GET"], name="chat_page"),
+        Route("/chat/messages", post, methods=["POST"], name="chat_post"),
+        Route("/chat/new", new_chat, methods=["POST"], name="chat_new"),
+    ]

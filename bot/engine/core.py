@@ -1,0 +1,442 @@
+"""The dialogue engine: ``step(flows, config, state, event) -> Outcome``.
+
+Pure and synchronous: no I/O, no clock, no randomness. The runner feeds it
+events (text already understood by the NLU, button presses, commands, service
+results) and carries out the actions it returns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from bot.engine.actions import (
+    Action,
+    Button,
+    CallService,
+    Forget,
+    Msg,
+    RecordConsent,
+    Say,
+    SetLanguage,
+)
+from bot.engine.events import Command, Event, Press, ServiceResult, Text, Unreadable
+from bot.engine.model import (
+    ActionStep,
+    AnswerStep,
+    AskStep,
+    BookStep,
+    BranchStep,
+    CallStep,
+    Condition,
+    EndStep,
+    EscalateStep,
+    FlowSet,
+    MenuOption,
+    MenuStep,
+    MessageStep,
+    Step,
+)
+from bot.engine.state import Frame, State
+from bot.engine.texts import LANGUAGE_NAMES, TEXTS, UNREADABLE
+from nlu.intents import EMERGENCY
+
+__all__ = ["COMMANDS", "EngineConfig", "Outcome", "home_buttons", "step"]
+
+#: Slash commands and the flow each one opens (``cancel`` is handled apart).
+COMMANDS: Mapping[str, str] = {
+    "start": "welcome",
+    "help": "help",
+    "language": "language",
+    "menu": "menu",
+    "mediator": "mediator",
+    "forget": "forget",
+}
+_MAX_STEPS_PER_TURN = 64
+_BUTTON = re.compile(r"^(\d+)\.(\d+)$")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Engine tuning; built from the settings by the runner."""
+
+    served: tuple[str, ...]
+    fallback_lang: str = "en"
+    intent_threshold: float = 0.5
+    emergency_threshold: float = 0.3
+    misunderstood_limit: int = 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The engine's answer to one event."""
+
+    state: State
+    actions: tuple[Action, ...] = ()
+
+
+def home_buttons() -> tuple[tuple[Button, ...], ...]:
+    """The two ways on offered after every answer: the menu and a person."""
+    return ((Button(TEXTS["menu"], "menu", "↩️"), Button(TEXTS["human"], "human", "🙋")),)
+
+
+@dataclass
+class _Turn:
+    flows: FlowSet
+    config: EngineConfig
+    state: State
+    actions: list[Action] = field(default_factory=list)
+    budget: int = _MAX_STEPS_PER_TURN
+
+    # -- output -----------------------------------------------------------------
+    def say(self, text: str, buttons: tuple[tuple[Button, ...], ...] = (),
+            **params: str | Msg) -> None:
+        self.actions.append(Say(text, params, buttons))
+
+    # -- navigation ---------------------------------------------------------------
+    def jump(self, flow_id: str, **values: str) -> None:
+        """Leave whatever runs now and start ``flow_id`` from the top."""
+        self.state = replace(self.state, stack=(), waiting="", retries=0)
+        if values:
+            self.state = self.state.with_vars(**values)
+        self.enter(flow_id)
+
+    def enter(self, flow_id: str) -> None:
+        flow = self.flows.flows[flow_id]
+        self.state = replace(self.state, stack=(*self.state.stack, Frame(flow_id, flow.start)))
+        self.run()
+
+    def goto(self, step_id: str) -> None:
+        frame = self.state.frame
+        assert frame is not None
+        self.state = replace(self.state, stack=(*self.state.stack[:-1], Frame(frame.flow, step_id)),
+                             waiting="", retries=0)
+        self.run()
+
+    def current(self) -> Step | None:
+        frame = self.state.frame
+        if frame is None:
+            return None
+        return self.flows.step(frame.flow, frame.step)
+
+    def run(self) -> None:
+        """Run steps from the current frame until one waits or the stack empties."""
+        while self.state.frame is not None and not self.state.waiting:
+            self.budget -= 1
+            if self.budget < 0:
+                self.state = replace(self.state, stack=(), waiting="")
+                self.say(TEXTS["loop"], home_buttons())
+                return
+            frame = self.state.frame
+            current = self.flows.step(frame.flow, frame.step)
+            if not self._run_one(current):
+                return
+
+    def _advance(self, step_id: str) -> bool:
+        frame = self.state.frame
+        assert frame is not None
+        self.state = replace(self.state, stack=(*self.state.stack[:-1], Frame(frame.flow, step_id)),
+                             retries=0)
+        return True
+
+    def _run_one(self, current: Step) -> bool:
+        """Run one step; True to keep running, False when the turn should stop."""
+        match current:
+            case MessageStep():
+                self.say(current.text)
+                return self._advance(current.next)
+            case MenuStep():
+                self.prompt_menu(current)
+                return False
+            case AskStep():
+                self.say(current.text, home_buttons())
+                self.state = replace(self.state, waiting="text")
+                return False
+            case AnswerStep():
+                topic = current.topic or self.state.vars.get(current.topic_var or "", "")
+                self.call_service("knowledge", "answer", topic=topic)
+                return False
+            case BookStep():
+                self.call_service("booking", "start", service=current.service or "")
+                return False
+            case EscalateStep():
+                self.call_service("escalation", "open", reason=current.reason,
+                                  urgency=current.urgency)
+                return False
+            case BranchStep():
+                for condition, target in current.cases:
+                    if self.holds(condition):
+                        return self._advance(target)
+                return self._advance(current.otherwise)
+            case CallStep():
+                if current.next is not None:
+                    self._advance(current.next)
+                else:
+                    self.state = replace(self.state, stack=self.state.stack[:-1])
+                self.enter(current.flow)
+                return False
+            case ActionStep():
+                self.do_action(current.action)
+                return self._advance(current.next)
+            case EndStep():
+                if current.text:
+                    self.say(current.text)
+                self.state = replace(self.state, stack=self.state.stack[:-1])
+                return True
+        raise AssertionError(f"unknown step {current!r}")
+
+    def call_service(self, service: str, op: str, **args: str) -> None:
+        args = {**args, "lang": self.lang}
+        self.actions.append(CallService(service, op, args))  # type: ignore[arg-type]
+        self.state = replace(self.state, waiting="service")
+
+    def prompt_menu(self, menu: MenuStep) -> None:
+        seq = self.state.seq + 1
+        buttons = [Button(o.label, f"{seq}.{i}", o.icon) for i, o in enumerate(menu.options)]
+        rows = tuple(tuple(buttons[i:i + menu.columns])
+                     for i in range(0, len(buttons), menu.columns))
+        self.say(menu.text, rows)
+        self.state = replace(self.state, waiting="button", seq=seq)
+
+    def reprompt(self) -> None:
+        """Show the step we are waiting on again (or the home buttons at rest)."""
+        current = self.current()
+        if isinstance(current, MenuStep) and self.state.waiting == "button":
+            self.prompt_menu(current)
+        elif isinstance(current, AskStep) and self.state.waiting == "text":
+            self.say(current.text, home_buttons())
+        else:
+            self.say(TEXTS["what_next"], home_buttons())
+
+    def holds(self, condition: Condition) -> bool:
+        if condition.var == "language":
+            value: str | None = self.state.lang
+        elif condition.var == "consent":
+            value = self.state.consent or None
+        else:
+            value = self.state.vars.get(condition.var)
+        if condition.is_set is not None:
+            return (value is not None and value != "") == condition.is_set
+        return value == condition.equals
+
+    def do_action(self, action: str) -> None:
+        if action == "set_language":
+            lang = self.state.vars.get("language", "")
+            if lang in self.config.served:
+                self.state = replace(self.state, lang=lang)
+                self.actions.append(SetLanguage(lang))
+        elif action == "record_consent":
+            self.state = replace(self.state, consent="given")
+            self.actions.append(RecordConsent(True))
+        elif action == "decline_consent":
+            self.state = replace(self.state, consent="declined")
+            self.actions.append(RecordConsent(False))
+        elif action == "forget":
+            self.actions.append(Forget())
+            self.state = State(lang=self.state.lang, stack=self.state.stack,
+                               seq=self.state.seq)
+        elif action == "clear_vars":
+            self.state = replace(self.state, vars=State().vars)
+
+    @property
+    def lang(self) -> str:
+        return self.state.lang or self.config.fallback_lang
+
+    # -- events -------------------------------------------------------------------
+    def not_understood(self) -> None:
+        misunderstood = self.state.misunderstood + 1
+        self.state = replace(self.state, misunderstood=misunderstood)
+        if misunderstood >= self.config.misunderstood_limit:
+            self.state = replace(self.state, misunderstood=0)
+            self.jump("fallback")
+        else:
+            self.say(TEXTS["not_understood"])
+            self.reprompt()
+
+    def on_command(self, event: Command) -> None:
+        name = event.name.lower()
+        if name == "cancel":
+            self.state = replace(self.state, stack=(), waiting="")
+            self.say(TEXTS["cancelled"], home_buttons())
+        elif name == "appointments" and "list_appointments" in self.flows.routes:
+            self.follow_route("list_appointments")
+        elif name in COMMANDS:
+            self.jump(COMMANDS[name])
+        else:
+            self.say(TEXTS["unknown_command"])
+            self.reprompt()
+
+    def follow_route(self, intent: str) -> None:
+        route = self.flows.routes[intent]
+        self.jump(route.flow, **route.set)
+
+    def on_press(self, event: Press) -> None:
+        data = event.data
+        if data == "menu":
+            self.jump("menu")
+            return
+        if data == "human":
+            self.jump("mediator")
+            return
+        if data.startswith("lang:"):
+            self.switch_language(data.removeprefix("lang:"), announce=True)
+            self.reprompt()
+            return
+        match = _BUTTON.match(data)
+        current = self.current()
+        if (match is None or self.state.waiting != "button" or not isinstance(current, MenuStep)
+                or int(match.group(1)) != self.state.seq
+                or int(match.group(2)) >= len(current.options)):
+            self.say(TEXTS["old_button"])
+            self.reprompt()
+            return
+        self.choose(current.options[int(match.group(2))])
+
+    def choose(self, option: MenuOption) -> None:
+        self.state = replace(self.state, waiting="", misunderstood=0)
+        if option.set:
+            self.state = self.state.with_vars(**option.set)
+        if option.flow:
+            self.jump(option.flow)
+        elif option.next:
+            self.goto(option.next)
+
+    def switch_language(self, lang: str, *, announce: bool) -> None:
+        if lang not in self.config.served or lang == self.state.lang:
+            return
+        previous = self.state.lang
+        self.state = replace(self.state, lang=lang)
+        self.actions.append(SetLanguage(lang))
+        if announce and previous:
+            back = Button(LANGUAGE_NAMES[previous], f"lang:{previous}", "🔁")
+            self.say(TEXTS["switched"], ((back,),), language=Msg(LANGUAGE_NAMES[lang]),
+                     previous=Msg(LANGUAGE_NAMES[previous]))
+
+    def on_text(self, event: Text) -> None:
+        if not event.text.strip():
+            self.say(UNREADABLE["empty"])
+            self.reprompt()
+            return
+        if event.crisis or (event.intent == EMERGENCY
+                            and event.confidence >= self.config.emergency_threshold):
+            self.jump("emergency")
+            return
+        if self.state.lang is None and event.lang in self.config.served:
+            self.state = replace(self.state, lang=event.lang)
+        elif event.switch_to:
+            self.switch_language(event.switch_to, announce=True)
+        if event.foreign and self.state.waiting != "text":
+            self.jump("language", foreign=event.foreign)
+            return
+        if not self.state.consent and not self._in_flow("welcome"):
+            self.jump("welcome")
+            return
+        if self.state.waiting == "text":
+            self.answer_ask(event.text)
+            return
+        confident = event.intent is not None and event.confidence >= self.config.intent_threshold
+        current = self.current()
+        if self.state.waiting == "button" and isinstance(current, MenuStep):
+            picked = self._match_option(current, event, confident)
+            if picked is not None:
+                self.choose(picked)
+                return
+        if confident and event.intent in self.flows.routes:
+            self.state = replace(self.state, misunderstood=0)
+            self.follow_route(event.intent)
+            return
+        self.not_understood()
+
+    def _in_flow(self, flow_id: str) -> bool:
+        return any(frame.flow == flow_id for frame in self.state.stack)
+
+    def _match_option(self, menu: MenuStep, event: Text, confident: bool) -> MenuOption | None:
+        text = event.text.strip()
+        if text.isdigit() and 1 <= int(text) <= len(menu.options):
+            return menu.options[int(text) - 1]
+        if confident:
+            for option in menu.options:
+                if event.intent in option.intents:
+                    return option
+        return None
+
+    def answer_ask(self, text: str) -> None:
+        current = self.current()
+        assert isinstance(current, AskStep)
+        value = _validated(current, text.strip())
+        if value is not None:
+            self.state = replace(self.state.with_vars(**{current.var: value}), waiting="",
+                                 misunderstood=0)
+            self.goto(current.next)
+            return
+        retries = self.state.retries + 1
+        if retries > current.retries:
+            self.goto(current.on_fail)
+            return
+        self.state = replace(self.state, retries=retries)
+        self.say(current.error, home_buttons())
+
+    def on_service(self, event: ServiceResult) -> None:
+        current = self.current()
+        if self.state.waiting != "service" or current is None:
+            return
+        self.state = replace(self.state, waiting="")
+        if event.text:
+            self.say(event.text, **event.params)
+        if isinstance(current, AnswerStep):
+            self.goto(current.next if event.ok else current.on_missing)
+        elif isinstance(current, BookStep):
+            self.goto(current.next if event.ok else current.on_fail)
+        elif isinstance(current, EscalateStep):
+            self.goto(current.next)
+
+    def finish(self) -> Outcome:
+        """Close the turn: when the conversation rests, the last message offers the way on."""
+        actions = self.actions
+        at_rest = self.state.frame is None and not self.state.waiting
+        if at_rest and actions and isinstance(actions[-1], Say) and not actions[-1].buttons:
+            actions[-1] = replace(actions[-1], buttons=home_buttons())
+        if at_rest and self.state.waiting:
+            self.state = replace(self.state, waiting="")
+        return Outcome(self.state, tuple(actions))
+
+
+def _validated(ask: AskStep, text: str) -> str | None:
+    rule = ask.validate
+    if not text or len(text) > rule.max_length:
+        return None
+    if rule.type == "number":
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            return None
+        if (rule.min is not None and number < rule.min) or (
+                rule.max is not None and number > rule.max):
+            return None
+    elif rule.type == "phone":
+        digits = re.sub(r"[\s().-]", "", text)
+        if not re.fullmatch(r"\+?\d{6,15}", digits):
+            return None
+        return digits
+    elif rule.type == "regex" and rule.pattern and not re.fullmatch(rule.pattern, text):
+        return None
+    return text
+
+
+def step(flows: FlowSet, config: EngineConfig, state: State, event: Event) -> Outcome:
+    """Advance one conversation by one event. Pure: same input, same output."""
+    turn = _Turn(flows, config, state)
+    match event:
+        case Command():
+            turn.on_command(event)
+        case Press():
+            turn.on_press(event)
+        case Text():
+            turn.on_text(event)
+        case ServiceResult():
+            turn.on_service(event)
+        case Unreadable():
+            turn.say(UNREADABLE[event.kind])
+            turn.reprompt()
+    return turn.finish()

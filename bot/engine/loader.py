@@ -1,0 +1,173 @@
+"""Load flow YAML files: schema validation, then frozen model objects.
+
+``load_flows`` returns the raw documents checked against ``flows/schema.json``
+and built into a :class:`FlowSet`; graph checks live in ``validation.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from bot.engine.errors import FlowError, FlowLoadError
+from bot.engine.model import (
+    ActionStep,
+    AnswerStep,
+    AskStep,
+    BookStep,
+    BranchStep,
+    CallStep,
+    Condition,
+    EndStep,
+    EscalateStep,
+    Flow,
+    FlowSet,
+    MenuOption,
+    MenuStep,
+    MessageStep,
+    Route,
+    Step,
+    Validation,
+)
+
+__all__ = ["ROUTES_FILE", "build_flowset", "build_step", "load_flow_documents", "load_flows", "parse_flow_text"]
+
+ROUTES_FILE = "routes.yaml"
+_SCHEMA_FILE = "schema.json"
+
+
+def _schema(flows_dir: Path, definition: str) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((flows_dir / _SCHEMA_FILE).read_text("utf-8"))
+    return {**schema, "$ref": f"#/$defs/{definition}"}
+
+
+def _schema_errors(doc: Any, schema: dict[str, Any], file: str) -> list[FlowError]:
+    validator = jsonschema.Draft202012Validator(schema)
+    flow = doc.get("flow", "") if isinstance(doc, dict) else ""
+    errors = []
+    for err in validator.iter_errors(doc):
+        path = list(err.absolute_path)
+        step = str(path[1]) if len(path) > 1 and path[0] == "steps" else ""
+        where = "/".join(str(p) for p in path) or "(top)"
+        errors.append(FlowError(file, str(flow), step, f"schema: {where}: {err.message}"))
+    return errors
+
+
+def parse_flow_text(text: str, file: str, flows_dir: Path) -> tuple[dict[str, Any] | None,
+                                                                     list[FlowError]]:
+    """Parse and schema-check one flow document (used by the loader and the console)."""
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return None, [FlowError(file, "", "", f"YAML syntax: {exc}")]
+    errors = _schema_errors(doc, _schema(flows_dir, "flow"), file)
+    return (doc if not errors else None), errors
+
+
+def load_flow_documents(flows_dir: Path) -> tuple[dict[str, tuple[str, dict[str, Any]]],
+                                                  dict[str, Any], list[FlowError]]:
+    """Read every ``*.yaml`` under ``flows_dir``: (flows by id with file, routes, errors)."""
+    docs: dict[str, tuple[str, dict[str, Any]]] = {}
+    routes: dict[str, Any] = {}
+    errors: list[FlowError] = []
+    for path in sorted(flows_dir.glob("*.yaml")):
+        file = path.name
+        text = path.read_text("utf-8")
+        if file == ROUTES_FILE:
+            try:
+                raw = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                errors.append(FlowError(file, "", "", f"YAML syntax: {exc}"))
+                continue
+            found = _schema_errors(raw, _schema(flows_dir, "routes"), file)
+            errors.extend(found)
+            if not found:
+                routes = raw["routes"]
+            continue
+        doc, found = parse_flow_text(text, file, flows_dir)
+        errors.extend(found)
+        if doc is None:
+            continue
+        if doc["flow"] in docs:
+            errors.append(FlowError(file, doc["flow"], "",
+                                    f"duplicate flow id (also in {docs[doc['flow']][0]})"))
+            continue
+        docs[doc["flow"]] = (file, doc)
+    return docs, routes, errors
+
+
+def build_step(step_id: str, raw: Mapping[str, Any]) -> Step:
+    """Build one model step from its schema-valid mapping."""
+    kind = raw["kind"]
+    if kind == "message":
+        return MessageStep(step_id, raw["text"], raw["next"])
+    if kind == "menu":
+        options = tuple(
+            MenuOption(label=o["label"], icon=o.get("icon", ""), next=o.get("next"),
+                       flow=o.get("flow"), set=dict(o.get("set", {})),
+                       intents=tuple(o.get("intents", ())))
+            for o in raw["options"]
+        )
+        return MenuStep(step_id, raw["text"], options, raw.get("columns", 1))
+    if kind == "ask":
+        return AskStep(step_id, raw["text"], raw["var"], raw["next"], raw["error"],
+                       raw["on_fail"], Validation(**raw.get("validate", {})),
+                       raw.get("retries", 2))
+    if kind == "answer":
+        return AnswerStep(step_id, raw["next"], raw["on_missing"], raw.get("topic"),
+                          raw.get("topic_var"))
+    if kind == "book":
+        return BookStep(step_id, raw["next"], raw["on_fail"], raw.get("service"))
+    if kind == "escalate":
+        return EscalateStep(step_id, raw["reason"], raw["next"], raw.get("urgency", "normal"))
+    if kind == "branch":
+        cases = tuple((Condition(**c["if"]), c["next"]) for c in raw["cases"])
+        return BranchStep(step_id, cases, raw["else"])
+    if kind == "call":
+        return CallStep(step_id, raw["flow"], raw.get("next"))
+    if kind == "action":
+        return ActionStep(step_id, raw["action"], raw["next"])
+    return EndStep(step_id, raw.get("text"))
+
+
+def _fingerprint(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def build_flowset(docs: Mapping[str, tuple[str, Mapping[str, Any]]],
+                  routes: Mapping[str, Any], version: str = "") -> FlowSet:
+    """Build the model from schema-valid documents."""
+    flows = {
+        flow_id: Flow(flow_id, doc["start"],
+                      {sid: build_step(sid, raw) for sid, raw in doc["steps"].items()},
+                      source=file, description=doc.get("description", ""))
+        for flow_id, (file, doc) in docs.items()
+    }
+    built_routes = {intent: Route(intent, r["flow"], dict(r.get("set", {})))
+                    for intent, r in routes.items()}
+    return FlowSet(flows, built_routes, version)
+
+
+def load_flows(flows_dir: Path,
+               catalogs: Mapping[str, Collection[str]] | None = None) -> FlowSet:
+    """Load, schema-check and graph-check every flow; raise :class:`FlowLoadError` on errors."""
+    from bot.engine.validation import check_flowset  # local: validation imports this module
+
+    docs, routes, errors = load_flow_documents(flows_dir)
+    if errors:
+        raise FlowLoadError(errors)
+    flowset = build_flowset(docs, routes, _fingerprint(flows_dir.glob("*.yaml")))
+    errors = check_flowset(flowset, catalogs)
+    if errors:
+        raise FlowLoadError(errors)
+    return flowset

@@ -1,0 +1,42 @@
+"""Message ids the engine and the runner show by themselves (not from a flow).
+
+Marked with ``N_`` so ``orienta i18n update`` extracts them; ids built at run
+time (per language, per kind) are listed here in full for the same reason.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+
+__all__ = ["LANGUAGE_NAMES", "TEXTS", "UNREADABLE"]
+
+TEXTS = {
+    "menu": N_("button.menu"),
+    "human": N_("button.human"),
+    "what_next": N_("home.what_next"),
+    "not_understood": N_("fallback.not_understood"),
+    "old_button": N_("error.old_button"),
+    "unknown_command": N_("error.unknown_command"),
+    "loop": N_("error.loop"),
+    "internal": N_("error.internal"),
+    "too_long": N_("error.too_long"),
+    "cancelled": N_("cancel.done"),
+    "switched": N_("language.switched"),
+    "kb_article": N_("kb.article"),
+    "escalation_unavailable": N_("escalation.unavailable"),
+}
+
+UNREADABLE = {
+    "empty": N_("error.unreadable_empty"),
+    "binary": N_("error.unreadable_binary"),
+    "media": N_("error.unreadable_media"),
+    "voice": N_("error.unreadable_voice"),
+}
+
+LANGUAGE_NAMES = {
+    "ar": N_("language.name.ar"),
+    "fr": N_("language.name.fr"),
+    "it": N_("language.name.it"),
+    "fi": N_("language.name.fi"),
+    "uk": N_("language.name.uk"),
+}

@@ -1,0 +1,141 @@
+"""Catalogs, per-language translators, locale formatting and text direction.
+
+Catalogs are the gettext ``.po`` files under ``locales/<lang>/LC_MESSAGES/``,
+read with Babel and compiled in memory, so an edited catalog is picked up by
+:meth:`Catalogs.reload` without a restart. Nothing is installed globally: each
+conversation gets a :class:`Translator` for its language.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+__all__ = [
+    "DOMAIN",
+    "FALLBACK",
+    "N_",
+    "Catalogs",
+    "Translator",
+    "isolate",
+    "placeholders",
+    "text_direction",
+]
+
+DOMAIN = "orienta"
+FALLBACK = "en"
+_FIRST_STRONG_ISOLATE = "\u2068"
+_POP_DIRECTIONAL_ISOLATE = "\u2069"
+
+
+def N_(msgid: str) -> str:
+    """Mark a message id for extraction without translating it here."""
+    return msgid
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` placeholders of a message."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def text_direction(lang: str) -> str:
+    """``"rtl"`` or ``"ltr"`` for a language code, from CLDR via Babel."""
+    return "rtl" if Locale.parse(lang).character_order == "right-to-left" else "ltr"
+
+
+def isolate(value: str) -> str:
+    """Wrap user-provided or foreign-direction text so it cannot reorder its surroundings."""
+    return f"{_FIRST_STRONG_ISOLATE}{value}{_POP_DIRECTIONAL_ISOLATE}"
+
+
+def po_path(locales_dir: Path, lang: str) -> Path:
+    return locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalog(path: Path) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Translates message ids for one language, falling back to English."""
+
+    lang: str
+    messages: Mapping[str, str]
+    fallback: Mapping[str, str]
+
+    @property
+    def direction(self) -> str:
+        return text_direction(self.lang)
+
+    def has(self, msgid: str) -> bool:
+        return bool(self.messages.get(msgid))
+
+    def gettext(self, msgid: str, **params: str) -> str:
+        text = self.messages.get(msgid) or self.fallback.get(msgid) or msgid
+        if not params:
+            return text
+        try:
+            return text.format_map(params)
+        except (KeyError, IndexError, ValueError):
+            return (self.fallback.get(msgid) or msgid).format_map(_Missing(params))
+
+    def format_datetime(self, value: datetime, tz: str | None = None) -> str:
+        return format_datetime(value, format="medium", tzinfo=tz, locale=self.lang)
+
+
+class _Missing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Catalogs:
+    """All locales' messages, loaded from the ``.po`` files under ``locales_dir``."""
+
+    def __init__(self, locales_dir: Path) -> None:
+        self.locales_dir = locales_dir
+        self._messages: dict[str, dict[str, str]] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        """Read every catalog again (after an edit) and swap them in at once."""
+        loaded: dict[str, dict[str, str]] = {}
+        for path in sorted(self.locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            catalog = read_catalog(path)
+            loaded[path.parent.parent.name] = {
+                str(m.id): str(m.string) for m in catalog
+                if m.id and isinstance(m.string, str) and m.string and not m.fuzzy
+            }
+        self._messages = loaded
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self._messages))
+
+    def msgids(self, lang: str) -> frozenset[str]:
+        return frozenset(self._messages.get(lang, {}))
+
+    def translator(self, lang: str | None) -> Translator:
+        lang = lang if lang in self._messages else FALLBACK
+        return Translator(lang, self._messages.get(lang, {}), self._messages.get(FALLBACK, {}))
+
+
+_TAG = re.compile(r"^[a-z]{2,3}")
+
+
+def language_of(code: str | None) -> str | None:
+    """The base language of an IETF tag such as Telegram's ``language_code`` (``uk-UA``)."""
+    if not code:
+        return None
+    match = _TAG.match(code.strip().lower())
+    return match.group(0) if match else None

@@ -1,0 +1,41 @@
+"""Neutral message types: what channels translate to and from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Incoming", "OutButton", "Outgoing"]
+
+IncomingKind = Literal["text", "button", "media", "voice"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A user's message or button press, from any channel."""
+
+    channel: str
+    chat_id: str
+    kind: IncomingKind = "text"
+    text: str = ""
+    data: str = ""
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class OutButton:
+    """A rendered inline button."""
+
+    text: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A rendered message in the user's language, ready for a channel."""
+
+    chat_id: str
+    text: str
+    lang: str
+    direction: Literal["ltr", "rtl"] = "ltr"
+    buttons: tuple[tuple[OutButton, ...], ...] = ()

@@ -1,0 +1,209 @@
+"""The runner: the asynchronous shell around the pure engine.
+
+For each incoming message it loads the conversation, understands the text
+(language, intent, crisis phrases), steps the engine, carries out the actions
+(services, language, consent, forgetting), saves state and messages in one
+transaction, then sends the replies through the channel. Nothing is lost: a
+failure anywhere still answers the user, in their language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.channels.base import Channel
+from bot.engine.actions import CallService, Forget, RecordConsent, Say, SetLanguage
+from bot.engine.core import EngineConfig, step
+from bot.engine.events import Command, Event, Press, Text, Unreadable
+from bot.engine.model import FlowSet
+from bot.engine.state import State
+from bot.engine.texts import TEXTS
+from bot.i18n import Catalogs, language_of
+from bot.messages import Incoming, Outgoing
+from bot.render import render
+from bot.services.interfaces import ServiceContext, Services
+from bot.store.repository import ConcurrentUpdate, ConversationRecord, MessageRecord, Store
+from nlu.pipeline import Understanding, Understood
+from nlu.text import clean_user_text
+
+__all__ = ["MAX_TEXT", "Runner", "utc_now"]
+
+log = logging.getLogger(__name__)
+
+#: Longest text the bot reads; longer messages are cut (and the user told).
+MAX_TEXT = 4000
+_MAX_SERVICE_ROUNDS = 8
+_MAX_REPLAYS = 3
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Turn:
+    """What one incoming message produced, before it is saved and sent."""
+
+    state: State
+    replies: list[Say] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    consent: bool | None = None
+    forget: bool = False
+
+
+def _command(text: str) -> Command | None:
+    if not text.startswith("/") or len(text) < 2 or not text[1].isalpha():
+        return None
+    head, _, args = text[1:].partition(" ")
+    return Command(head.split("@", 1)[0].lower()[:32], args.strip())
+
+
+def _looks_binary(text: str) -> bool:
+    odd = sum(1 for c in text if c == "\ufffd" or (not c.isprintable() and not c.isspace()))
+    return odd > max(2, len(text) // 10)
+
+
+class Runner:
+    """Handles incoming messages for one flow set, store and NLU; channel-agnostic."""
+
+    def __init__(self, flows: FlowSet, config: EngineConfig, catalogs: Catalogs, store: Store,
+                 understanding: Understanding, services: Services | None = None,
+                 consent_version: str = "1", clock: Callable[[], datetime] = utc_now) -> None:
+        self.flows = flows
+        self.config = config
+        self.catalogs = catalogs
+        self.store = store
+        self.understanding = understanding
+        self.services = services or Services()
+        self.consent_version = consent_version
+        self.clock = clock
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    def publish(self, flows: FlowSet) -> None:
+        """Swap in a new flow set; the next message uses it (no restart)."""
+        self.flows = flows
+
+    async def handle(self, incoming: Incoming, channel: Channel) -> list[Outgoing]:
+        """Process one incoming message and send the replies. Never raises."""
+        key = (incoming.channel, incoming.chat_id)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            try:
+                outgoing = await self._handle(incoming)
+            except Exception:
+                log.exception("failed to handle a message on %s", incoming.channel)
+                outgoing = [render(Say(TEXTS["internal"]), incoming.chat_id,
+                                   language_of(incoming.language_code), self.catalogs)]
+            for message in outgoing:
+                await channel.send(message)
+            return outgoing
+
+    async def _handle(self, incoming: Incoming) -> list[Outgoing]:
+        hint = language_of(incoming.language_code)
+        for _ in range(_MAX_REPLAYS):
+            now = self.clock()
+            record = await asyncio.to_thread(self.store.conversation, incoming.channel,
+                                             incoming.chat_id, hint, now)
+            state = State.from_dict(record.state)
+            event, inbound, truncated = await self._event(incoming, record, state, hint)
+            turn = await self._run_engine(record, state, event)
+            if truncated:
+                turn.replies.insert(0, Say(TEXTS["too_long"]))
+            try:
+                await asyncio.to_thread(self._save, record, turn, inbound, now)
+            except ConcurrentUpdate:
+                log.info("conversation %s changed meanwhile; replaying the turn", record.id)
+                continue
+            lang = turn.state.lang or hint
+            return [render(say, incoming.chat_id, lang, self.catalogs) for say in turn.replies]
+        raise ConcurrentUpdate(f"gave up replaying a turn for {incoming.channel}")
+
+    async def _event(self, incoming: Incoming, record: ConversationRecord, state: State,
+                     hint: str | None) -> tuple[Event, MessageRecord | None, bool]:
+        """The engine event for a message, the record to store, and whether it was cut."""
+        if incoming.kind == "button":
+            return Press(incoming.data[:64]), MessageRecord("in", "button", incoming.data[:64]), False
+        if incoming.kind in ("media", "voice"):
+            kind = "voice" if incoming.kind == "voice" else "media"
+            return Unreadable(kind), MessageRecord("in", incoming.kind, None), False
+        raw = incoming.text
+        text = clean_user_text(raw[: MAX_TEXT * 4])
+        truncated = len(text) > MAX_TEXT
+        text = text[:MAX_TEXT]
+        if not text:
+            return Unreadable("empty"), MessageRecord("in", "text", None), False
+        if _looks_binary(text):
+            return Unreadable("binary"), MessageRecord("in", "text", None), False
+        command = _command(text)
+        if command is not None:
+            return command, MessageRecord("in", "command", text[:200]), False
+        recent = await asyncio.to_thread(self.store.recent_languages, record.id)
+        understood = await self.understanding.understand(text, state.lang, hint, recent)
+        detection = understood.language.detected
+        return _text_event(text, understood), MessageRecord(
+            "in", "text", text, detection.lang, detection.confidence,
+            understood.nlu.intent, understood.nlu.confidence, understood.nlu.backend), truncated
+
+    async def _run_engine(self, record: ConversationRecord, state: State,
+                          event: Event) -> _Turn:
+        turn = _Turn(state)
+        pending: Event | None = event
+        rounds = 0
+        while pending is not None:
+            outcome = step(self.flows, self.config, turn.state, pending)
+            turn.state = outcome.state
+            pending = None
+            for action in outcome.actions:
+                match action:
+                    case Say():
+                        turn.replies.append(action)
+                    case SetLanguage():
+                        turn.languages.append(action.lang)
+                    case RecordConsent():
+                        turn.consent = action.given
+                    case Forget():
+                        turn.forget = True
+                    case CallService():
+                        rounds += 1
+                        if rounds > _MAX_SERVICE_ROUNDS:
+                            raise RuntimeError("too many service calls in one turn")
+                        ctx = ServiceContext(record.user.id, record.id,
+                                             turn.state.lang or self.config.fallback_lang,
+                                             dict(turn.state.vars))
+                        pending = await asyncio.to_thread(self.services.call, action, ctx)
+        return turn
+
+    def _save(self, record: ConversationRecord, turn: _Turn, inbound: MessageRecord | None,
+              now: datetime) -> None:
+        if turn.forget:
+            self.store.forget_user(record.user.id)
+            return
+        lang = turn.state.lang
+        outbound = [MessageRecord("out", "text", self._plain(say, lang)) for say in turn.replies]
+        messages: Sequence[MessageRecord] = ([inbound] if inbound else []) + outbound
+        self.store.save_turn(record, turn.state.to_dict(), messages, now,
+                             keep_bodies=turn.state.consent == "given")
+        for chosen in turn.languages[-1:]:
+            self.store.set_language(record.user.id, chosen)
+        if turn.consent is not None:
+            self.store.record_consent(record.user.id, turn.consent, self.consent_version, now)
+
+    def _plain(self, say: Say, lang: str | None) -> str:
+        return render(say, "", lang, self.catalogs).text
+
+
+def _text_event(text: str, understood: Understood) -> Text:
+    decision = understood.language
+    return Text(
+        text=text,
+        intent=understood.nlu.intent,
+        confidence=understood.nlu.confidence,
+        lang=decision.lang,
+        switch_to=decision.switch_to,
+        foreign=decision.foreign,
+        crisis=understood.crisis is not None,
+    )

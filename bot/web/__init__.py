@@ -1,0 +1,1 @@
+"""The web server: the local chat page (and, later, the staff consoles)."""

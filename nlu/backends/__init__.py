@@ -1,0 +1,1 @@
+"""Intent backends: ``embedded`` (fastText supervised, trained from ``nlu/data``)."""

@@ -1,0 +1,36 @@
+"""The intent names of the SPEC. Flows, tests and evaluations use exactly these."""
+
+from __future__ import annotations
+
+__all__ = ["EMERGENCY", "INTENTS", "OUT_OF_SCOPE", "RIGHTS_TOPICS"]
+
+INTENTS: tuple[str, ...] = (
+    "greet",
+    "goodbye",
+    "thanks",
+    "affirm",
+    "deny",
+    "book_appointment",
+    "cancel_appointment",
+    "list_appointments",
+    "rights_housing",
+    "rights_health",
+    "rights_work",
+    "rights_benefits",
+    "rights_education",
+    "rights_documents",
+    "rights_budget",
+    "office_info",
+    "human_mediator",
+    "emergency",
+    "change_language",
+    "out_of_scope",
+)
+
+EMERGENCY = "emergency"
+OUT_OF_SCOPE = "out_of_scope"
+
+#: Rights topics: ``rights_<topic>`` intents and knowledge-base topics.
+RIGHTS_TOPICS: tuple[str, ...] = tuple(
+    name.removeprefix("rights_") for name in INTENTS if name.startswith("rights_")
+)

@@ -1,0 +1,208 @@
+"""Language identification: fastText ``lid.176`` plus priors.
+
+:meth:`LanguageIdentifier.detect` says which language a text is in (or
+``und``); :meth:`LanguageIdentifier.decide` applies the SPEC's rules for a
+conversation: a short or ambiguous message never flips the language, a
+confident longer message in another served language does, and a confident
+message in a language Orienta does not serve (Russian above all) is reported as
+``foreign`` so the bot offers a choice instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nlu.fasttext_build import import_fasttext
+from nlu.text import fold, letters, words
+
+__all__ = ["Detection", "LangDecision", "LanguageIdentifier", "is_short"]
+
+UNDETERMINED = "und"
+#: lid.176 labels folded into one of our codes (Egyptian Arabic is Arabic).
+_ALIASES = {"arz": "ar"}
+_UKRAINIAN_ONLY = frozenset("іїєґ")
+_RUSSIAN_ONLY = frozenset("ыэъё")
+_SHORT_WORDS = 4
+_SHORT_LETTERS = 16
+
+
+def is_short(text: str) -> bool:
+    """Short messages (a few words) are too ambiguous to change the conversation language."""
+    return len(words(text)) < _SHORT_WORDS or letters(text) < _SHORT_LETTERS
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The most likely language of one text, ``und`` when there is none."""
+
+    lang: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class LangDecision:
+    """What the conversation does with a message's language."""
+
+    detected: Detection
+    lang: str | None
+    switch_to: str | None = None
+    foreign: str | None = None
+
+
+@dataclass(frozen=True)
+class _Thresholds:
+    detect: float = 0.5
+    switch: float = 0.85
+    switch_with_history: float = 0.7
+    foreign: float = 0.8
+    hint_weight_short: float = 0.35
+    hint_weight_long: float = 0.15
+    confident: float = 0.8
+    vocabulary_weight: float = 0.6
+
+
+def _blend(scores: Mapping[str, float], evidence: Mapping[str, float],
+           weight: float) -> dict[str, float]:
+    """Mix a distribution with other evidence: (1 - weight) * scores + weight * evidence."""
+    mixed = {code: p * (1.0 - weight) for code, p in scores.items()}
+    for code, p in evidence.items():
+        mixed[code] = mixed.get(code, 0.0) + weight * p
+    return mixed
+
+
+class LanguageIdentifier:
+    """fastText lid.176 with Arabizi markers and priors. Load once, share freely."""
+
+    def __init__(self, model_path: Path, served: Sequence[str],
+                 arabizi_markers: Iterable[str] = (),
+                 vocabulary: Mapping[str, str] | None = None) -> None:
+        self._model_path = model_path
+        self._model: Any = None
+        self.served = tuple(served)
+        self.arabizi_markers = frozenset(m.strip().lower() for m in arabizi_markers if m.strip())
+        self.vocabulary: Mapping[str, str] = vocabulary or {}
+        self.thresholds = _Thresholds()
+
+    @classmethod
+    def from_files(cls, model_path: Path, served: Sequence[str], markers_file: Path | None,
+                   vocabulary: Mapping[str, str] | None = None) -> LanguageIdentifier:
+        """Build from the model file, the Arabizi marker list and an exclusive vocabulary
+        (word -> the one served language whose NLU examples use it)."""
+        markers: list[str] = []
+        if markers_file is not None and markers_file.is_file():
+            markers = [line for line in markers_file.read_text("utf-8").splitlines()
+                       if line.strip() and not line.lstrip().startswith("#")]
+        return cls(model_path, served, markers, vocabulary)
+
+    def _loaded(self) -> Any:
+        if self._model is None:
+            self._model = import_fasttext().load_model(str(self._model_path))
+        return self._model
+
+    def scores(self, text: str, k: int = 6) -> dict[str, float]:
+        """Probabilities by language code for the folded text (may be empty)."""
+        folded = fold(text)
+        if letters(folded) < 2:
+            return {}
+        labels, probs = self._loaded().predict(folded.replace("\n", " "), k=k)
+        result: dict[str, float] = {}
+        for label, prob in zip(labels, probs, strict=True):
+            code = str(label).removeprefix("__label__")
+            code = _ALIASES.get(code, code)
+            result[code] = result.get(code, 0.0) + float(prob)
+        arabizi = self._arabizi_share(folded)
+        if arabizi > 0.0:
+            result = _blend(result, {"ar": 1.0}, arabizi)
+        result = self._cyrillic_letters(folded, result)
+        if max(result.values(), default=0.0) < self.thresholds.confident or is_short(folded):
+            evidence, coverage = self._vocabulary_evidence(folded)
+            if evidence:
+                result = _blend(result, evidence, min(self.thresholds.vocabulary_weight,
+                                                      coverage))
+        return result
+
+    @staticmethod
+    def _cyrillic_letters(folded: str, scores: dict[str, float]) -> dict[str, float]:
+        """Letters only one of the two languages has settle Ukrainian versus Russian."""
+        ukrainian = any(c in _UKRAINIAN_ONLY for c in folded)
+        russian = any(c in _RUSSIAN_ONLY for c in folded)
+        if ukrainian == russian:
+            return scores
+        winner, loser = ("uk", "ru") if ukrainian else ("ru", "uk")
+        moved = dict(scores)
+        moved[winner] = moved.get(winner, 0.0) + moved.pop(loser, 0.0)
+        return moved
+
+    def _vocabulary_evidence(self, folded: str) -> tuple[dict[str, float], float]:
+        """Languages of the words found in the exclusive vocabulary, and the share of
+        the text's words found there."""
+        tokens = words(folded)
+        if not tokens or not self.vocabulary:
+            return {}, 0.0
+        counts: dict[str, float] = {}
+        for token in tokens:
+            lang = self.vocabulary.get(token)
+            if lang:
+                counts[lang] = counts.get(lang, 0.0) + 1.0
+        found = sum(counts.values())
+        if not found:
+            return {}, 0.0
+        return {lang: n / found for lang, n in counts.items()}, found / len(tokens)
+
+    def _arabizi_share(self, folded: str) -> float:
+        """Share of a Latin-script text's words that are Arabizi markers (0 if not Latin)."""
+        tokens = [t for t in words(folded) if t.isascii() and not t.isdigit()]
+        if not tokens or not self.arabizi_markers:
+            return 0.0
+        hits = sum(1 for t in tokens if t in self.arabizi_markers
+                   or (any(c in "2379" for c in t) and any(c.isalpha() for c in t)))
+        share = hits / len(tokens)
+        return min(1.0, share * 1.6) if hits >= 1 and share >= 0.25 else 0.0
+
+    def detect(self, text: str, hint: str | None = None) -> Detection:
+        """The language of ``text``; ``hint`` (a ``language_code`` prior) weighs more on
+        short texts. ``und`` when nothing is likely enough."""
+        scores = self.scores(text)
+        if not scores:
+            return Detection(UNDETERMINED, 0.0)
+        if hint:
+            # The prior is a share of probability mass put on the hinted language.
+            weight = (self.thresholds.hint_weight_short if is_short(text)
+                      else self.thresholds.hint_weight_long)
+            scores = _blend(scores, {hint: 1.0}, weight)
+        lang, confidence = max(scores.items(), key=lambda item: item[1])
+        if confidence < self.thresholds.detect:
+            return Detection(UNDETERMINED, round(confidence, 4))
+        return Detection(lang, round(min(1.0, confidence), 4))
+
+    def decide(self, text: str, current: str | None, hint: str | None = None,
+               recent: Sequence[str] = ()) -> LangDecision:
+        """Apply the conversation rules to one message.
+
+        ``current`` is the conversation language, ``hint`` Telegram's
+        ``language_code`` (or the web chat's), ``recent`` the languages detected
+        in the last messages, newest first.
+        """
+        detection = self.detect(text, hint if current is None else None)
+        short = is_short(text)
+        lang, conf = detection.lang, detection.confidence
+        if current is None:
+            first = lang if lang in self.served else (hint if hint in self.served else None)
+            foreign = lang if (lang not in self.served and lang != UNDETERMINED
+                               and not short and conf >= self.thresholds.foreign) else None
+            return LangDecision(detection, first, None, foreign)
+        if lang in (current, UNDETERMINED) or short:
+            return LangDecision(detection, current)
+        if lang in self.served:
+            backed = sum(1 for past in recent[:2] if past == lang)
+            needed = (self.thresholds.switch_with_history if backed
+                      else self.thresholds.switch)
+            if conf >= needed:
+                return LangDecision(detection, lang, switch_to=lang)
+            return LangDecision(detection, current)
+        if conf >= self.thresholds.foreign:
+            return LangDecision(detection, current, foreign=lang)
+        return LangDecision(detection, current)

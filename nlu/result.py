@@ -1,0 +1,29 @@
+"""What every NLU backend answers, and the interface they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["IntentBackend", "NluResult"]
+
+
+@dataclass(frozen=True)
+class NluResult:
+    """The intent of one message with its confidence, ranking and the backend that said so."""
+
+    intent: str | None
+    confidence: float
+    backend: str
+    ranking: tuple[tuple[str, float], ...] = ()
+    entities: tuple[tuple[str, str], ...] = field(default=())
+
+
+class IntentBackend(Protocol):
+    """An intent classifier (embedded fastText, a Rasa server, …)."""
+
+    name: str
+
+    async def parse(self, text: str, lang: str | None) -> NluResult:
+        """Classify ``text``; ``lang`` is the conversation language when known."""
+        ...
