@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from nlu.fasttext_build import import_fasttext
-from nlu.text import fold, letters, words
+from nlu.text import dominant_script_share, fold, letters, words
 
-__all__ = ["Detection", "LangDecision", "LanguageIdentifier", "is_short"]
+__all__ = ["Detection", "LangDecision", "LanguageIdentifier", "is_ambiguous", "is_short"]
 
 UNDETERMINED = "und"
 #: lid.176 labels folded into one of our codes (Egyptian Arabic is Arabic).
@@ -26,12 +26,18 @@ _ALIASES = {"arz": "ar"}
 _UKRAINIAN_ONLY = frozenset("іїєґ")
 _RUSSIAN_ONLY = frozenset("ыэъё")
 _SHORT_WORDS = 4
+_MIXED_SCRIPTS = 0.8
 _SHORT_LETTERS = 16
 
 
 def is_short(text: str) -> bool:
     """Short messages (a few words) are too ambiguous to change the conversation language."""
     return len(words(text)) < _SHORT_WORDS or letters(text) < _SHORT_LETTERS
+
+
+def is_ambiguous(text: str) -> bool:
+    """Short, or written in several scripts at once: never enough to change language."""
+    return is_short(text) or dominant_script_share(text) < _MIXED_SCRIPTS
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class LangDecision:
 @dataclass(frozen=True)
 class _Thresholds:
     detect: float = 0.5
-    switch: float = 0.85
+    switch: float = 0.8
     switch_with_history: float = 0.7
     foreign: float = 0.8
     hint_weight_short: float = 0.35
@@ -187,7 +193,7 @@ class LanguageIdentifier:
         in the last messages, newest first.
         """
         detection = self.detect(text, hint if current is None else None)
-        short = is_short(text)
+        short = is_ambiguous(text)
         lang, conf = detection.lang, detection.confidence
         if current is None:
             first = lang if lang in self.served else (hint if hint in self.served else None)

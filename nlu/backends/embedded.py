@@ -58,7 +58,12 @@ def train_model(examples: Sequence[Example], target: Path, params: TrainingParam
         handle.write("\n".join(_line(e) for e in examples) + "\n")
         corpus = handle.name
     try:
-        model = fasttext.train_supervised(input=corpus, verbose=0, **asdict(params))
+        try:
+            model = fasttext.train_supervised(input=corpus, verbose=0, **asdict(params))
+        except RuntimeError:  # "Encountered NaN": diverged; a smaller step converges
+            log.warning("fastText training diverged; retrying with a smaller learning rate")
+            slower = {**asdict(params), "lr": params.lr / 4}
+            model = fasttext.train_supervised(input=corpus, verbose=0, **slower)
     finally:
         os.unlink(corpus)
     partial = target.with_suffix(".part")

@@ -1,0 +1,100 @@
+"""Shared fixtures: settings on a temporary var/, the same store tests on SQLite and
+PostgreSQL, one trained NLU per session, and a transcript helper."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.app import Orienta, build
+from bot.settings import SERVED_LANGUAGES, Settings
+from bot.store.database import make_engine
+from bot.store.models import Base
+from nlu.pipeline import Understanding, build_understanding
+from tests.dialog import Dialog
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ENV = "ORIENTA_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_ENV = "ORIENTA_TEST_REQUIRE_POSTGRES"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        return None
+    try:
+        engine = make_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        if os.environ.get(REQUIRE_POSTGRES_ENV):
+            raise
+        print(f"PostgreSQL at {make_url(url).render_as_string()} not reachable: {exc}")
+        return None
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str | None:
+    url = _postgres_url()
+    if url is None and os.environ.get(REQUIRE_POSTGRES_ENV):
+        pytest.fail(f"{REQUIRE_POSTGRES_ENV} is set but {POSTGRES_ENV} is not")
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 postgres_url: str | None) -> Iterator[str]:
+    """The same test on SQLite and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'orienta.sqlite3'}"
+        return
+    if postgres_url is None:
+        pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV} (.ci/run starts one)")
+    _reset_postgres(postgres_url)
+    yield postgres_url
+    _reset_postgres(postgres_url)
+
+
+@pytest.fixture(scope="session")
+def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nlu")
+
+
+@pytest.fixture(scope="session")
+def understanding(nlu_cache: Path) -> Understanding:
+    """The embedded NLU, trained once per test session from nlu/data."""
+    result = build_understanding(ROOT / "nlu" / "data", nlu_cache, SERVED_LANGUAGES)
+    result.intents.load()  # type: ignore[attr-defined]
+    return result
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, var_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def orienta(settings: Settings, understanding: Understanding) -> Iterator[Orienta]:
+    app = build(settings, understanding=understanding)
+    yield app
+    app.store.engine.dispose()
+
+
+@pytest.fixture
+def dialog(orienta: Orienta) -> Dialog:
+    return Dialog(orienta)

@@ -1,0 +1,73 @@
+"""Catalogs: complete, translated, placeholders intact, Arabic right-to-left."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.catalogs import check_catalogs, extract_template
+from bot.engine.extract import extract_flow_messages
+from bot.i18n import Catalogs, isolate, placeholders, text_direction
+from bot.settings import SERVED_LANGUAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+SAME_EVERYWHERE = {f"language.name.{lang}" for lang in SERVED_LANGUAGES}
+
+
+@pytest.fixture(scope="module")
+def catalogs() -> Catalogs:
+    return Catalogs(ROOT / "locales")
+
+
+def test_no_missing_stale_or_mismatched_message() -> None:
+    assert [str(p) for p in check_catalogs(ROOT, ROOT / "locales", SERVED_LANGUAGES)] == []
+
+
+def test_check_catches_a_missing_message_and_a_bad_placeholder(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    po = tmp_path / "locales" / "fi" / "LC_MESSAGES" / "orienta.po"
+    text = po.read_text("utf-8")
+    text = text.replace('msgid "help.commands"', 'msgid "help.commands_gone"')
+    text = text.replace("{previous}", "{previos}")
+    po.write_text(text, "utf-8")
+    problems = {(p.lang, p.msgid, p.problem.split()[0])
+                for p in check_catalogs(ROOT, tmp_path / "locales", SERVED_LANGUAGES)}
+    assert ("fi", "help.commands", "missing") in problems
+    assert ("fi", "language.switched", "placeholders") in problems
+
+
+@pytest.mark.parametrize("lang", SERVED_LANGUAGES)
+def test_served_languages_are_not_english_left_in_place(catalogs: Catalogs, lang: str) -> None:
+    english = catalogs.translator("en")
+    translator = catalogs.translator(lang)
+    same = [msgid for msgid in catalogs.msgids("en") - SAME_EVERYWHERE
+            if translator.gettext(msgid) == english.gettext(msgid)]
+    assert same == []
+
+
+def test_every_message_used_is_extracted() -> None:
+    ids = {str(m.id) for m in extract_template(ROOT) if m.id}
+    assert {"welcome.hello", "error.internal", "web.send", "language.name.ar"} <= ids
+
+
+def test_flow_extractor_yields_ids_with_lines() -> None:
+    source = b"flow: x\nstart: a\nsteps:\n  a:\n    kind: end\n    text: help.commands\n"
+    found = list(extract_flow_messages(io.BytesIO(source), {}, [], {}))
+    assert found == [(6, None, "help.commands", [])]
+
+
+def test_direction_and_placeholders() -> None:
+    assert text_direction("ar") == "rtl"
+    assert {text_direction(lang) for lang in ("fr", "it", "fi", "uk", "en")} == {"ltr"}
+    assert placeholders("{a} and {b}") == {"a", "b"}
+    assert isolate("x") == "\u2068x\u2069"
+
+
+def test_translator_falls_back_to_english_and_survives_bad_params(catalogs: Catalogs) -> None:
+    assert catalogs.translator("xx").lang == "en"
+    text = catalogs.translator("fr").gettext("language.switched", language="A")
+    assert "A" in text and "{previous}" in text
