@@ -38,7 +38,7 @@ def _source_hash(text: str) -> str:
 def extract_template(root: Path) -> Catalog:
     """Every message id under ``root`` as mapped by ``babel.cfg``."""
     with (root / "babel.cfg").open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")  # type: ignore[no-untyped-call]
     template = Catalog(project="Orienta", domain=DOMAIN, fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
             str(root), method_map, options_map):

@@ -9,8 +9,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import SERVED_LANGUAGES, Settings
+
+if TYPE_CHECKING:
+    from nlu.pipeline import Understanding
 
 __all__ = ["main"]
 
@@ -74,7 +78,7 @@ def _cmd_flows(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _langid(settings: Settings):  # type: ignore[no-untyped-def]
+def _langid(settings: Settings) -> Understanding:
     from nlu.pipeline import build_understanding
 
     return build_understanding(settings.nlu_data_dir, settings.var_dir / "nlu",
@@ -82,10 +86,14 @@ def _langid(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
+    from nlu.backends.embedded import EmbeddedBackend
+
     understanding = _langid(settings)
     if args.action == "train":
-        understanding.intents.load()  # type: ignore[attr-defined]
-        print(f"embedded model ready: {understanding.intents.model_path()}")  # type: ignore[attr-defined]
+        backend = understanding.intents
+        assert isinstance(backend, EmbeddedBackend)
+        backend.load()
+        print(f"embedded model ready: {backend.model_path()}")
         return 0
     status = 0
     for number, line in enumerate(sys.stdin, 1):

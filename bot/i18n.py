@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
@@ -27,7 +28,10 @@ __all__ = [
     "Catalogs",
     "Translator",
     "isolate",
+    "language_of",
     "placeholders",
+    "po_path",
+    "read_catalog",
     "text_direction",
 ]
 
@@ -47,7 +51,7 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def text_direction(lang: str) -> str:
+def text_direction(lang: str) -> Literal["ltr", "rtl"]:
     """``"rtl"`` or ``"ltr"`` for a language code, from CLDR via Babel."""
     return "rtl" if Locale.parse(lang).character_order == "right-to-left" else "ltr"
 
@@ -75,7 +79,7 @@ class Translator:
     fallback: Mapping[str, str]
 
     @property
-    def direction(self) -> str:
+    def direction(self) -> Literal["ltr", "rtl"]:
         return text_direction(self.lang)
 
     def has(self, msgid: str) -> bool:
@@ -91,7 +95,9 @@ class Translator:
             return (self.fallback.get(msgid) or msgid).format_map(_Missing(params))
 
     def format_datetime(self, value: datetime, tz: str | None = None) -> str:
-        return format_datetime(value, format="medium", tzinfo=tz, locale=self.lang)
+        """A date and time in this language, in the time zone ``tz`` (e.g. Europe/Helsinki)."""
+        return format_datetime(value, format="medium", tzinfo=get_timezone(tz) if tz else None,
+                               locale=self.lang)
 
 
 class _Missing(dict[str, str]):

@@ -26,5 +26,4 @@ def render(say: Say, chat_id: str, lang: str | None, catalogs: Catalogs) -> Outg
               for b in row)
         for row in say.buttons
     )
-    direction = "rtl" if translator.direction == "rtl" else "ltr"
-    return Outgoing(chat_id, text, translator.lang, direction, buttons)
+    return Outgoing(chat_id, text, translator.lang, translator.direction, buttons)

@@ -126,10 +126,11 @@ class Runner:
                      hint: str | None) -> tuple[Event, MessageRecord | None, bool]:
         """The engine event for a message, the record to store, and whether it was cut."""
         if incoming.kind == "button":
-            return Press(incoming.data[:64]), MessageRecord("in", "button", incoming.data[:64]), False
+            data = incoming.data[:64]
+            return Press(data), MessageRecord("in", "button", data), False
         if incoming.kind in ("media", "voice"):
-            kind = "voice" if incoming.kind == "voice" else "media"
-            return Unreadable(kind), MessageRecord("in", incoming.kind, None), False
+            event = Unreadable("voice" if incoming.kind == "voice" else "media")
+            return event, MessageRecord("in", incoming.kind, None), False
         raw = incoming.text
         text = clean_user_text(raw[: MAX_TEXT * 4])
         truncated = len(text) > MAX_TEXT

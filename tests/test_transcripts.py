@@ -123,3 +123,19 @@ async def test_forget_deletes_the_user(dialog: Dialog) -> None:
     await dialog.press(dialog.t("fr", "forget.yes"))
     assert dialog.texts() == [dialog.t("fr", "forget.done")]
     assert dialog.orienta.store.user("memory", dialog.chat_id) is None
+
+
+@pytest.mark.parametrize(("topic", "expected"), [
+    ("menu.appointment", ["appointments.failed"]),
+    ("menu.human", ["escalation.unavailable"]),
+    ("menu.housing", ["rights.missing"]),
+    ("menu.emergency", ["emergency.numbers", "escalation.unavailable"]),
+])
+async def test_service_steps_answer_honestly_until_services_exist(
+        dialog: Dialog, topic: str, expected: list[str]) -> None:
+    await dialog.say("/start")
+    await dialog.press("Italiano")
+    await dialog.press(dialog.t("it", "consent.agree"))
+    await dialog.press(dialog.t("it", topic))
+    assert dialog.texts() == [dialog.t("it", msgid) for msgid in expected]
+    assert {b.data for b in dialog.buttons()} >= {"menu", "human"}

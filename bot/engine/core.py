@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from bot.engine.actions import (
     Action,
@@ -129,6 +130,7 @@ class _Turn:
                 self.say(TEXTS["loop"], home_buttons())
                 return
             frame = self.state.frame
+            assert frame is not None
             current = self.flows.step(frame.flow, frame.step)
             if not self._run_one(current):
                 return
@@ -186,9 +188,9 @@ class _Turn:
                 return True
         raise AssertionError(f"unknown step {current!r}")
 
-    def call_service(self, service: str, op: str, **args: str) -> None:
-        args = {**args, "lang": self.lang}
-        self.actions.append(CallService(service, op, args))  # type: ignore[arg-type]
+    def call_service(self, target: Literal["knowledge", "booking", "escalation"], op: str,
+                     **args: str) -> None:
+        self.actions.append(CallService(target, op, {**args, "lang": self.lang}))
         self.state = replace(self.state, waiting="service")
 
     def prompt_menu(self, menu: MenuStep) -> None:
@@ -342,7 +344,7 @@ class _Turn:
             if picked is not None:
                 self.choose(picked)
                 return
-        if confident and event.intent in self.flows.routes:
+        if confident and event.intent is not None and event.intent in self.flows.routes:
             self.state = replace(self.state, misunderstood=0)
             self.follow_route(event.intent)
             return
@@ -383,7 +385,7 @@ class _Turn:
             return
         self.state = replace(self.state, waiting="")
         if event.text:
-            self.say(event.text, **event.params)
+            self.actions.append(Say(event.text, dict(event.params)))
         if isinstance(current, AnswerStep):
             self.goto(current.next if event.ok else current.on_missing)
         elif isinstance(current, BookStep):

@@ -35,8 +35,10 @@ from bot.engine.model import (
     Step,
     Validation,
 )
+from bot.engine.validation import check_flowset
 
-__all__ = ["ROUTES_FILE", "build_flowset", "build_step", "load_flow_documents", "load_flows", "parse_flow_text"]
+__all__ = ["ROUTES_FILE", "build_flowset", "build_step", "load_flow_documents", "load_flows",
+           "parse_flow_text"]
 
 ROUTES_FILE = "routes.yaml"
 _SCHEMA_FILE = "schema.json"
@@ -59,8 +61,8 @@ def _schema_errors(doc: Any, schema: dict[str, Any], file: str) -> list[FlowErro
     return errors
 
 
-def parse_flow_text(text: str, file: str, flows_dir: Path) -> tuple[dict[str, Any] | None,
-                                                                     list[FlowError]]:
+def parse_flow_text(text: str, file: str,
+                    flows_dir: Path) -> tuple[dict[str, Any] | None, list[FlowError]]:
     """Parse and schema-check one flow document (used by the loader and the console)."""
     try:
         doc = yaml.safe_load(text)
@@ -161,8 +163,6 @@ def build_flowset(docs: Mapping[str, tuple[str, Mapping[str, Any]]],
 def load_flows(flows_dir: Path,
                catalogs: Mapping[str, Collection[str]] | None = None) -> FlowSet:
     """Load, schema-check and graph-check every flow; raise :class:`FlowLoadError` on errors."""
-    from bot.engine.validation import check_flowset  # local: validation imports this module
-
     docs, routes, errors = load_flow_documents(flows_dir)
     if errors:
         raise FlowLoadError(errors)

@@ -58,7 +58,7 @@ def test_each_error_names_file_flow_and_step(tmp_path: Path, file: str, flow: st
 def test_missing_required_flow_is_reported(tmp_path: Path) -> None:
     folder = _with(tmp_path)
     (folder / "fallback.yaml").unlink()
-    with pytest.raises(FlowLoadError, match="fallback.*the engine needs this flow"):
+    with pytest.raises(FlowLoadError, match=r"fallback.*the engine needs this flow"):
         load_flows(folder)
 
 
@@ -66,12 +66,12 @@ def test_route_to_unknown_intent_is_reported(tmp_path: Path) -> None:
     folder = _with(tmp_path)
     routes = folder / "routes.yaml"
     routes.write_text(routes.read_text() + "  make_coffee: {flow: menu}\n")
-    with pytest.raises(FlowLoadError, match="routes.yaml: unknown intent 'make_coffee'"):
+    with pytest.raises(FlowLoadError, match=r"routes\.yaml: unknown intent 'make_coffee'"):
         load_flows(folder)
 
 
 def test_yaml_syntax_error_names_the_file(tmp_path: Path) -> None:
     folder = _with(tmp_path)
     (folder / "zz_bad.yaml").write_text("flow: x\nsteps: [unclosed\n")
-    with pytest.raises(FlowLoadError, match="zz_bad.yaml: YAML syntax"):
+    with pytest.raises(FlowLoadError, match=r"zz_bad\.yaml: YAML syntax"):
         load_flows(folder)

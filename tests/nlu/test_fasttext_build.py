@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy
 
-ROOT = Path(__file__).resolve().parents[2]
-
 from nlu.backends.embedded import TrainingParams
-from nlu.training_data import load_examples
 from nlu.fasttext_build import FASTTEXT_DISTRIBUTION, import_fasttext, shipped_lid_model
+from nlu.training_data import load_examples
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pinned_build_is_installed_and_not_overwritten() -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: accuracy and speed, printed, never asserted as time limits."""
