@@ -28,6 +28,7 @@ def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.web.app import create_app
 
     orienta = build(settings)
+    orienta.runner.understanding.warm_up()
     if settings.telegram_token is not None:
         print("Telegram channel: not part of this build yet; starting the local web chat.",
               file=sys.stderr)
@@ -42,6 +43,7 @@ def _cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.terminal import chat
 
     orienta = build(settings)
+    orienta.runner.understanding.warm_up()
     asyncio.run(chat(orienta.runner, chat_id=args.chat_id))
     return 0
 

@@ -34,6 +34,13 @@ class Understanding:
     intents: IntentBackend
     crisis: CrisisPhrases
 
+    def warm_up(self) -> None:
+        """Load (or train) the models now rather than on the first message."""
+        self.langid.detect("warm up")
+        load = getattr(self.intents, "load", None)
+        if callable(load):
+            load()
+
     async def understand(self, text: str, current: str | None, hint: str | None,
                          recent: Sequence[str]) -> Understood:
         language = await asyncio.to_thread(self.langid.decide, text, current, hint, recent)

@@ -93,8 +93,8 @@ def chat_routes(runner: Runner, templates: Jinja2Templates) -> list[Route]:
             return JSONResponse({"error": "bad json"}, status_code=400)
         if not isinstance(payload, dict):
             return JSONResponse({"error": "bad json"}, status_code=400)
-        hint = _page_language(request) if "lang" in request.query_params else None
-        hint = hint or language_of(request.headers.get("accept-language", "").split(",")[0])
+        # The page's language plays the part of Telegram's language_code.
+        hint = payload.get("hint") if isinstance(payload.get("hint"), str) else None
         if isinstance(payload.get("data"), str):
             incoming = Incoming("web", chat_id, "button", data=payload["data"],
                                 language_code=hint)
@@ -104,7 +104,14 @@ def chat_routes(runner: Runner, templates: Jinja2Templates) -> list[Route]:
                                 else "", language_code=hint)
         channel = WebChatChannel()
         await runner.handle(incoming, channel)
-        return JSONResponse({"messages": [_as_json(m) for m in channel.sent]})
+        lang = channel.sent[-1].lang if channel.sent else None
+        translator = runner.catalogs.translator(lang)
+        ui = {"lang": translator.lang, "dir": translator.direction,
+              "placeholder": translator.gettext("web.placeholder"),
+              "send": translator.gettext("web.send"),
+              "new_chat": translator.gettext("web.new_chat"),
+              "intro": translator.gettext("web.intro")}
+        return JSONResponse({"messages": [_as_json(m) for m in channel.sent], "ui": ui})
 
     async def new_chat(request: Request) -> Response:
         response = RedirectResponse(request.url_for("chat_page"), status_code=303)

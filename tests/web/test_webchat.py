@@ -45,8 +45,10 @@ async def test_conversation_in_arabic_is_right_to_left(orienta: Orienta) -> None
         reply = await http.post("/chat/messages", json={"data": arabic["data"]}, headers=headers)
         messages = reply.json()["messages"]
         assert messages[0]["dir"] == "rtl" and messages[0]["lang"] == "ar"
-        assert messages[0]["text"] == orienta.catalogs.translator("ar").gettext(
-            "welcome.privacy")
+        arabic_catalog = orienta.catalogs.translator("ar")
+        assert messages[0]["text"] == arabic_catalog.gettext("welcome.privacy")
+        ui = reply.json()["ui"]
+        assert ui["dir"] == "rtl" and ui["send"] == arabic_catalog.gettext("web.send")
 
 
 async def test_bad_json_is_a_clear_error(orienta: Orienta) -> None:

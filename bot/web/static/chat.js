@@ -6,6 +6,7 @@
   const form = document.getElementById("composer");
   const input = document.getElementById("text");
   const csrf = log.dataset.csrf;
+  const hint = log.dataset.hint; // the page's language: a prior, like Telegram's language_code
 
   function bubble(side, text, dir, lang) {
     const wrap = document.createElement("div");
@@ -45,11 +46,23 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // The page chrome follows the conversation's language and direction.
+  function applyUi(ui) {
+    if (!ui) return;
+    document.documentElement.setAttribute("lang", ui.lang);
+    document.documentElement.setAttribute("dir", ui.dir);
+    input.setAttribute("placeholder", ui.placeholder);
+    input.setAttribute("aria-label", ui.placeholder);
+    document.getElementById("send").textContent = ui.send;
+    document.getElementById("new").textContent = ui.new_chat;
+    document.getElementById("intro").textContent = ui.intro;
+  }
+
   async function send(payload) {
     const response = await fetch("chat/messages", {
       method: "POST",
       headers: { "content-type": "application/json", "x-csrf-token": csrf },
-      body: JSON.stringify(payload),
+      body: JSON.stringify(Object.assign({ hint: hint }, payload)),
       credentials: "same-origin",
     });
     if (!response.ok) {
@@ -60,8 +73,8 @@
     body.messages.forEach(function (m) {
       const wrap = bubble("bot", m.text, m.dir, m.lang);
       keyboard(wrap, m.buttons);
-      document.documentElement.setAttribute("lang", m.lang);
     });
+    applyUi(body.ui);
   }
 
   form.addEventListener("submit", function (event) {

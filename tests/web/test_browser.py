@@ -1,0 +1,114 @@
+"""The local web chat in a real headless Chromium (Debian's package) driven by Playwright.
+
+Screenshots are saved under ``tests/artifacts/`` for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from bot.app import build
+from bot.settings import Settings
+from bot.web.app import create_app
+from nlu.pipeline import Understanding
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path, understanding: Understanding) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("ORIENTA_TEST_REQUIRE_BROWSER"):
+            pytest.fail("ORIENTA_TEST_REQUIRE_BROWSER is set but Chromium is missing")
+        pytest.skip("no Chromium: apt-get install chromium (.ci/run does)")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}",
+                        var_dir=tmp_path / "var")
+    orienta = build(settings, understanding=understanding)
+    port = _free_port()
+    config = uvicorn.Config(create_app(orienta), host="127.0.0.1", port=port,
+                            log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert uv.started, "web server did not start"
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+    orienta.store.engine.dispose()
+
+
+def test_arabic_conversation_reads_right_to_left(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 420, "height": 860}, locale="ar-MA")
+        page.goto(f"{server}/?lang=ar")
+        arabic = page.get_by_role("button", name="العربية")
+        expect(arabic).to_be_visible()
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        first = page.locator(".msg.bot .bubble").first
+        expect(first).to_contain_text("أورينتا")  # greeted in the page's language
+        arabic.click()
+        agree = page.locator(".keyboard button").filter(has_text="✅")
+        expect(agree).to_be_visible()
+        agree.click()
+        housing = page.locator(".keyboard button").filter(has_text="🏠")
+        expect(housing).to_be_visible()
+        last = page.locator(".msg.bot").last
+        assert last.get_attribute("dir") == "rtl"
+        bubble = last.locator(".bubble")
+        assert bubble.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        assert bubble.evaluate("e => getComputedStyle(e).textAlign") in ("right", "start")
+        page.get_by_role("textbox").fill("بغيت نهضر مع شي واحد")
+        page.get_by_role("button", name=page.locator("#send").inner_text()).click()
+        expect(page.locator(".msg.user")).to_have_count(3)
+        page.screenshot(path=str(ARTIFACTS / "webchat-ar.png"), full_page=True)
+        browser.close()
+
+
+def test_french_conversation_and_untrusted_text_is_not_html(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 420, "height": 860}, locale="fr-FR")
+        page.goto(server)
+        page.get_by_role("button", name="Français").click()
+        page.locator(".keyboard button").filter(has_text="✅").click()
+        expect(page.locator(".keyboard button").filter(has_text="🏠").last).to_be_visible()
+        page.get_by_role("textbox").fill("<img src=x onerror=alert(1)> bonjour")
+        page.keyboard.press("Enter")
+        expect(page.locator(".msg.user .bubble").last).to_have_text(
+            "<img src=x onerror=alert(1)> bonjour")
+        assert page.locator(".msg img").count() == 0
+        assert page.evaluate("document.documentElement.dir") == "ltr"
+        page.screenshot(path=str(ARTIFACTS / "webchat-fr.png"), full_page=True)
+        browser.close()
