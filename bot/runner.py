@@ -55,6 +55,14 @@ class _Turn:
     forget: bool = False
 
 
+@dataclass
+class _ChatLock:
+    """Serialises one chat's messages in this process; dropped when nobody waits."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
 def _command(text: str) -> Command | None:
     if not text.startswith("/") or len(text) < 2 or not text[1].isalpha():
         return None
@@ -81,7 +89,7 @@ class Runner:
         self.services = services or Services()
         self.consent_version = consent_version
         self.clock = clock
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._locks: dict[tuple[str, str], _ChatLock] = {}
 
     def publish(self, flows: FlowSet) -> None:
         """Swap in a new flow set; the next message uses it (no restart)."""
@@ -90,17 +98,23 @@ class Runner:
     async def handle(self, incoming: Incoming, channel: Channel) -> list[Outgoing]:
         """Process one incoming message and send the replies. Never raises."""
         key = (incoming.channel, incoming.chat_id)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            try:
-                outgoing = await self._handle(incoming)
-            except Exception:
-                log.exception("failed to handle a message on %s", incoming.channel)
-                outgoing = [render(Say(TEXTS["internal"]), incoming.chat_id,
-                                   language_of(incoming.language_code), self.catalogs)]
-            for message in outgoing:
-                await channel.send(message)
-            return outgoing
+        entry = self._locks.setdefault(key, _ChatLock())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                try:
+                    outgoing = await self._handle(incoming)
+                except Exception:
+                    log.exception("failed to handle a message on %s", incoming.channel)
+                    outgoing = [render(Say(TEXTS["internal"]), incoming.chat_id,
+                                       language_of(incoming.language_code), self.catalogs)]
+                for message in outgoing:
+                    await channel.send(message)
+                return outgoing
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                self._locks.pop(key, None)
 
     async def _handle(self, incoming: Incoming) -> list[Outgoing]:
         hint = language_of(incoming.language_code)

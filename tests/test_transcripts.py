@@ -139,3 +139,29 @@ async def test_service_steps_answer_honestly_until_services_exist(
     await dialog.press(dialog.t("it", topic))
     assert dialog.texts() == [dialog.t("it", msgid) for msgid in expected]
     assert {b.data for b in dialog.buttons()} >= {"menu", "human"}
+
+
+async def test_messages_of_one_chat_are_handled_in_order(dialog: Dialog) -> None:
+    import asyncio
+
+    await dialog.say("/start")
+    await dialog.press("Français")
+    await dialog.press(dialog.t("fr", "consent.agree"))
+    runner = dialog.orienta.runner
+    from bot.channels.memory import MemoryChannel
+    from bot.messages import Incoming
+
+    channel = MemoryChannel()
+    texts = ["/help", "/menu", "/language", "/help", "/menu"]
+    await asyncio.gather(*(runner.handle(Incoming("memory", dialog.chat_id, text=t), channel)
+                           for t in texts))
+    firsts = [m.text for m in channel.take(dialog.chat_id)]
+    expected_heads = {"/help": dialog.t("fr", "help.what_i_do"),
+                      "/menu": dialog.t("fr", "menu.topics"),
+                      "/language": dialog.t("fr", "language.choose")}
+    heads = [t for t in firsts if t in expected_heads.values()]
+    assert heads == [expected_heads[t] for t in texts]
+    assert runner._locks == {}  # per-chat locks are released
+    record = dialog.orienta.store.conversation("memory", dialog.chat_id, None, runner.clock())
+    inbound = [m.body for m in dialog.orienta.store.messages(record.id) if m.direction == "in"]
+    assert inbound[-5:] == texts
