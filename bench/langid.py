@@ -13,7 +13,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from bot.settings import SERVED_LANGUAGES
-from nlu.pipeline import build_understanding
+from bot.app import understanding_from_settings
+from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = ROOT / "tests" / "data" / "langid" / "messages.jsonl"
@@ -21,8 +22,7 @@ MESSAGES = ROOT / "tests" / "data" / "langid" / "messages.jsonl"
 
 def main() -> None:
     rows = [json.loads(line) for line in MESSAGES.read_text("utf-8").splitlines()]
-    understanding = build_understanding(ROOT / "nlu" / "data", ROOT / "var" / "nlu",
-                                        SERVED_LANGUAGES)
+    understanding = understanding_from_settings(Settings(), use_rasa=False)
     langid = understanding.langid
     langid.detect("warm up")
     total: Counter[str] = Counter()

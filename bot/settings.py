@@ -62,6 +62,27 @@ class Settings(BaseSettings):
         default=_ROOT / "nlu" / "data",
         description="Folder holding the NLU training data (Rasa YAML, one file per language).",
     )
+    nlu_lexicons_dir: Path = Field(
+        default=_ROOT / "nlu" / "lexicons",
+        description="Folder holding the curated word lists: crisis phrases per language "
+        "(crisis/<lang>.txt) and Arabizi markers.",
+    )
+    rasa_token: SecretStr | None = Field(
+        default=None,
+        description="Token of the Rasa server (rasa run --auth-token). Required in production: "
+        "without it Rasa's API also lets anyone replace the model.",
+    )
+    rasa_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds to wait for Rasa before the embedded backend answers that message.",
+    )
+    rasa_retry_after: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds the bot keeps using the embedded backend after Rasa failed "
+        "three times in a row, before trying Rasa again (circuit breaker).",
+    )
     var_dir: Path = Field(
         default=_ROOT / "var",
         description="Folder for runtime files: the SQLite database, trained NLU models.",

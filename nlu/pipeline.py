@@ -7,14 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from nlu.backends.embedded import EmbeddedBackend
+from nlu.backends.fallback import CircuitBreaker, FallbackBackend
+from nlu.backends.rasa import RasaBackend
 from nlu.crisis import CrisisPhrases
 from nlu.fasttext_build import shipped_lid_model
 from nlu.langid import LangDecision, LanguageIdentifier
 from nlu.result import IntentBackend, NluResult
 from nlu.training_data import exclusive_vocabulary, language_files, load_examples
 
-__all__ = ["Understanding", "Understood", "build_understanding"]
+__all__ = ["RasaOptions", "Understanding", "Understood", "build_understanding"]
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,28 @@ class Understanding:
 
 
 def build_understanding(data_dir: Path, cache_dir: Path, served: Sequence[str],
-                        lid_model: Path | None = None) -> Understanding:
-    """The embedded defaults: shipped lid.176, fastText intents from ``data_dir``."""
+                        lexicons_dir: Path, lid_model: Path | None = None,
+                        rasa: RasaOptions | None = None) -> Understanding:
+    """Language identification (shipped lid.176 + lexicons), crisis phrases, and the intent
+    backend: the embedded fastText model, or Rasa with the embedded model behind it."""
     examples = load_examples(language_files(data_dir, served))
     langid = LanguageIdentifier.from_files(lid_model or shipped_lid_model(), served,
-                                           data_dir / "arabizi_markers.txt",
+                                           lexicons_dir / "arabizi_markers.txt",
                                            exclusive_vocabulary(examples))
-    backend = EmbeddedBackend(data_dir, cache_dir, served)
-    return Understanding(langid, backend, CrisisPhrases.from_dir(data_dir / "crisis"))
+    embedded = EmbeddedBackend(data_dir, cache_dir, served)
+    intents: IntentBackend = embedded
+    if rasa is not None:
+        primary = RasaBackend(rasa.url, httpx.AsyncClient(), rasa.token, rasa.timeout)
+        intents = FallbackBackend(primary, embedded,
+                                  CircuitBreaker(retry_after=rasa.retry_after))
+    return Understanding(langid, intents, CrisisPhrases.from_dir(lexicons_dir / "crisis"))
+
+
+@dataclass(frozen=True)
+class RasaOptions:
+    """Where the Rasa server is and how long to wait for it."""
+
+    url: str
+    token: str | None = None
+    timeout: float = 2.0
+    retry_after: float = 30.0

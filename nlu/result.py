@@ -17,6 +17,7 @@ class NluResult:
     backend: str
     ranking: tuple[tuple[str, float], ...] = ()
     entities: tuple[tuple[str, str], ...] = field(default=())
+    fallback: bool = False  # True when the primary backend failed and a fallback answered
 
 
 class IntentBackend(Protocol):

@@ -78,7 +78,8 @@ def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def understanding(nlu_cache: Path) -> Understanding:
     """The embedded NLU, trained once per test session from nlu/data."""
-    result = build_understanding(ROOT / "nlu" / "data", nlu_cache, SERVED_LANGUAGES)
+    result = build_understanding(ROOT / "nlu" / "data", nlu_cache, SERVED_LANGUAGES,
+                                 ROOT / "nlu" / "lexicons")
     result.intents.load()  # type: ignore[attr-defined]
     return result
 
