@@ -4,7 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install i18n lint bench check clean
+# Rasa Open Source 3.6 runs only on Python 3.8-3.10: its own environment, fully pinned.
+PYTHON310  ?= $(shell { command -v python3.10 >/dev/null 2>&1 && python3.10 -c '' 2>/dev/null && command -v python3.10; } || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -n 1)
+RASA_VENV  := .venv-rasa
+RASA_STAMP := $(RASA_VENV)/.installed
+RASA_PORT  ?= 5005
+
+.PHONY: run test install i18n lint bench check clean rasa rasa-env rasa-train
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Orienta needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -38,7 +44,25 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.langid
+	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.engine
 
+$(RASA_STAMP): requirements-rasa.lock
+	@test -n "$(PYTHON310)" || { echo "Rasa 3.6 needs Python 3.10 and none was found: install it (pyenv install 3.10.13) or run make with PYTHON310=/path/to/python3.10" >&2; exit 1; }
+	@test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet "pip<25"
+	$(RASA_VENV)/bin/pip install --quiet -r requirements-rasa.lock
+	@touch $(RASA_STAMP)
+
+rasa-env: $(RASA_STAMP)
+
+# Train (skipped when the data and config did not change), then serve on 127.0.0.1.
+rasa-train: $(STAMP) $(RASA_STAMP)
+	$(BIN)/orienta nlu rasa-train
+
+rasa: rasa-train
+	@test -n "$$ORIENTA_RASA_TOKEN" || { echo "set ORIENTA_RASA_TOKEN (any long random string); the bot uses the same one" >&2; exit 1; }
+	$(BIN)/orienta nlu rasa-serve --port $(RASA_PORT)
+
 clean:
-	rm -rf $(VENV) var/nlu .pytest_cache
+	rm -rf $(VENV) $(RASA_VENV) var/nlu var/rasa .pytest_cache

@@ -12,9 +12,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bot.settings import SERVED_LANGUAGES
 from bot.app import understanding_from_settings
-from bot.settings import Settings
+from bot.settings import SERVED_LANGUAGES, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = ROOT / "tests" / "data" / "langid" / "messages.jsonl"

@@ -133,8 +133,12 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
             raise SystemExit(f"no trained model {model}: run `orienta nlu rasa-train`")
         if not settings.rasa_token:
             raise SystemExit("set ORIENTA_RASA_TOKEN: the Rasa API must not run without one")
-        return rasa_service.serve(args.rasa_venv, model, args.port,
-                                  settings.rasa_token.get_secret_value())
+        print(f"Rasa on http://127.0.0.1:{args.port} with {model.name}; the bot needs "
+              f"ORIENTA_RASA_URL=http://127.0.0.1:{args.port} and the same ORIENTA_RASA_TOKEN",
+              file=sys.stderr, flush=True)
+        rasa_service.serve(args.rasa_venv, model, args.port,
+                           settings.rasa_token.get_secret_value())
+        return 0
     understanding = understanding_from_settings(settings, use_rasa=False)
     if args.action == "train":
         embedded = understanding.intents
@@ -171,12 +175,16 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _evaluate(settings: Settings, understanding: Understanding, args: argparse.Namespace) -> int:
-    from nlu.evaluation import evaluate_backend, score
+    from nlu.evaluation import evaluate_backend, score, unseen
     from nlu.training_data import language_files, load_examples
 
-    examples = load_examples(language_files(args.test_dir, SERVED_LANGUAGES))
-    if not examples:
+    held_out = load_examples(language_files(args.test_dir, SERVED_LANGUAGES))
+    if not held_out:
         raise SystemExit(f"no held-out examples under {args.test_dir}")
+    examples = unseen(held_out, load_examples(language_files(settings.nlu_data_dir,
+                                                             SERVED_LANGUAGES)))
+    print(f"{len(held_out) - len(examples)} held-out examples also in the training data "
+          "are left out")
     names = ["embedded", "rasa"] if args.backend == "all" else [args.backend]
     if args.backend == "all" and not settings.rasa_url:
         names = ["embedded"]
@@ -189,13 +197,13 @@ def _evaluate(settings: Settings, understanding: Understanding, args: argparse.N
         predictions = asyncio.run(run())
         print(f"\n{name} backend on {len(examples)} held-out examples ({args.test_dir})")
         print(f"  {'lang':6}{'n':>5}{'accuracy':>10}{'macro-F1':>10}"
-              f"{'emergency recall: model':>26}{'phrases':>9}{'both':>7}")
+              f"{'emergency recall: model':>26}{'phrases':>9}{'net':>6}{'false alarms':>14}")
         for lang in (*SERVED_LANGUAGES, "all"):
             part = [p for p in predictions if lang in ("all", p.example.lang)]
             s = score(part)
             print(f"  {lang:6}{s.n:5}{s.accuracy:10.3f}{s.macro_f1:10.3f}"
                   f"{s.emergency_recall_classifier:26.3f}{s.emergency_recall_phrases:9.3f}"
-                  f"{s.emergency_recall_combined:7.3f}")
+                  f"{s.emergency_recall_combined:6.3f}{s.false_alarms:14d}")
         worst = score(predictions).confusions
         print("  worst confusions: " + ", ".join(f"{t}->{g} x{n}" for (t, g), n in worst))
         times = sorted(p.seconds for p in predictions)
@@ -280,5 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO, and the Rasa token travels in the query string.
+    for noisy in ("alembic", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return _COMMANDS[args.command](settings, args)

@@ -220,5 +220,5 @@ def _text_event(text: str, understood: Understood) -> Text:
         lang=decision.lang,
         switch_to=decision.switch_to,
         foreign=decision.foreign,
-        crisis=understood.crisis is not None,
+        crisis=understood.emergency,
     )

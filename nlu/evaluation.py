@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 from nlu.crisis import CrisisPhrases
 from nlu.intents import EMERGENCY
+from nlu.pipeline import EMERGENCY_SCORE
 from nlu.result import IntentBackend
+from nlu.text import fold
 from nlu.training_data import Example
 
-__all__ = ["Prediction", "Scores", "evaluate_backend", "macro_f1", "score"]
+__all__ = ["Prediction", "Scores", "evaluate_backend", "macro_f1", "score", "unseen"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,8 @@ class Prediction:
     intent: str | None
     confidence: float
     seconds: float
-    crisis: bool = False
+    crisis: bool = False  # a curated crisis phrase matched
+    emergency_score: float = 0.0  # the probability the backend gave `emergency`
 
 
 def macro_f1(pairs: Iterable[tuple[str, str | None]]) -> float:
@@ -53,6 +56,7 @@ class Scores:
     emergency_recall_classifier: float
     emergency_recall_phrases: float
     emergency_recall_combined: float
+    false_alarms: int
     confusions: list[tuple[tuple[str, str | None], int]] = field(default_factory=list)
 
 
@@ -67,6 +71,9 @@ def score(predictions: Sequence[Prediction], threshold: float = 0.0) -> Scores:
         hits = list(hit)
         return sum(hits) / len(hits) if hits else 0.0
 
+    def alarm(p: Prediction) -> bool:  # what the runner does: see nlu.pipeline.Understood
+        return p.intent == EMERGENCY or p.crisis or p.emergency_score >= EMERGENCY_SCORE
+
     confusions = Counter((t, g) for t, g in pairs if t != g)
     return Scores(
         n=len(pairs),
@@ -74,9 +81,17 @@ def score(predictions: Sequence[Prediction], threshold: float = 0.0) -> Scores:
         macro_f1=macro_f1(pairs),
         emergency_recall_classifier=recall(p.intent == EMERGENCY for p in emergencies),
         emergency_recall_phrases=recall(p.crisis for p in emergencies),
-        emergency_recall_combined=recall(p.intent == EMERGENCY or p.crisis for p in emergencies),
+        emergency_recall_combined=recall(alarm(p) for p in emergencies),
+        false_alarms=sum(1 for p in predictions if p.example.intent != EMERGENCY and alarm(p)),
         confusions=confusions.most_common(8),
     )
+
+
+def unseen(held_out: Sequence[Example], training: Iterable[Example]) -> list[Example]:
+    """Held-out examples whose text (folded) does not also occur in the training data:
+    independently written sets share common phrases, which would flatter the scores."""
+    seen = {fold(e.text) for e in training}
+    return [e for e in held_out if fold(e.text) not in seen]
 
 
 async def evaluate_backend(backend: IntentBackend, examples: Sequence[Example],
@@ -88,5 +103,6 @@ async def evaluate_backend(backend: IntentBackend, examples: Sequence[Example],
         result = await backend.parse(example.text, example.lang)
         elapsed = time.perf_counter() - started
         predictions.append(Prediction(example, result.intent, result.confidence, elapsed,
-                                      crisis.match(example.text) is not None))
+                                      crisis.match(example.text) is not None,
+                                      result.score(EMERGENCY)))
     return predictions

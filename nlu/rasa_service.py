@@ -10,9 +10,12 @@ requires a token, since ``--enable-api`` otherwise lets anyone replace the model
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import shutil
 import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,12 +53,17 @@ def train(rasa_venv: Path, nlu_dir: Path, models_dir: Path, languages: Sequence[
     (staging / "data").mkdir(parents=True)
     for path in language_files(nlu_dir / "data", languages):
         shutil.copy(path, staging / "data" / path.name)
+    started = time.perf_counter()
     subprocess.run(
         [str(rasa_command(rasa_venv)), "train", "nlu", "--config", str(nlu_dir / "config.yml"),
          "--nlu", str(staging / "data"), "--out", str(staging / "out"),
          "--fixed-model-name", "model"],
         check=True, env=_environment())
+    stats = {"seconds": round(time.perf_counter() - started, 1),
+             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+             "model": target.name}
     (staging / "out" / "model.tar.gz").replace(target)
+    (models_dir / "train-stats.json").write_text(json.dumps(stats))
     shutil.rmtree(staging, ignore_errors=True)
     return target
 
@@ -67,6 +75,7 @@ def serve_command(rasa_venv: Path, model: Path, port: int, token: str) -> list[s
             "--cors", "http://127.0.0.1"]
 
 
-def serve(rasa_venv: Path, model: Path, port: int, token: str) -> int:
-    """Run the server in the foreground (``exec``-like); returns its exit status."""
-    return subprocess.call(serve_command(rasa_venv, model, port, token), env=_environment())
+def serve(rasa_venv: Path, model: Path, port: int, token: str) -> None:
+    """Replace this process with the Rasa server (same PID, so it can be stopped by PID)."""
+    command = serve_command(rasa_venv, model, port, token)
+    os.execve(command[0], command, _environment())

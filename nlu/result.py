@@ -19,6 +19,12 @@ class NluResult:
     entities: tuple[tuple[str, str], ...] = field(default=())
     fallback: bool = False  # True when the primary backend failed and a fallback answered
 
+    def score(self, intent: str) -> float:
+        """The probability given to ``intent`` (0 when not in the ranking)."""
+        if intent == self.intent:
+            return self.confidence
+        return dict(self.ranking).get(intent, 0.0)
+
 
 class IntentBackend(Protocol):
     """An intent classifier (embedded fastText, a Rasa server, …)."""

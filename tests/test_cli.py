@@ -58,3 +58,12 @@ async def test_terminal_chat_numbers_press_buttons(orienta: Orienta) -> None:
     italian = orienta.catalogs.translator("it")
     assert "[3] Italiano" in text
     assert italian.gettext("welcome.consent_thanks") in text
+
+
+def test_cli_keeps_request_urls_with_tokens_out_of_logs() -> None:
+    import logging
+
+    from bot.cli import main
+
+    assert main(["flows", "check"]) == 0
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING

@@ -320,14 +320,14 @@ class _Turn:
             self.say(UNREADABLE["empty"])
             self.reprompt()
             return
-        if event.crisis or (event.intent == EMERGENCY
-                            and event.confidence >= self.config.emergency_threshold):
-            self.jump("emergency")
-            return
         if self.state.lang is None and event.lang in self.config.served:
             self.state = replace(self.state, lang=event.lang)
         elif event.switch_to:
             self.switch_language(event.switch_to, announce=True)
+        if event.crisis or (event.intent == EMERGENCY
+                            and event.confidence >= self.config.emergency_threshold):
+            self.jump("emergency")
+            return
         if event.foreign and self.state.waiting != "text":
             self.jump("language", foreign=event.foreign)
             return

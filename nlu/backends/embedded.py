@@ -33,11 +33,11 @@ _LABEL = "__label__"
 class TrainingParams:
     """fastText hyper-parameters; part of the cache key."""
 
-    epoch: int = 60
+    epoch: int = 100
     lr: float = 0.6
     wordNgrams: int = 2
-    minn: int = 2
-    maxn: int = 5
+    minn: int = 3
+    maxn: int = 6
     dim: int = 64
     bucket: int = 200_000
     loss: str = "softmax"
@@ -107,7 +107,7 @@ class EmbeddedBackend:
             self._model = train_model(examples, path, self.params)
         return self._model
 
-    def classify(self, text: str, k: int = 3) -> NluResult:
+    def classify(self, text: str, k: int = 5) -> NluResult:
         folded = fold(text).replace("\n", " ")
         if not folded:
             return NluResult(None, 0.0, self.name)

@@ -148,3 +148,8 @@ def test_foreign_language_offers_choice_and_person(flows: FlowSet) -> None:
     assert out.state.vars["foreign"] == "ru"
     chosen = step(flows, CONFIG, out.state, Press(f"{out.state.seq}.4"))
     assert chosen.state.lang == "uk" and chosen.state.vars["foreign"] == ""
+
+
+def test_emergency_on_first_contact_answers_in_the_detected_language(flows: FlowSet) -> None:
+    out = step(flows, CONFIG, State(), Text("...", "emergency", 0.9, lang="uk", crisis=True))
+    assert out.state.lang == "uk" and says(out) == ["emergency.numbers"]
