@@ -30,19 +30,9 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from bot.serve import serve
 
-    from bot.app import build
-    from bot.web.app import create_app
-
-    orienta = build(settings)
-    orienta.runner.understanding.warm_up()
-    if settings.telegram_token is not None:
-        print("Telegram channel: not part of this build yet; starting the local web chat.",
-              file=sys.stderr)
-    print(f"Orienta web chat on http://{settings.host}:{settings.port}/", file=sys.stderr)
-    uvicorn.run(create_app(orienta), host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower())
+    asyncio.run(serve(settings))
     return 0
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 __all__ = ["Incoming", "OutButton", "Outgoing"]
 
-IncomingKind = Literal["text", "button", "media", "voice"]
+IncomingKind = Literal["text", "button", "media", "voice", "edited"]
 
 
 @dataclass(frozen=True)

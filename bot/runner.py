@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from bot.channels.base import Channel
@@ -95,17 +95,24 @@ class Runner:
         """Swap in a new flow set; the next message uses it (no restart)."""
         self.flows = flows
 
-    async def handle(self, incoming: Incoming, channel: Channel) -> list[Outgoing]:
-        """Process one incoming message and send the replies. Never raises."""
+    async def handle(self, incoming: Incoming, channel: Channel,
+                     inbox_id: int | None = None) -> list[Outgoing]:
+        """Process one incoming message and send the replies. Never raises.
+
+        ``inbox_id`` names the stored update this message came from: it is marked
+        processed in the same transaction as the conversation's new state."""
         key = (incoming.channel, incoming.chat_id)
         entry = self._locks.setdefault(key, _ChatLock())
         entry.users += 1
         try:
             async with entry.lock:
                 try:
-                    outgoing = await self._handle(incoming)
+                    outgoing = await self._handle(incoming, inbox_id)
                 except Exception:
                     log.exception("failed to handle a message on %s", incoming.channel)
+                    if inbox_id is not None:
+                        await asyncio.to_thread(self.store.mark_processed, inbox_id,
+                                                self.clock())
                     outgoing = [render(Say(TEXTS["internal"]), incoming.chat_id,
                                        language_of(incoming.language_code), self.catalogs)]
                 for message in outgoing:
@@ -116,7 +123,7 @@ class Runner:
             if entry.users == 0:
                 self._locks.pop(key, None)
 
-    async def _handle(self, incoming: Incoming) -> list[Outgoing]:
+    async def _handle(self, incoming: Incoming, inbox_id: int | None) -> list[Outgoing]:
         hint = language_of(incoming.language_code)
         for _ in range(_MAX_REPLAYS):
             now = self.clock()
@@ -124,11 +131,15 @@ class Runner:
                                              incoming.chat_id, hint, now)
             state = State.from_dict(record.state)
             event, inbound, truncated = await self._event(incoming, record, state, hint)
+            if state.lang is None and hint in self.config.served and not isinstance(event, Text):
+                # First contact by a command or a button: the client's language is the best
+                # guess (for text, the language identifier weighs it against the text).
+                state = replace(state, lang=hint)
             turn = await self._run_engine(record, state, event)
             if truncated:
                 turn.replies.insert(0, Say(TEXTS["too_long"]))
             try:
-                await asyncio.to_thread(self._save, record, turn, inbound, now)
+                await asyncio.to_thread(self._save, record, turn, inbound, now, inbox_id)
             except ConcurrentUpdate:
                 log.info("conversation %s changed meanwhile; replaying the turn", record.id)
                 continue
@@ -142,8 +153,8 @@ class Runner:
         if incoming.kind == "button":
             data = incoming.data[:64]
             return Press(data), MessageRecord("in", "button", data), False
-        if incoming.kind in ("media", "voice"):
-            event = Unreadable("voice" if incoming.kind == "voice" else "media")
+        if incoming.kind in ("media", "voice", "edited"):
+            event = Unreadable(incoming.kind)
             return event, MessageRecord("in", incoming.kind, None), False
         raw = incoming.text
         text = clean_user_text(raw[: MAX_TEXT * 4])
@@ -193,15 +204,17 @@ class Runner:
         return turn
 
     def _save(self, record: ConversationRecord, turn: _Turn, inbound: MessageRecord | None,
-              now: datetime) -> None:
+              now: datetime, inbox_id: int | None) -> None:
         if turn.forget:
             self.store.forget_user(record.user.id)
+            if inbox_id is not None:
+                self.store.mark_processed(inbox_id, now)
             return
         lang = turn.state.lang
         outbound = [MessageRecord("out", "text", self._plain(say, lang)) for say in turn.replies]
         messages: Sequence[MessageRecord] = ([inbound] if inbound else []) + outbound
         self.store.save_turn(record, turn.state.to_dict(), messages, now,
-                             keep_bodies=turn.state.consent == "given")
+                             keep_bodies=turn.state.consent == "given", inbox_id=inbox_id)
         for chosen in turn.languages[-1:]:
             self.store.set_language(record.user.id, chosen)
         if turn.consent is not None:

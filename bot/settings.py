@@ -41,6 +41,16 @@ class Settings(BaseSettings):
         description="Root URL of the Bot API server, e.g. http://127.0.0.1:8081 for a "
         "self-hosted telegram-bot-api or a test server. Unset means Telegram's own.",
     )
+    webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS address Telegram posts updates to, e.g. "
+        "https://orienta.example.org (the bot serves /telegram/webhook). Unset means polling.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret every webhook request must carry (Telegram's secret_token, "
+        "1-256 of A-Z a-z 0-9 _ -). Unset: derived from the bot token.",
+    )
     rasa_url: str | None = Field(
         default=None,
         description="Base URL of a Rasa server (rasa run --enable-api), e.g. "

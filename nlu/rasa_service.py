@@ -31,9 +31,12 @@ def rasa_command(rasa_venv: Path) -> Path:
     return command
 
 
-def _environment() -> dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "PYTHONHASHSEED": "0"}
+def _environment(cache_dir: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONHASHSEED": "0"}
+    if cache_dir is not None:  # Rasa caches training under ./.rasa unless told otherwise
+        env["RASA_CACHE_DIRECTORY"] = str(cache_dir)
+    return env
 
 
 def model_file(nlu_dir: Path, models_dir: Path, languages: Sequence[str]) -> Path:
@@ -45,6 +48,7 @@ def model_file(nlu_dir: Path, models_dir: Path, languages: Sequence[str]) -> Pat
 def train(rasa_venv: Path, nlu_dir: Path, models_dir: Path, languages: Sequence[str],
           *, force: bool = False) -> Path:
     """Train the NLU model unless one for this data already exists; return its path."""
+    nlu_dir, models_dir = nlu_dir.resolve(), models_dir.resolve()
     target = model_file(nlu_dir, models_dir, languages)
     if target.exists() and not force:
         return target
@@ -58,7 +62,7 @@ def train(rasa_venv: Path, nlu_dir: Path, models_dir: Path, languages: Sequence[
         [str(rasa_command(rasa_venv)), "train", "nlu", "--config", str(nlu_dir / "config.yml"),
          "--nlu", str(staging / "data"), "--out", str(staging / "out"),
          "--fixed-model-name", "model"],
-        check=True, env=_environment())
+        check=True, env=_environment(models_dir / "cache"), cwd=models_dir)
     stats = {"seconds": round(time.perf_counter() - started, 1),
              "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
              "model": target.name}

@@ -46,7 +46,7 @@ class Command:
 class Unreadable:
     """A message the bot cannot read: a sticker, a photo, a voice note, binary junk."""
 
-    kind: Literal["empty", "binary", "media", "voice"] = "media"
+    kind: Literal["empty", "binary", "media", "voice", "edited"] = "media"
 
 
 @dataclass(frozen=True)

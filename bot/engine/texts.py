@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.i18n import N_
 
-__all__ = ["LANGUAGE_NAMES", "TEXTS", "UNREADABLE"]
+__all__ = ["COMMAND_DESCRIPTIONS", "LANGUAGE_NAMES", "TEXTS", "UNREADABLE"]
 
 TEXTS = {
     "menu": N_("button.menu"),
@@ -31,6 +31,19 @@ UNREADABLE = {
     "binary": N_("error.unreadable_binary"),
     "media": N_("error.unreadable_media"),
     "voice": N_("error.unreadable_voice"),
+    "edited": N_("error.unreadable_edited"),
+}
+
+#: Descriptions of the slash commands in each language's command menu.
+COMMAND_DESCRIPTIONS = {
+    "start": N_("command.start"),
+    "menu": N_("command.menu"),
+    "language": N_("command.language"),
+    "help": N_("command.help"),
+    "mediator": N_("command.mediator"),
+    "appointments": N_("command.appointments"),
+    "forget": N_("command.forget"),
+    "cancel": N_("command.cancel"),
 }
 
 LANGUAGE_NAMES = {

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "Conversation", "Message", "User"]
+__all__ = ["Base", "Conversation", "InboxItem", "Message", "User"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -54,6 +55,7 @@ class User(Base):
     consent_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_declined_at: Mapped[datetime | None]
+    blocked_at: Mapped[datetime | None]  # the user blocked the bot: stop sending
     created_at: Mapped[datetime]
 
     conversation: Mapped[Conversation | None] = relationship(
@@ -100,3 +102,28 @@ class Message(Base):
     created_at: Mapped[datetime]
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class InboxItem(Base):
+    """An update received from a channel, stored before it is processed.
+
+    The unique (channel, update_id) makes every update count once, also when
+    Telegram delivers it again after a restart; ``processed_at`` is set in the
+    same transaction as the conversation state the update produced. Updates of
+    one chat are processed in ``update_id`` order.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),
+                      Index("ix_inbox_pending", "channel", "chat_id", "processed_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]

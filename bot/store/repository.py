@@ -17,9 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.store.models import Conversation, Message, User
+from bot.messages import Incoming
+from bot.store.models import Conversation, InboxItem, Message, User
 
-__all__ = ["ConcurrentUpdate", "ConversationRecord", "MessageRecord", "Store", "UserRecord"]
+__all__ = ["ConcurrentUpdate", "ConversationRecord", "InboxRecord", "MessageRecord", "Store",
+           "UserRecord"]
 
 
 class ConcurrentUpdate(Exception):
@@ -59,6 +61,15 @@ class MessageRecord:
     nlu_backend: str | None = None
 
 
+@dataclass(frozen=True)
+class InboxRecord:
+    """A stored, not yet processed update."""
+
+    id: int
+    update_id: int
+    incoming: Incoming
+
+
 def _user_record(user: User) -> UserRecord:
     return UserRecord(user.id, user.channel, user.external_id, user.language,
                       user.language_hint, user.consent_at)
@@ -87,8 +98,10 @@ class Store:
                                     language_hint=hint, created_at=now)
                         session.add(user)
                         session.flush()
-                    elif hint and user.language_hint != hint:
-                        user.language_hint = hint
+                    else:
+                        if hint and user.language_hint != hint:
+                            user.language_hint = hint
+                        user.blocked_at = None  # writing again means not blocked
                     conv = session.scalar(select(Conversation).where(
                         Conversation.user_id == user.id))
                     if conv is None:
@@ -104,10 +117,14 @@ class Store:
 
     def save_turn(self, record: ConversationRecord, state: dict[str, Any],
                   messages: Sequence[MessageRecord], now: datetime,
-                  *, keep_bodies: bool) -> None:
-        """Save the new state and the turn's messages, or raise :class:`ConcurrentUpdate`."""
+                  *, keep_bodies: bool, inbox_id: int | None = None) -> None:
+        """Save the new state and the turn's messages (and mark the inbox item that caused
+        them processed), or raise :class:`ConcurrentUpdate`."""
         try:
             with self.session() as session, session.begin():
+                if inbox_id is not None:
+                    session.execute(update(InboxItem).where(InboxItem.id == inbox_id)
+                                    .values(processed_at=now, text=None))
                 result = session.execute(
                     update(Conversation)
                     .where(Conversation.id == record.id, Conversation.version == record.version)
@@ -138,8 +155,12 @@ class Store:
             session.execute(update(User).where(User.id == user_id).values(**values))
 
     def forget_user(self, user_id: int) -> None:
-        """Delete the user and, by cascade, the conversation and every message."""
+        """Delete the user, the conversation, every message and the user's stored updates."""
         with self.session() as session, session.begin():
+            user = session.get(User, user_id)
+            if user is not None:
+                session.execute(delete(InboxItem).where(InboxItem.channel == user.channel,
+                                                        InboxItem.chat_id == user.external_id))
             session.execute(delete(Message).where(Message.conversation_id.in_(
                 select(Conversation.id).where(Conversation.user_id == user_id))))
             session.execute(delete(Conversation).where(Conversation.user_id == user_id))
@@ -166,3 +187,56 @@ class Store:
             user = session.scalar(select(User).where(
                 User.channel == channel, User.external_id == external_id))
             return _user_record(user) if user else None
+
+    # -- inbox: updates stored before processing ---------------------------------------
+    def enqueue(self, incoming: Incoming, update_id: int, now: datetime) -> bool:
+        """Store an update; False when this (channel, update_id) was already stored."""
+        try:
+            with self.session() as session, session.begin():
+                session.add(InboxItem(
+                    channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
+                    kind=incoming.kind, text=incoming.text or None, data=incoming.data or None,
+                    language_code=incoming.language_code, received_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def pending(self, channel: str, chat_id: str, limit: int = 50) -> list[InboxRecord]:
+        """Unprocessed updates of one chat, oldest update first."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(InboxItem).where(InboxItem.channel == channel,
+                                        InboxItem.chat_id == chat_id,
+                                        InboxItem.processed_at.is_(None))
+                .order_by(InboxItem.update_id).limit(limit))
+            return [InboxRecord(row.id, row.update_id, Incoming(
+                row.channel, row.chat_id, row.kind,  # type: ignore[arg-type]
+                text=row.text or "", data=row.data or "", language_code=row.language_code))
+                for row in rows]
+
+    def pending_chats(self, channel: str) -> list[str]:
+        """Chats with unprocessed updates (to resume after a restart)."""
+        with self.session() as session:
+            return list(session.scalars(
+                select(InboxItem.chat_id).where(InboxItem.channel == channel,
+                                                InboxItem.processed_at.is_(None))
+                .group_by(InboxItem.chat_id)))
+
+    def mark_processed(self, inbox_id: int, now: datetime) -> None:
+        with self.session() as session, session.begin():
+            session.execute(update(InboxItem).where(InboxItem.id == inbox_id,
+                                                    InboxItem.processed_at.is_(None))
+                            .values(processed_at=now, text=None))
+
+    def mark_blocked(self, channel: str, external_id: str, now: datetime) -> None:
+        """The user blocked the bot: remember it so nothing more is sent."""
+        with self.session() as session, session.begin():
+            session.execute(update(User).where(User.channel == channel,
+                                               User.external_id == external_id)
+                            .values(blocked_at=now))
+
+    def is_blocked(self, channel: str, external_id: str) -> bool:
+        with self.session() as session:
+            blocked = session.scalar(select(User.blocked_at).where(
+                User.channel == channel, User.external_id == external_id))
+            return blocked is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -9,7 +10,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,8 +29,9 @@ _SECURITY_HEADERS = {
 }
 
 
-def create_app(orienta: Orienta) -> Starlette:
-    """The ASGI app: chat page, its JSON endpoints, static files, health check."""
+def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The ASGI app: chat page, its JSON endpoints, static files, health check, and
+    ``extra_routes`` (the Telegram webhook)."""
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
 
     async def healthz(request: Request) -> Response:
@@ -39,6 +41,7 @@ def create_app(orienta: Orienta) -> Starlette:
         routes=[
             *chat_routes(orienta.runner, templates),
             Route("/healthz", healthz),
+            *extra_routes,
             Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],

@@ -1,0 +1,301 @@
+"""The Telegram channel, on python-telegram-bot v22. The only module that imports ``telegram``.
+
+It translates updates into neutral :class:`~bot.messages.Incoming` messages and
+hands them to the :class:`~bot.dispatch.Dispatcher` (stored first, idempotent by
+``update_id``, in order per chat), and sends :class:`~bot.messages.Outgoing`
+messages back: HTML-escaped, split at Telegram's length limit, inline keyboards
+on the last part, retried on 429 and network errors, never retried for a user
+who blocked the bot. Button presses are answered at once and the message the
+button belonged to loses its keyboard and shows the choice, so a button cannot
+be pressed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.dispatch import Dispatcher
+from bot.engine.texts import COMMAND_DESCRIPTIONS
+from bot.i18n import Catalogs
+from bot.messages import Incoming, Outgoing
+from bot.runner import Runner
+from bot.store.repository import Store
+
+__all__ = ["CHANNEL", "TelegramAdapter", "TelegramChannel", "split_message", "to_incoming"]
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_MAX_ATTEMPTS = 8
+_MAX_WEBHOOK_BODY = 1_000_000
+T = TypeVar("T")
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The neutral message for an update from a private chat (None for anything else)."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return None
+    user = update.effective_user
+    lang = user.language_code if user else None
+    chat_id = str(chat.id)
+    if update.callback_query is not None:
+        return Incoming(CHANNEL, chat_id, "button", data=(update.callback_query.data or "")[:64],
+                        language_code=lang)
+    if update.edited_message is not None:
+        return Incoming(CHANNEL, chat_id, "edited", language_code=lang)
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return Incoming(CHANNEL, chat_id, "text", text=message.text, language_code=lang)
+    if message.voice or message.audio or message.video_note:
+        return Incoming(CHANNEL, chat_id, "voice", language_code=lang)
+    return Incoming(CHANNEL, chat_id, "media", language_code=lang)
+
+
+def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """HTML-escaped parts of ``text``, each at most ``limit`` characters, cut at line
+    breaks, else at spaces, else anywhere (never inside an escape)."""
+    parts: list[str] = []
+    current = ""
+    for token in _tokens(text):
+        piece = html.escape(token, quote=False)
+        if len(current) + len(piece) <= limit:
+            current += piece
+            continue
+        if current:
+            parts.append(current)
+        while len(piece) > limit:  # one very long word: cut between characters
+            cut = limit
+            while "&" in piece[max(0, cut - 5):cut] and not piece[:cut].endswith(";"):
+                cut -= 1
+            parts.append(piece[:cut])
+            piece = piece[cut:]
+        current = piece
+    if current or not parts:
+        parts.append(current)
+    return [part for part in parts if part.strip()] or [html.escape(text[:limit])]
+
+
+def _tokens(text: str) -> list[str]:
+    """Lines (with their newline), and lines split into words when very long."""
+    tokens: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if len(line) <= 1000:
+            tokens.append(line)
+        else:
+            words = line.split(" ")
+            tokens.extend(w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words))
+    return tokens
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramChannel:
+    """Sends rendered messages to Telegram with retries; remembers blocked users."""
+
+    name = CHANNEL
+
+    def __init__(self, bot: Any, store: Store, clock: Callable[[], Any],
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.bot = bot
+        self.store = store
+        self.clock = clock
+        self.sleep = sleep
+
+    async def send(self, message: Outgoing) -> None:
+        parts = split_message(message.text)
+        markup = (InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data)
+                                         for b in row] for row in message.buttons])
+                  if message.buttons else None)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            sent = await self.call(message.chat_id, partial(
+                self.bot.send_message, chat_id=int(message.chat_id), text=part,
+                parse_mode=ParseMode.HTML, reply_markup=markup if last else None))
+            if sent is None:
+                return  # blocked or given up: the rest would fail the same way
+
+    async def call(self, chat_id: str, request: Callable[[], Awaitable[T]]) -> T | None:
+        """Run a Bot API request, waiting out 429s and retrying network errors with
+        backoff; a user who blocked the bot is marked and not retried."""
+        delay = 0.5
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                return await request()
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                log.warning("Telegram asked to wait %.1f s (attempt %d)", wait, attempt)
+                await self.sleep(wait)
+            except Forbidden:
+                log.info("a user blocked the bot; no more messages to that chat")
+                await asyncio.to_thread(self.store.mark_blocked, CHANNEL, chat_id, self.clock())
+                return None
+            except BadRequest:
+                log.exception("Telegram refused a request; not retried")
+                return None
+            except NetworkError as exc:
+                log.warning("network error talking to Telegram (%s); retry in %.1f s",
+                            type(exc).__name__, delay)
+                await self.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        log.error("gave up a Telegram request after %d attempts", _MAX_ATTEMPTS)
+        return None
+
+
+class TelegramAdapter:
+    """Wires python-telegram-bot to the dispatcher: polling or webhook, commands, buttons."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
+                 channel: TelegramChannel, dispatcher: Dispatcher, catalogs: Catalogs,
+                 languages: tuple[str, ...], webhook_secret: str | None = None) -> None:
+        self.application = application
+        self.channel = channel
+        self.dispatcher = dispatcher
+        self.catalogs = catalogs
+        self.languages = languages
+        self.webhook_secret = webhook_secret
+        application.add_handler(TypeHandler(Update, self._on_update))
+
+    @classmethod
+    def create(cls, token: str, api_url: str | None, runner: Runner, catalogs: Catalogs,
+               languages: tuple[str, ...], *, webhook_secret: str | None = None,
+               polling: bool = True) -> TelegramAdapter:
+        """The application, channel and dispatcher for one bot token."""
+        builder = cls.builder(token, api_url)
+        if not polling:
+            builder = builder.updater(None)
+        application = builder.build()
+        channel = TelegramChannel(application.bot, runner.store, runner.clock)
+        return cls(application, channel, Dispatcher(runner, channel), catalogs, languages,
+                   webhook_secret)
+
+    async def start(self, webhook_url: str | None = None) -> None:
+        """Initialise, set the command menus, resume stored updates, start receiving."""
+        await self.application.initialize()
+        await self.set_commands()
+        resumed = await self.dispatcher.resume()
+        if resumed:
+            log.info("resuming stored updates of %d chats", resumed)
+        await self.application.start()
+        bot = self.application.bot
+        if webhook_url:
+            await self.channel.call("", partial(
+                bot.set_webhook, url=webhook_url.rstrip("/") + WEBHOOK_PATH,
+                secret_token=self.webhook_secret, allowed_updates=Update.ALL_TYPES))
+        else:
+            await self.channel.call("", partial(bot.delete_webhook))
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+
+    async def stop(self) -> None:
+        """Stop receiving, finish the work in hand, shut down."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.dispatcher.idle()
+        await self.application.shutdown()
+
+    @staticmethod
+    def builder(token: str,
+                api_url: str | None) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+        """An application builder for ``token``; ``api_url`` is a Bot API server's root."""
+        builder = Application.builder().token(token)
+        if api_url:
+            root = api_url.rstrip("/")
+            builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+        return builder
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.handle_update(update)
+
+    async def handle_update(self, update: Update) -> bool:
+        """Store and schedule one update; False when it was not for us or seen before."""
+        incoming = to_incoming(update)
+        if incoming is None:
+            return False
+        if update.callback_query is not None:
+            await self._acknowledge(update.callback_query)
+        fresh = await self.dispatcher.submit(incoming, update.update_id)
+        if fresh:
+            await self.channel.call(incoming.chat_id, lambda: self.channel.bot.send_chat_action(
+                chat_id=int(incoming.chat_id), action=ChatAction.TYPING))
+        return fresh
+
+    async def _acknowledge(self, query: CallbackQuery) -> None:
+        """Stop the button's spinner and take the keyboard off, showing the choice."""
+        try:
+            await query.answer()
+        except TelegramError:
+            log.debug("callback query could not be answered (too old or repeated)")
+        message = query.message
+        if not isinstance(message, Message) or message.reply_markup is None or not message.text:
+            return
+        markup = message.reply_markup
+        label = next((b.text for row in markup.inline_keyboard for b in row
+                      if b.callback_data == query.data), None)
+        if label is None:
+            return
+        text = message.text_html + "\n\n" + html.escape(f"☑️ {label}", quote=False)
+        try:
+            await query.edit_message_text(text=text[:MessageLimit.MAX_TEXT_LENGTH],
+                                          parse_mode=ParseMode.HTML, reply_markup=None)
+        except TelegramError:
+            log.debug("could not edit the message of a pressed button")
+
+    async def set_commands(self) -> None:
+        """The command menu, in each served language and in English as the default."""
+        for lang in (None, *self.languages):
+            translator = self.catalogs.translator(lang or "en")
+            commands = [BotCommand(name, translator.gettext(msgid))
+                        for name, msgid in COMMAND_DESCRIPTIONS.items()]
+            await self.channel.call("", partial(self.application.bot.set_my_commands,
+                                                commands, language_code=lang))
+
+    def webhook_route(self) -> Route:
+        """The Starlette route Telegram posts updates to; it checks the secret token."""
+
+        async def webhook(request: Request) -> Response:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not self.webhook_secret or not hmac.compare_digest(given, self.webhook_secret):
+                return JSONResponse({"ok": False}, status_code=403)
+            body = await request.body()
+            if len(body) > _MAX_WEBHOOK_BODY:
+                return JSONResponse({"ok": False}, status_code=413)
+            try:
+                data = await request.json()
+                update = Update.de_json(data, self.application.bot)
+            except (ValueError, TypeError, KeyError):
+                return JSONResponse({"ok": False}, status_code=400)
+            await self.handle_update(update)
+            return JSONResponse({"ok": True})
+
+        return Route(WEBHOOK_PATH, webhook, methods=["POST"])

@@ -1,0 +1,82 @@
+"""The dispatcher: stores every update first, then runs each chat's updates in order.
+
+Updates are written to the inbox (idempotent by update id) before anything else
+happens, so an update Telegram delivers twice counts once and an update received
+just before a crash is processed after the restart. One worker task per chat
+drains that chat's pending updates in ``update_id`` order; different chats run
+concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.channels.base import Channel
+from bot.messages import Incoming
+from bot.runner import Runner
+from bot.store.repository import Store
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Inbox-backed, per-chat ordered processing of one channel's updates."""
+
+    def __init__(self, runner: Runner, channel: Channel) -> None:
+        self.runner = runner
+        self.channel = channel
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._dirty: set[str] = set()
+
+    @property
+    def store(self) -> Store:
+        return self.runner.store
+
+    async def submit(self, incoming: Incoming, update_id: int) -> bool:
+        """Store the update and make sure its chat is being worked on.
+        False when the update was seen before (it is not processed again)."""
+        fresh = await asyncio.to_thread(self.store.enqueue, incoming, update_id,
+                                        self.runner.clock())
+        if not fresh:
+            log.info("update %s on %s seen before; skipped", update_id, incoming.channel)
+            return False
+        self.kick(incoming.chat_id)
+        return True
+
+    def kick(self, chat_id: str) -> None:
+        """Note new work for ``chat_id``; start its worker if none runs."""
+        self._dirty.add(chat_id)
+        if chat_id not in self._workers:
+            self._workers[chat_id] = asyncio.create_task(self._drain(chat_id),
+                                                         name=f"chat-{chat_id}")
+
+    async def resume(self) -> int:
+        """After a restart: work on every chat that still has stored updates."""
+        chats = await asyncio.to_thread(self.store.pending_chats, self.channel.name)
+        for chat_id in chats:
+            self.kick(chat_id)
+        return len(chats)
+
+    async def _drain(self, chat_id: str) -> None:
+        try:
+            while chat_id in self._dirty:
+                self._dirty.discard(chat_id)
+                while True:
+                    items = await asyncio.to_thread(self.store.pending, self.channel.name,
+                                                    chat_id)
+                    if not items:
+                        break
+                    for item in items:
+                        await self.runner.handle(item.incoming, self.channel, inbox_id=item.id)
+        except Exception:  # pragma: no cover - handle() never raises; the store might
+            log.exception("worker for a chat on %s stopped", self.channel.name)
+        finally:
+            self._workers.pop(chat_id, None)
+
+    async def idle(self) -> None:
+        """Wait until every worker has finished (tests, shutdown)."""
+        while self._workers:
+            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)

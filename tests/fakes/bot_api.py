@@ -1,0 +1,276 @@
+"""A fake Telegram Bot API server speaking the real HTTP protocol on 127.0.0.1.
+
+python-telegram-bot runs unmodified against it (``base_url`` pointed here). It
+implements the methods Orienta uses — getMe, getUpdates with long polling,
+sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
+sendChatAction, setMyCommands, setWebhook, deleteWebhook, getWebhookInfo —
+and a control API for tests: inject user updates, read what the bot sent and
+called, and make methods fail (429 with retry_after, 403 blocked, 5xx).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import socket
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+__all__ = ["FakeBotApi", "RunningFakeBotApi"]
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Orienta", "username": "orienta_test_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}
+_JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "scope", "entities",
+                "link_preview_options", "reply_parameters"}
+
+
+@dataclass
+class Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeBotApi:
+    """The server's state; its Starlette app is :attr:`app`."""
+
+    token: str = "123456:TEST-token"
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    confirmed: int = 0
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
+    blocked: set[int] = field(default_factory=set)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    last_update_id: int = 1000
+    _new: asyncio.Event | None = None
+
+    # -- Bot API --------------------------------------------------------------------
+    async def bot_method(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return JSONResponse({"ok": False, "error_code": 401,
+                                 "description": "Unauthorized"}, status_code=401)
+        method = request.path_params["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued.pop(0)
+            body: dict[str, Any] = {"ok": False, "error_code": failure.status,
+                                    "description": failure.description}
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return JSONResponse(body, status_code=failure.status)
+        handler = getattr(self, f"_{method}", None)
+        if handler is None:
+            return JSONResponse({"ok": False, "error_code": 404,
+                                 "description": f"Not Found: method {method}"}, status_code=404)
+        result = await handler(params)
+        if isinstance(result, Response):
+            return result
+        return JSONResponse({"ok": True, "result": result})
+
+    async def _params(self, request: Request) -> dict[str, Any]:
+        if request.headers.get("content-type", "").startswith("application/json"):
+            raw = await request.json()
+            return dict(raw) if isinstance(raw, dict) else {}
+        form = await request.form()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            text = str(value)
+            if key in _JSON_FIELDS:
+                try:
+                    params[key] = json.loads(text)
+                    continue
+                except ValueError:
+                    pass
+            params[key] = text
+        return params
+
+    async def _getMe(self, params: dict[str, Any]) -> Any:
+        return BOT_USER
+
+    async def _getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = float(params.get("timeout", 0) or 0)
+        if offset:
+            self.confirmed = max(self.confirmed, offset - 1)
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + min(timeout, 2.0)
+        while not self.updates and time.monotonic() < deadline:
+            if self._new is None:
+                self._new = asyncio.Event()
+            self._new.clear()
+            try:
+                await asyncio.wait_for(self._new.wait(), deadline - time.monotonic())
+            except TimeoutError:
+                break
+        limit = int(params.get("limit", 100) or 100)
+        return self.updates[:limit]
+
+    async def _sendMessage(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            return JSONResponse({"ok": False, "error_code": 403,
+                                 "description": "Forbidden: bot was blocked by the user"},
+                                status_code=403)
+        text = str(params.get("text", ""))
+        if len(text) > 4096:
+            return JSONResponse({"ok": False, "error_code": 400,
+                                 "description": "Bad Request: message is too long"},
+                                status_code=400)
+        message_id = next(self._ids)
+        message = {"message_id": message_id, "date": int(time.time()),
+                   "chat": {"id": chat_id, "type": "private", "first_name": "User"},
+                   "from": BOT_USER, "text": _unescape(text)}
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[message_id] = {**message, "raw_text": text,
+                                     "parse_mode": params.get("parse_mode")}
+        return message
+
+    async def _editMessageText(self, params: dict[str, Any]) -> Any:
+        message = self.messages[int(params["message_id"])]
+        message["text"] = _unescape(str(params["text"]))
+        message["raw_text"] = str(params["text"])
+        message["edited"] = True
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        else:
+            message.pop("reply_markup", None)
+        return {k: v for k, v in message.items() if k not in ("raw_text", "parse_mode", "edited")}
+
+    async def _editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self.messages[int(params["message_id"])]
+        message.pop("reply_markup", None)
+        return {k: v for k, v in message.items() if k not in ("raw_text", "parse_mode", "edited")}
+
+    async def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _sendChatAction(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _setMyCommands(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _setWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _deleteWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+
+    # -- control API ------------------------------------------------------------------
+    async def inject(self, request: Request) -> Response:
+        update = await request.json()
+        if "update_id" not in update:
+            update["update_id"] = self.last_update_id + 1
+        self.last_update_id = max(self.last_update_id, int(update["update_id"]))
+        # An explicit id may repeat one: Telegram re-delivers what was not confirmed.
+        self.updates.append(update)
+        if self._new is not None:
+            self._new.set()
+        return JSONResponse({"update_id": update["update_id"]})
+
+    async def fail(self, request: Request) -> Response:
+        spec = await request.json()
+        for _ in range(int(spec.get("times", 1))):
+            self.failures[spec["method"]].append(
+                Failure(int(spec["status"]), spec.get("description", "error"),
+                        spec.get("retry_after")))
+        return JSONResponse({"ok": True})
+
+    async def block(self, request: Request) -> Response:
+        spec = await request.json()
+        (self.blocked.add if spec.get("blocked", True) else self.blocked.discard)(
+            int(spec["chat_id"]))
+        return JSONResponse({"ok": True})
+
+    async def state(self, request: Request) -> Response:
+        return JSONResponse({"calls": self.calls, "messages": list(self.messages.values()),
+                             "pending": len(self.updates), "confirmed": self.confirmed})
+
+    @property
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/bot{token}/{method}", self.bot_method, methods=["GET", "POST"]),
+            Route("/control/updates", self.inject, methods=["POST"]),
+            Route("/control/fail", self.fail, methods=["POST"]),
+            Route("/control/block", self.block, methods=["POST"]),
+            Route("/control/state", self.state, methods=["GET"]),
+        ])
+
+
+def _unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+class RunningFakeBotApi:
+    """The fake server on a free 127.0.0.1 port in its own thread, with a client for the
+    control API. Use as a context manager."""
+
+    def __init__(self) -> None:
+        self.fake = FakeBotApi()
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = uvicorn.Server(uvicorn.Config(self.fake.app, host="127.0.0.1",
+                                                     port=self.port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self.control = httpx.Client(base_url=self.url, timeout=10)
+
+    def __enter__(self) -> RunningFakeBotApi:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("fake Bot API server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.control.close()
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+    # -- helpers for tests ---------------------------------------------------------
+    def inject(self, update: dict[str, Any]) -> int:
+        return int(self.control.post("/control/updates", json=update).json()["update_id"])
+
+    def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None,
+             description: str = "error") -> None:
+        self.control.post("/control/fail", json={"method": method, "status": status,
+                                                 "times": times, "retry_after": retry_after,
+                                                 "description": description})
+
+    def block(self, chat_id: int, blocked: bool = True) -> None:
+        self.control.post("/control/block", json={"chat_id": chat_id, "blocked": blocked})
+
+    def state(self) -> dict[str, Any]:
+        return dict(self.control.get("/control/state").json())
+
+    def sent(self, chat_id: int) -> list[dict[str, Any]]:
+        """Messages the bot sent to ``chat_id``, oldest first (with their current text)."""
+        return [m for m in self.state()["messages"] if m["chat"]["id"] == chat_id]
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        return [params for name, params in self.state()["calls"] if name == method]
