@@ -39,9 +39,9 @@ def text_update(chat_id: int, text: str, language_code: str | None = None,
 
 def callback_update(chat_id: int, message: dict[str, Any], data: str,
                     language_code: str | None = None) -> dict[str, Any]:
-    """A press on a button of ``message`` (as the fake server recorded it)."""
-    bot_message = {k: v for k, v in message.items() if k not in ("raw_text", "parse_mode",
-                                                                 "edited")}
+    """A press by user ``chat_id`` on a button of ``message`` (as the fake recorded it)."""
+    bot_message = {k: v for k, v in message.items()
+                   if k not in ("raw_text", "parse_mode", "edited", "at")}
     return {"callback_query": {"id": str(next(_query_ids)), "from": user(chat_id, language_code),
                                "chat_instance": f"ci-{chat_id}", "data": data,
                                "message": bot_message}}

@@ -63,6 +63,8 @@ def to_incoming(update: Update) -> Incoming | None:
     lang = user.language_code if user else None
     chat_id = str(chat.id)
     if update.callback_query is not None:
+        if user is None or user.id != chat.id:
+            return None  # in a private chat only its own user can press its buttons
         return Incoming(CHANNEL, chat_id, "button", data=(update.callback_query.data or "")[:64],
                         language_code=lang)
     if update.edited_message is not None:
@@ -181,6 +183,7 @@ class TelegramAdapter:
         self.catalogs = catalogs
         self.languages = languages
         self.webhook_secret = webhook_secret
+        self._background: set[asyncio.Task[Any]] = set()
         application.add_handler(TypeHandler(Update, self._on_update))
 
     @classmethod
@@ -222,6 +225,7 @@ class TelegramAdapter:
         if self.application.running:
             await self.application.stop()
         await self.dispatcher.idle()
+        await asyncio.gather(*self._background, return_exceptions=True)
         await self.application.shutdown()
 
     @staticmethod
@@ -245,9 +249,12 @@ class TelegramAdapter:
         if update.callback_query is not None:
             await self._acknowledge(update.callback_query)
         fresh = await self.dispatcher.submit(incoming, update.update_id)
-        if fresh:
-            await self.channel.call(incoming.chat_id, lambda: self.channel.bot.send_chat_action(
-                chat_id=int(incoming.chat_id), action=ChatAction.TYPING))
+        if fresh:  # "typing…" while we work; not waited for, it must not delay the reply
+            task = asyncio.create_task(self.channel.call(incoming.chat_id, partial(
+                self.channel.bot.send_chat_action, chat_id=int(incoming.chat_id),
+                action=ChatAction.TYPING)))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return fresh
 
     async def _acknowledge(self, query: CallbackQuery) -> None:

@@ -270,3 +270,22 @@ async def test_webhook_requires_the_secret(orienta: Orienta, fake: RunningFakeBo
             assert bad.status_code == 400
     finally:
         await adapter.stop()
+
+
+async def test_forged_button_cannot_reach_another_users_state(
+        orienta: Orienta, fake: RunningFakeBotApi, telegram: TelegramAdapter) -> None:
+    fake.inject(text_update(901, "/start", language_code="fr"))
+    alice = await replies(fake, 901, 2)
+    # A press claiming to come from Bob on Alice's message is not taken.
+    fake.inject(callback_update(902, alice[1], button(alice[1], "Français"), "uk"))
+    # Bob's own chat with made-up data only reaches Bob's own state, as an old button.
+    fake.inject(text_update(902, "/help", language_code="uk"))
+    bob = await replies(fake, 902, 3)
+    fake.inject(callback_update(902, bob[-1], "41.7", "uk"))
+    bob = await replies(fake, 902, 5)
+    uk = orienta.catalogs.translator("uk").gettext
+    assert bob[3]["text"] == uk("error.old_button")
+    await asyncio.sleep(0.3)
+    assert len(fake.sent(901)) == 2  # Alice's conversation did not move
+    alice_user = orienta.store.user(CHANNEL, "901")
+    assert alice_user is not None and alice_user.consent_at is None and alice_user.language is None

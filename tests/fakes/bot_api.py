@@ -56,6 +56,7 @@ class FakeBotApi:
     blocked: set[int] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     last_update_id: int = 1000
+    injected_at: dict[int, float] = field(default_factory=dict)  # update_id -> monotonic
     _new: asyncio.Event | None = None
 
     # -- Bot API --------------------------------------------------------------------
@@ -139,7 +140,8 @@ class FakeBotApi:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         self.messages[message_id] = {**message, "raw_text": text,
-                                     "parse_mode": params.get("parse_mode")}
+                                     "parse_mode": params.get("parse_mode"),
+                                     "at": time.monotonic()}
         return message
 
     async def _editMessageText(self, params: dict[str, Any]) -> Any:
@@ -151,12 +153,12 @@ class FakeBotApi:
             message["reply_markup"] = params["reply_markup"]
         else:
             message.pop("reply_markup", None)
-        return {k: v for k, v in message.items() if k not in ("raw_text", "parse_mode", "edited")}
+        return _public(message)
 
     async def _editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         message = self.messages[int(params["message_id"])]
         message.pop("reply_markup", None)
-        return {k: v for k, v in message.items() if k not in ("raw_text", "parse_mode", "edited")}
+        return _public(message)
 
     async def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         return True
@@ -184,6 +186,7 @@ class FakeBotApi:
         self.last_update_id = max(self.last_update_id, int(update["update_id"]))
         # An explicit id may repeat one: Telegram re-delivers what was not confirmed.
         self.updates.append(update)
+        self.injected_at.setdefault(int(update["update_id"]), time.monotonic())
         if self._new is not None:
             self._new.set()
         return JSONResponse({"update_id": update["update_id"]})
@@ -204,7 +207,8 @@ class FakeBotApi:
 
     async def state(self, request: Request) -> Response:
         return JSONResponse({"calls": self.calls, "messages": list(self.messages.values()),
-                             "pending": len(self.updates), "confirmed": self.confirmed})
+                             "pending": len(self.updates), "confirmed": self.confirmed,
+                             "injected_at": self.injected_at})
 
     @property
     def app(self) -> Starlette:
@@ -215,6 +219,12 @@ class FakeBotApi:
             Route("/control/block", self.block, methods=["POST"]),
             Route("/control/state", self.state, methods=["GET"]),
         ])
+
+
+def _public(message: dict[str, Any]) -> dict[str, Any]:
+    """A recorded message as the Bot API returns it (without the fake's bookkeeping)."""
+    return {k: v for k, v in message.items()
+            if k not in ("raw_text", "parse_mode", "edited", "at")}
 
 
 def _unescape(text: str) -> str:

@@ -1,0 +1,166 @@
+"""Telegram throughput and latency through the fake Bot API server (real HTTP, 127.0.0.1).
+
+Orienta (python-telegram-bot polling, inbox, NLU, engine, store, replies) and a
+bare python-telegram-bot echo bot run against the same fake server in the same
+run: messages per second when updates arrive all at once, and p50/p95 latency
+from an update being available to its first reply at a paced 100 messages/s.
+Orienta runs on SQLite, and on PostgreSQL when ORIENTA_BENCH_POSTGRES_URL is set.
+
+Run with ``make bench`` or ``python -m bench.telegram``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.app import build, understanding_from_settings
+from bot.channels.telegram import TelegramAdapter
+from bot.settings import SERVED_LANGUAGES, Settings
+from bot.store.database import make_engine
+from bot.store.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.builders import text_update  # noqa: E402
+from tests.fakes.bot_api import RunningFakeBotApi  # noqa: E402
+
+TEXTS = ["/menu", "bonjour, je cherche un logement", "ho bisogno di un medico", "/help",
+         "tarvitsen apua kelan kanssa", "мені потрібна допомога з документами"]
+
+
+async def _measure(fake: RunningFakeBotApi, first_chat: int, count: int,
+                   rate: float | None) -> tuple[float, list[float]]:
+    """Inject ``count`` updates (one new chat each), all at once or at ``rate`` per second;
+    return (messages per second, latencies in ms)."""
+    chats = list(range(first_chat, first_chat + count))
+    started = time.monotonic()
+    for i, chat in enumerate(chats):
+        if rate:
+            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+        await asyncio.to_thread(fake.inject, text_update(chat, TEXTS[i % len(TEXTS)]))
+    deadline = time.monotonic() + 120
+    while True:
+        state = await asyncio.to_thread(fake.state)
+        first_reply: dict[int, float] = {}
+        for message in state["messages"]:
+            chat = message["chat"]["id"]
+            if first_chat <= chat < first_chat + count:
+                first_reply[chat] = min(first_reply.get(chat, 1e18), message["at"])
+        if len(first_reply) == count or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    injected = {int(k): v for k, v in state["injected_at"].items()}
+    by_chat = {}
+    for update_id, at in injected.items():
+        by_chat[update_id] = at
+    inject_times = sorted(injected.values())[-count:]
+    latencies = sorted((reply - inject) * 1000 for reply, inject in
+                       zip([first_reply[c] for c in chats if c in first_reply],
+                           inject_times, strict=False))
+    elapsed = max(first_reply.values()) - inject_times[0]
+    return len(first_reply) / elapsed, latencies
+
+
+def _summary(name: str, burst: tuple[float, list[float]], paced: tuple[float, list[float]]) -> str:
+    lat = paced[1]
+    p50 = statistics.median(lat)
+    p95 = lat[int(len(lat) * 0.95) - 1]
+    return (f"| {name} | {burst[0]:,.0f} | {p50:.1f} | {p95:.1f} |")
+
+
+async def _run(fake: RunningFakeBotApi, start: Callable[[], Awaitable[Any]],
+               stop: Callable[[], Awaitable[Any]], base: int) -> tuple[Any, Any]:
+    await start()
+    try:
+        await _measure(fake, base, 20, None)  # warm up
+        burst = await _measure(fake, base + 1000, 300, None)
+        paced = await _measure(fake, base + 2000, 300, 100.0)
+    finally:
+        await stop()
+    return burst, paced
+
+
+async def echo_bot(fake: RunningFakeBotApi) -> tuple[Any, Any]:
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(update.effective_message.text or "")
+
+    app = (Application.builder().token(fake.fake.token).base_url(f"{fake.url}/bot")
+           .base_file_url(f"{fake.url}/file/bot").build())
+    app.add_handler(MessageHandler(filters.ALL, echo))
+
+    async def start() -> None:
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling()
+
+    async def stop() -> None:
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+    return await _run(fake, start, stop, 10_000_000)
+
+
+async def orienta_bot(fake: RunningFakeBotApi, database_url: str, base: int) -> tuple[Any, Any]:
+    settings = Settings(database_url=database_url, var_dir=ROOT / "var")
+    orienta = build(settings, understanding=understanding_from_settings(settings,
+                                                                        use_rasa=False))
+    orienta.runner.understanding.warm_up()
+    adapter = TelegramAdapter.create(fake.fake.token, fake.url, orienta.runner,
+                                     orienta.catalogs, SERVED_LANGUAGES)
+    try:
+        return await _run(fake, adapter.start, adapter.stop, base)
+    finally:
+        orienta.store.engine.dispose()
+
+
+def _reset(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        from sqlalchemy import text
+
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+async def main_async() -> None:
+    rows = []
+    with RunningFakeBotApi() as fake:
+        echo = await echo_bot(fake)
+        rows.append(_summary("python-telegram-bot echo bot", *echo))
+        with tempfile.TemporaryDirectory() as tmp:
+            sqlite = await orienta_bot(fake, f"sqlite:///{tmp}/bench.sqlite3", 20_000_000)
+        rows.append(_summary("Orienta, SQLite", *sqlite))
+        pg = os.environ.get("ORIENTA_BENCH_POSTGRES_URL")
+        if pg:
+            _reset(pg)
+            postgres = await orienta_bot(fake, pg, 30_000_000)
+            rows.append(_summary("Orienta, PostgreSQL", *postgres))
+    print("Telegram through the fake Bot API server (one process, 2 cores):")
+    print("| bot | msgs/s (300 at once) | p50 ms at 100/s | p95 ms at 100/s |")
+    print("|---|---|---|---|")
+    print("\n".join(rows))
+    print(f"Orienta/echo throughput: {sqlite[0][0] / echo[0][0]:.0%} (SQLite)")
+
+
+def main() -> None:
+    asyncio.run(main_async())
+
+
+if __name__ == "__main__":
+    main()
