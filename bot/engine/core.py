@@ -54,6 +54,8 @@ COMMANDS: Mapping[str, str] = {
     "mediator": "mediator",
     "forget": "forget",
 }
+#: Intents that leave whatever step the user is in (emergency is handled before them).
+ANYWHERE = frozenset({"human_mediator", "change_language"})
 _MAX_STEPS_PER_TURN = 64
 _BUTTON = re.compile(r"^(\d+)\.(\d+)$")
 
@@ -334,10 +336,14 @@ class _Turn:
         if not self.state.consent and not self._in_flow("welcome"):
             self.jump("welcome")
             return
+        confident = event.intent is not None and event.confidence >= self.config.intent_threshold
+        if confident and event.intent in ANYWHERE and event.intent in self.flows.routes:
+            self.state = replace(self.state, misunderstood=0)
+            self.follow_route(event.intent)  # a person or another language, from any step
+            return
         if self.state.waiting == "text":
             self.answer_ask(event.text)
             return
-        confident = event.intent is not None and event.confidence >= self.config.intent_threshold
         current = self.current()
         if self.state.waiting == "button" and isinstance(current, MenuStep):
             picked = self._match_option(current, event, confident)

@@ -153,3 +153,18 @@ def test_foreign_language_offers_choice_and_person(flows: FlowSet) -> None:
 def test_emergency_on_first_contact_answers_in_the_detected_language(flows: FlowSet) -> None:
     out = step(flows, CONFIG, State(), Text("...", "emergency", 0.9, lang="uk", crisis=True))
     assert out.state.lang == "uk" and says(out) == ["emergency.numbers"]
+
+
+@pytest.mark.parametrize(("intent", "first"), [("human_mediator", "mediator"),
+                                               ("change_language", "language")])
+def test_person_and_language_work_from_inside_a_question(flows: FlowSet, intent: str,
+                                                         first: str) -> None:
+    from bot.engine.core import _Turn
+
+    turn = _Turn(flows, CONFIG, CONSENTED)
+    turn.jump("ask_age")
+    asking = turn.finish()
+    assert asking.state.waiting == "text"
+    out = step(flows, CONFIG, asking.state, Text("...", intent, 0.9))
+    assert out.state.stack[0].flow == first
+    assert "age" not in out.state.vars
