@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot.channels.base import Channel
 from bot.messages import Incoming
@@ -25,11 +26,16 @@ log = logging.getLogger(__name__)
 class Dispatcher:
     """Inbox-backed, per-chat ordered processing of one channel's updates."""
 
-    def __init__(self, runner: Runner, channel: Channel) -> None:
+    def __init__(self, runner: Runner, channel: Channel,
+                 typing: Callable[[str], Awaitable[object]] | None = None,
+                 typing_after: float = 0.5) -> None:
         self.runner = runner
         self.channel = channel
+        self.typing = typing
+        self.typing_after = typing_after
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._dirty: set[str] = set()
+        self._background: set[asyncio.Task[object]] = set()
 
     @property
     def store(self) -> Store:
@@ -70,13 +76,33 @@ class Dispatcher:
                     if not items:
                         break
                     for item in items:
-                        await self.runner.handle(item.incoming, self.channel, inbox_id=item.id)
+                        timer = self._typing_later(chat_id)
+                        try:
+                            await self.runner.handle(item.incoming, self.channel,
+                                                     inbox_id=item.id)
+                        finally:
+                            if timer is not None:
+                                timer.cancel()
         except Exception:  # pragma: no cover - handle() never raises; the store might
             log.exception("worker for a chat on %s stopped", self.channel.name)
         finally:
             self._workers.pop(chat_id, None)
 
+    def _typing_later(self, chat_id: str) -> asyncio.TimerHandle | None:
+        """Show "typing…" only when a reply takes long enough for people to notice."""
+        if self.typing is None:
+            return None
+        typing = self.typing
+
+        def start() -> None:
+            task = asyncio.ensure_future(typing(chat_id))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+        return asyncio.get_running_loop().call_later(self.typing_after, start)
+
     async def idle(self) -> None:
-        """Wait until every worker has finished (tests, shutdown)."""
-        while self._workers:
-            await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+        """Wait until every worker (and typing notice) has finished (tests, shutdown)."""
+        while self._workers or self._background:
+            await asyncio.gather(*self._workers.values(), *self._background,
+                                 return_exceptions=True)

@@ -144,6 +144,11 @@ class TelegramChannel:
             if sent is None:
                 return  # blocked or given up: the rest would fail the same way
 
+    async def typing(self, chat_id: str) -> None:
+        """Show "typing…" in the chat (the dispatcher calls this when a reply is slow)."""
+        await self.call(chat_id, partial(self.bot.send_chat_action, chat_id=int(chat_id),
+                                         action=ChatAction.TYPING))
+
     async def call(self, chat_id: str, request: Callable[[], Awaitable[T]]) -> T | None:
         """Run a Bot API request, waiting out 429s and retrying network errors with
         backoff; a user who blocked the bot is marked and not retried."""
@@ -183,7 +188,6 @@ class TelegramAdapter:
         self.catalogs = catalogs
         self.languages = languages
         self.webhook_secret = webhook_secret
-        self._background: set[asyncio.Task[Any]] = set()
         application.add_handler(TypeHandler(Update, self._on_update))
 
     @classmethod
@@ -196,8 +200,8 @@ class TelegramAdapter:
             builder = builder.updater(None)
         application = builder.build()
         channel = TelegramChannel(application.bot, runner.store, runner.clock)
-        return cls(application, channel, Dispatcher(runner, channel), catalogs, languages,
-                   webhook_secret)
+        return cls(application, channel, Dispatcher(runner, channel, typing=channel.typing),
+                   catalogs, languages, webhook_secret)
 
     async def start(self, webhook_url: str | None = None) -> None:
         """Initialise, set the command menus, resume stored updates, start receiving."""
@@ -225,7 +229,6 @@ class TelegramAdapter:
         if self.application.running:
             await self.application.stop()
         await self.dispatcher.idle()
-        await asyncio.gather(*self._background, return_exceptions=True)
         await self.application.shutdown()
 
     @staticmethod
@@ -248,14 +251,7 @@ class TelegramAdapter:
             return False
         if update.callback_query is not None:
             await self._acknowledge(update.callback_query)
-        fresh = await self.dispatcher.submit(incoming, update.update_id)
-        if fresh:  # "typing…" while we work; not waited for, it must not delay the reply
-            task = asyncio.create_task(self.channel.call(incoming.chat_id, partial(
-                self.channel.bot.send_chat_action, chat_id=int(incoming.chat_id),
-                action=ChatAction.TYPING)))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-        return fresh
+        return await self.dispatcher.submit(incoming, update.update_id)
 
     async def _acknowledge(self, query: CallbackQuery) -> None:
         """Stop the button's spinner and take the keyboard off, showing the choice."""

@@ -97,7 +97,6 @@ async def test_full_conversation_on_telegram(orienta: Orienta, fake: RunningFake
     sent = await replies(fake, chat, 8)
     assert [m["text"] for m in sent[5:8]] == [t("help.what_i_do"), t("help.how_to_use"),
                                               t("help.commands")]
-    assert fake.calls("sendChatAction")
     assert all(m["parse_mode"] == "HTML" for m in sent)
 
 
@@ -289,3 +288,16 @@ async def test_forged_button_cannot_reach_another_users_state(
     assert len(fake.sent(901)) == 2  # Alice's conversation did not move
     alice_user = orienta.store.user(CHANNEL, "901")
     assert alice_user is not None and alice_user.consent_at is None and alice_user.language is None
+
+
+async def test_slow_replies_show_typing(orienta: Orienta, fake: RunningFakeBotApi) -> None:
+    adapter = adapter_for(orienta, fake)
+    adapter.dispatcher.typing_after = 0.0  # every reply counts as slow
+    await adapter.start()
+    try:
+        fake.inject(text_update(333, "/help"))
+        await replies(fake, 333, 3)
+        actions = await wait_for(lambda: fake.calls("sendChatAction"))
+        assert actions[0] == {"chat_id": "333", "action": "typing"}
+    finally:
+        await adapter.stop()

@@ -11,6 +11,7 @@ called, and make methods fail (429 with retry_after, 403 blocked, 5xx).
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
 import socket
@@ -228,8 +229,6 @@ def _public(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unescape(text: str) -> str:
-    import html
-
     return html.unescape(text)
 
 
