@@ -151,6 +151,10 @@ class LanguageIdentifier:
         counts: dict[str, float] = {}
         for token in tokens:
             lang = self.vocabulary.get(token)
+            if lang == "uk" and not any(c in _UKRAINIAN_ONLY for c in token):
+                # A Cyrillic word without і ї є ґ may be Russian too ("да", "ладно"): Russian
+                # must never be taken for Ukrainian, so such words are no evidence.
+                continue
             if lang:
                 counts[lang] = counts.get(lang, 0.0) + 1.0
         found = sum(counts.values())
