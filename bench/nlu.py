@@ -34,8 +34,9 @@ TEST_DIR = ROOT / "tests" / "data" / "nlu_test"
 
 def _table(name: str, predictions: list[Prediction], training: str) -> None:
     print(f"\n{name}: {training}")
-    print("| lang | n | accuracy | macro-F1 | emergency recall (model / phrases / both) |")
-    print("|---|---|---|---|---|")
+    print("| lang | n | accuracy | macro-F1 | emergency recall: model / phrases / safety net "
+          "| false alarms |")
+    print("|---|---|---|---|---|---|")
     for lang in (*SERVED_LANGUAGES, "all"):
         s = score([p for p in predictions if lang in ("all", p.example.lang)])
         print(f"| {lang} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} | "

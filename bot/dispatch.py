@@ -28,7 +28,7 @@ class Dispatcher:
 
     def __init__(self, runner: Runner, channel: Channel,
                  typing: Callable[[str], Awaitable[object]] | None = None,
-                 typing_after: float = 0.5) -> None:
+                 typing_after: float = 0.5, concurrency: int = 8) -> None:
         self.runner = runner
         self.channel = channel
         self.typing = typing
@@ -36,6 +36,9 @@ class Dispatcher:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._dirty: set[str] = set()
         self._background: set[asyncio.Task[object]] = set()
+        # Chats are worked on concurrently, but only this many at once: hundreds of tasks
+        # queueing on one HTTP connection pool cost more than they gain.
+        self._slots = asyncio.Semaphore(concurrency)
 
     @property
     def store(self) -> Store:
@@ -75,14 +78,15 @@ class Dispatcher:
                                                     chat_id)
                     if not items:
                         break
-                    for item in items:
-                        timer = self._typing_later(chat_id)
-                        try:
-                            await self.runner.handle(item.incoming, self.channel,
-                                                     inbox_id=item.id)
-                        finally:
-                            if timer is not None:
-                                timer.cancel()
+                    async with self._slots:
+                        for item in items:
+                            timer = self._typing_later(chat_id)
+                            try:
+                                await self.runner.handle(item.incoming, self.channel,
+                                                         inbox_id=item.id)
+                            finally:
+                                if timer is not None:
+                                    timer.cancel()
         except Exception:  # pragma: no cover - handle() never raises; the store might
             log.exception("worker for a chat on %s stopped", self.channel.name)
         finally:

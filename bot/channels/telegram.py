@@ -235,7 +235,7 @@ class TelegramAdapter:
     def builder(token: str,
                 api_url: str | None) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
         """An application builder for ``token``; ``api_url`` is a Bot API server's root."""
-        builder = Application.builder().token(token)
+        builder = Application.builder().token(token).connection_pool_size(8)
         if api_url:
             root = api_url.rstrip("/")
             builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")

@@ -7,7 +7,9 @@ the second gets :class:`ConcurrentUpdate` and replays its turn.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,9 +83,16 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite has one writer at a time and its busy handler sleeps up to 100 ms between
+        # tries: threads of this process take turns here instead. PostgreSQL needs no lock.
+        self._turns: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext())
 
-    def session(self) -> Session:
-        return self._sessions()
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session (for one transaction or a few reads); see ``_turns`` for SQLite."""
+        with self._turns, self._sessions() as session:
+            yield session
 
     def conversation(self, channel: str, external_id: str, hint: str | None,
                      now: datetime) -> ConversationRecord:
