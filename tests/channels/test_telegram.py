@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import Orienta
 from bot.channels.telegram import CHANNEL, SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
-from bot.settings import SERVED_LANGUAGES
+from bot.settings import SERVED_LANGUAGES, Settings
 from bot.web.app import create_app
 from tests.builders import callback_update, edited_update, media_update, text_update
 from tests.fakes.bot_api import RunningFakeBotApi
@@ -301,3 +301,33 @@ async def test_slow_replies_show_typing(orienta: Orienta, fake: RunningFakeBotAp
         assert actions[0] == {"chat_id": "333", "action": "typing"}
     finally:
         await adapter.stop()
+
+
+async def test_orienta_run_with_a_token_serves_telegram(settings: Settings,
+                                                        fake: RunningFakeBotApi) -> None:
+    """`orienta run` (bot.serve) with ORIENTA_TELEGRAM_TOKEN and ORIENTA_TELEGRAM_API_URL."""
+    import socket
+
+    from bot.serve import serve
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    configured = type(settings)(database_url=settings.database_url, var_dir=settings.var_dir,
+                                telegram_token=fake.fake.token, telegram_api_url=fake.url,
+                                port=port)
+    task = asyncio.create_task(serve(configured))
+    try:
+        await wait_for(lambda: fake.calls("getUpdates"), timeout=60)
+        fake.inject(text_update(4040, "/help", language_code="fi"))
+        sent = await replies(fake, 4040, 3)
+        from bot.i18n import Catalogs
+
+        fi = Catalogs(configured.locales_dir).translator("fi").gettext
+        assert sent[0]["text"] == fi("help.what_i_do")
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(f"http://127.0.0.1:{port}/healthz")).text == "ok"
+    finally:
+        task.cancel()
+        with pytest.raises((asyncio.CancelledError, SystemExit)):
+            await task
