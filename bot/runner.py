@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.channels.base import Channel
 from bot.engine.actions import CallService, Forget, RecordConsent, Say, SetLanguage
@@ -213,12 +214,14 @@ class Runner:
         lang = turn.state.lang
         outbound = [MessageRecord("out", "text", self._plain(say, lang)) for say in turn.replies]
         messages: Sequence[MessageRecord] = ([inbound] if inbound else []) + outbound
-        self.store.save_turn(record, turn.state.to_dict(), messages, now,
-                             keep_bodies=turn.state.consent == "given", inbox_id=inbox_id)
-        for chosen in turn.languages[-1:]:
-            self.store.set_language(record.user.id, chosen)
+        changes: dict[str, Any] = {}
+        if turn.languages:
+            changes["language"] = turn.languages[-1]
         if turn.consent is not None:
-            self.store.record_consent(record.user.id, turn.consent, self.consent_version, now)
+            changes.update(Store.consent_changes(turn.consent, self.consent_version, now))
+        self.store.save_turn(record, turn.state.to_dict(), messages, now,
+                             keep_bodies=turn.state.consent == "given", inbox_id=inbox_id,
+                             user_changes=changes)
 
     def _plain(self, say: Say, lang: str | None) -> str:
         return render(say, "", lang, self.catalogs).text

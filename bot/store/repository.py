@@ -126,11 +126,16 @@ class Store:
 
     def save_turn(self, record: ConversationRecord, state: dict[str, Any],
                   messages: Sequence[MessageRecord], now: datetime,
-                  *, keep_bodies: bool, inbox_id: int | None = None) -> None:
-        """Save the new state and the turn's messages (and mark the inbox item that caused
-        them processed), or raise :class:`ConcurrentUpdate`."""
+                  *, keep_bodies: bool, inbox_id: int | None = None,
+                  user_changes: dict[str, Any] | None = None) -> None:
+        """Save the new state, the turn's messages and the user's changed language or
+        consent, and mark the inbox item that caused them processed — all in one
+        transaction — or raise :class:`ConcurrentUpdate`."""
         try:
             with self.session() as session, session.begin():
+                if user_changes:
+                    session.execute(update(User).where(User.id == record.user.id)
+                                    .values(**user_changes))
                 if inbox_id is not None:
                     session.execute(update(InboxItem).where(InboxItem.id == inbox_id)
                                     .values(processed_at=now, text=None))
@@ -155,13 +160,17 @@ class Store:
         with self.session() as session, session.begin():
             session.execute(update(User).where(User.id == user_id).values(language=lang))
 
+    @staticmethod
+    def consent_changes(given: bool, version: str, now: datetime) -> dict[str, Any]:
+        """The user columns that record a consent given or declined."""
+        if given:
+            return {"consent_at": now, "consent_version": version, "consent_declined_at": None}
+        return {"consent_at": None, "consent_version": None, "consent_declined_at": now}
+
     def record_consent(self, user_id: int, given: bool, version: str, now: datetime) -> None:
-        values: dict[str, Any] = (
-            {"consent_at": now, "consent_version": version, "consent_declined_at": None}
-            if given else {"consent_at": None, "consent_version": None,
-                           "consent_declined_at": now})
         with self.session() as session, session.begin():
-            session.execute(update(User).where(User.id == user_id).values(**values))
+            session.execute(update(User).where(User.id == user_id)
+                            .values(**self.consent_changes(given, version, now)))
 
     def forget_user(self, user_id: int) -> None:
         """Delete the user, the conversation, every message and the user's stored updates."""

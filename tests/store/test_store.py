@@ -77,3 +77,14 @@ def test_recent_languages_newest_first(store: Store) -> None:
                                  MessageRecord("out", "text", "b"),
                                  MessageRecord("in", "text", "c", "it")], NOW, keep_bodies=True)
     assert store.recent_languages(record.id) == ["it", "fr"]
+
+
+def test_language_and_consent_are_saved_with_the_turn_or_not_at_all(store: Store) -> None:
+    record = store.conversation("web", "g", None, NOW)
+    changes = {"language": "fi", **Store.consent_changes(True, "2026-11", NOW)}
+    store.save_turn(record, {"lang": "fi"}, [], NOW, keep_bodies=True, user_changes=changes)
+    with pytest.raises(ConcurrentUpdate):  # a stale turn changes nothing, the user included
+        store.save_turn(record, {"lang": "ar"}, [], NOW, keep_bodies=True,
+                        user_changes={"language": "ar"})
+    user = store.user("web", "g")
+    assert user is not None and user.language == "fi" and user.consent_at is not None
