@@ -20,10 +20,10 @@ from pathlib import Path
 
 import httpx
 
-from bot.app import understanding_from_settings
 from bot.settings import SERVED_LANGUAGES, Settings
 from nlu.backends.embedded import EmbeddedBackend
 from nlu.backends.rasa import RasaBackend
+from nlu.crisis import CrisisPhrases
 from nlu.evaluation import Prediction, evaluate_backend, score, unseen
 from nlu.result import IntentBackend
 from nlu.training_data import language_files, load_examples
@@ -48,10 +48,10 @@ def _table(name: str, predictions: list[Prediction], training: str) -> None:
 
 
 async def _run(backend: IntentBackend, settings: Settings) -> list[Prediction]:
-    understanding = understanding_from_settings(settings, use_rasa=False)
+    crisis = CrisisPhrases.from_dir(settings.nlu_lexicons_dir / "crisis")
     examples = unseen(load_examples(language_files(TEST_DIR, SERVED_LANGUAGES)),
                       load_examples(language_files(settings.nlu_data_dir, SERVED_LANGUAGES)))
-    return await evaluate_backend(backend, examples, understanding.crisis)
+    return await evaluate_backend(backend, examples, crisis)
 
 
 def main() -> None:

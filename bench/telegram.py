@@ -27,8 +27,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from bot.app import build, understanding_from_settings
 from bot.channels.telegram import TelegramAdapter
 from bot.settings import SERVED_LANGUAGES, Settings
-from bot.store.database import make_engine
-from bot.store.models import Base
+from bot.store.database import drop_everything
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -131,16 +130,6 @@ async def orienta_bot(fake: RunningFakeBotApi, database_url: str, base: int) -> 
         orienta.store.engine.dispose()
 
 
-def _reset(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        from sqlalchemy import text
-
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-
-
 async def main_async() -> None:
     rows = []
     with RunningFakeBotApi() as fake:
@@ -151,7 +140,7 @@ async def main_async() -> None:
         rows.append(_summary("Orienta, SQLite", *sqlite))
         pg = os.environ.get("ORIENTA_BENCH_POSTGRES_URL")
         if pg:
-            _reset(pg)
+            drop_everything(pg)
             postgres = await orienta_bot(fake, pg, 30_000_000)
             rows.append(_summary("Orienta, PostgreSQL", *postgres))
     print("Telegram through the fake Bot API server (one process, 2 cores):")

@@ -8,13 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.app import Orienta, build
 from bot.settings import SERVED_LANGUAGES, Settings
-from bot.store.database import make_engine
-from bot.store.models import Base
+from bot.store.database import drop_everything, make_engine
 from nlu.pipeline import Understanding, build_understanding
 from tests.dialog import Dialog
 
@@ -48,14 +46,6 @@ def postgres_url() -> str | None:
     return url
 
 
-def _reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path,
                  postgres_url: str | None) -> Iterator[str]:
@@ -65,9 +55,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path,
         return
     if postgres_url is None:
         pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV} (.ci/run starts one)")
-    _reset_postgres(postgres_url)
+    drop_everything(postgres_url)
     yield postgres_url
-    _reset_postgres(postgres_url)
+    drop_everything(postgres_url)
 
 
 @pytest.fixture(scope="session")

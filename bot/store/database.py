@@ -7,10 +7,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-__all__ = ["alembic_config", "make_engine", "migrate"]
+from bot.store.models import Base
+
+__all__ = ["alembic_config", "drop_everything", "make_engine", "migrate"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -47,3 +49,13 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (``head`` by default)."""
     command.upgrade(alembic_config(url), revision)
+
+
+def drop_everything(url: str) -> None:
+    """Drop every table of the store and the migration record (tests and benchmarks
+    start from an empty database this way; ``migrate`` builds it again)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()

@@ -156,21 +156,12 @@ class Store:
         except StaleDataError as exc:
             raise ConcurrentUpdate(str(exc)) from exc
 
-    def set_language(self, user_id: int, lang: str) -> None:
-        with self.session() as session, session.begin():
-            session.execute(update(User).where(User.id == user_id).values(language=lang))
-
     @staticmethod
     def consent_changes(given: bool, version: str, now: datetime) -> dict[str, Any]:
         """The user columns that record a consent given or declined."""
         if given:
             return {"consent_at": now, "consent_version": version, "consent_declined_at": None}
         return {"consent_at": None, "consent_version": None, "consent_declined_at": now}
-
-    def record_consent(self, user_id: int, given: bool, version: str, now: datetime) -> None:
-        with self.session() as session, session.begin():
-            session.execute(update(User).where(User.id == user_id)
-                            .values(**self.consent_changes(given, version, now)))
 
     def forget_user(self, user_id: int) -> None:
         """Delete the user, the conversation, every message and the user's stored updates."""

@@ -53,8 +53,8 @@ def test_bodies_are_kept_only_with_consent(store: Store) -> None:
 
 def test_consent_and_language_are_recorded(store: Store) -> None:
     record = store.conversation("web", "c", None, NOW)
-    store.set_language(record.user.id, "ar")
-    store.record_consent(record.user.id, True, "2026-11", NOW)
+    store.save_turn(record, {}, [], NOW, keep_bodies=True, user_changes={
+        "language": "ar", **Store.consent_changes(True, "2026-11", NOW)})
     user = store.user("web", "c")
     assert user is not None and user.language == "ar" and user.consent_at is not None
 
