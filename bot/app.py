@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from bot.engine.core import EngineConfig
 from bot.engine.loader import load_flows
 from bot.engine.model import FlowSet
 from bot.i18n import Catalogs
 from bot.runner import Runner
+from bot.services.booking import BookingPolicy, BookingService
+from bot.services.content import Content, load_content
 from bot.services.interfaces import Services
+from bot.services.knowledge import KnowledgeService
+from bot.services.when import DayParts
 from bot.settings import SERVED_LANGUAGES, Settings
+from bot.store.appointments import AppointmentBook
+from bot.store.content import publish_content
 from bot.store.database import make_engine, migrate
+from bot.store.knowledge import KnowledgeStore
 from bot.store.repository import Store
 from nlu.pipeline import RasaOptions, Understanding, build_understanding
 
-__all__ = ["Orienta", "build", "load_checked_flows", "understanding_from_settings"]
+__all__ = ["Orienta", "build", "default_services", "load_checked_flows", "load_content_files",
+           "prepare_content", "understanding_from_settings"]
 
 
 @dataclass
@@ -47,6 +57,41 @@ def understanding_from_settings(settings: Settings, *, use_rasa: bool = True) ->
                                settings.langid_model, rasa)
 
 
+log = logging.getLogger(__name__)
+
+
+def load_content_files(settings: Settings, today: date) -> Content:
+    """The content under ``ORIENTA_CONTENT_DIR``, checked for every served language."""
+    return load_content(settings.content_dir, ("en", *SERVED_LANGUAGES), today)
+
+
+def prepare_content(settings: Settings, store: Store, today: date) -> None:
+    """On a database without offices and articles, publish the content files (the
+    example deployment of a fresh clone); then make sure the slot calendars reach
+    ``ORIENTA_BOOKING_DAYS`` ahead."""
+    book = AppointmentBook(store)
+    if not book.offices() and not KnowledgeStore(store).articles("en"):
+        content = load_content_files(settings, today)
+        for problem in content.problems:
+            log.warning("content: %s", problem)
+        if not content.errors:
+            publish_content(store, content)
+    created, removed = book.generate_slots(today, settings.booking_days)
+    if created or removed:
+        log.info("slots: %d created, %d removed", created, removed)
+
+
+def default_services(settings: Settings, store: Store) -> Services:
+    """The knowledge base and booking over the store; escalation comes later."""
+    policy = BookingPolicy(days=settings.booking_days,
+                           notice=timedelta(minutes=settings.booking_notice_minutes),
+                           max_active=settings.max_appointments)
+    return Services(
+        knowledge=KnowledgeService(KnowledgeStore(store)),
+        booking=BookingService(AppointmentBook(store),
+                               DayParts(settings.nlu_lexicons_dir / "dayparts"), policy))
+
+
 def build(settings: Settings, *, understanding: Understanding | None = None,
           services: Services | None = None, run_migrations: bool = True) -> Orienta:
     """Build Orienta on the configured store and NLU (migrating the database first)."""
@@ -58,6 +103,8 @@ def build(settings: Settings, *, understanding: Understanding | None = None,
     if understanding is None:
         understanding = understanding_from_settings(settings)
     config = EngineConfig(served=SERVED_LANGUAGES, intent_threshold=settings.intent_threshold)
+    if services is None:
+        services = default_services(settings, store)
     runner = Runner(flows, config, catalogs, store, understanding, services,
                     consent_version=settings.privacy_notice_version)
     return Orienta(settings, catalogs, store, runner)

@@ -1,4 +1,5 @@
-"""The ``orienta`` command: run, chat, flows, nlu, db, i18n."""
+"""The ``orienta`` command: run, chat, flows, nlu, db, i18n, kb, content, slots,
+appointments."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -20,6 +23,8 @@ from nlu.backends.fallback import FallbackBackend
 from nlu.backends.rasa import RasaBackend, RasaUnavailable
 
 if TYPE_CHECKING:
+    from bot.services.content import Content
+    from bot.store.repository import Store
     from nlu.evaluation import Prediction
     from nlu.pipeline import Understanding
     from nlu.result import IntentBackend
@@ -37,12 +42,121 @@ def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import build
+    from bot.app import build, prepare_content
     from bot.channels.terminal import chat
 
     orienta = build(settings)
     orienta.runner.understanding.warm_up()
+    prepare_content(settings, orienta.store, orienta.runner.clock().date())
     asyncio.run(chat(orienta.runner, chat_id=args.chat_id))
+    return 0
+
+
+def _store(settings: Settings) -> Store:
+    from bot.store.database import make_engine, migrate
+    from bot.store.repository import Store
+
+    migrate(settings.database_url)
+    return Store(make_engine(settings.database_url))
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import load_content_files
+
+    content = load_content_files(settings, args.today or _today())
+    for problem in content.problems:
+        print(problem)
+    if content.errors:
+        print(f"{len(content.errors)} error(s)")
+        return 1
+    slots = sum(1 for _ in _planned_slots(content, args.today or _today(),
+                                          settings.booking_days))
+    print(f"content ok: {len(content.regions)} regions, {len(content.audiences)} audiences, "
+          f"{len(content.services)} services, {len(content.offices)} offices, "
+          f"{len(content.articles)} articles in {len(SERVED_LANGUAGES)} languages; "
+          f"{slots} slots in the next {settings.booking_days} days")
+    return 0
+
+
+def _planned_slots(content: Content, today: date, days: int) -> Iterator[object]:
+    from bot.services.calendar import calendar_slots
+
+    for office in content.offices:
+        for offered in office.services:
+            yield from calendar_slots(offered.hours or office.hours, office.closed,
+                                      office.timezone, offered.minutes, offered.capacity,
+                                      today, days)
+
+
+def _cmd_content(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import load_content_files
+    from bot.store.appointments import AppointmentBook
+    from bot.store.content import publish_content
+
+    content = load_content_files(settings, _today())
+    for problem in content.problems:
+        print(problem)
+    if content.errors:
+        print("not published: fix the errors first")
+        return 1
+    store = _store(settings)
+    counts = publish_content(store, content)
+    created, removed = AppointmentBook(store).generate_slots(_today(), settings.booking_days)
+    print(f"published {counts.offices} offices, {counts.articles} articles "
+          f"(version {content.version}); slots: {created} created, {removed} removed")
+    return 0
+
+
+def _cmd_slots(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.store.appointments import AppointmentBook
+
+    book = AppointmentBook(_store(settings))
+    if args.action == "generate":
+        created, removed = book.generate_slots(_today(), args.days or settings.booking_days)
+        print(f"slots: {created} created, {removed} removed")
+        return 0
+    office = book.office(args.office)
+    if office is None or book.service(args.service) is None:
+        print("unknown office or service", file=sys.stderr)
+        return 2
+    local = datetime.fromisoformat(args.start)
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=ZoneInfo(office.timezone))
+    slot = book.add_slot(office.id, args.service, local.astimezone(UTC), args.minutes,
+                         args.capacity)
+    print(f"added slot {slot.id} at {slot.starts_at.isoformat()} (UTC), capacity "
+          f"{slot.capacity}")
+    return 0
+
+
+def _cmd_appointments(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.export import to_csv, to_ics
+    from bot.store.appointments import AppointmentBook
+
+    book = AppointmentBook(_store(settings))
+    office = book.office(args.office)
+    if office is None:
+        print(f"unknown office {args.office!r}", file=sys.stderr)
+        return 2
+    zone = ZoneInfo(office.timezone)
+    start = datetime.combine(date.fromisoformat(args.start), datetime.min.time(), zone)
+    end = datetime.combine(date.fromisoformat(args.end), datetime.min.time(), zone)
+    if end <= start:
+        print("--to must be after --from", file=sys.stderr)
+        return 2
+    views = book.calendar(office.id, start, end + timedelta(days=1))
+    name = office.name.get("en") or office.id
+    text = (to_ics(views, name, datetime.now(UTC)) if args.format == "ics"
+            else to_csv(views))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        print(f"wrote {len(views)} appointments to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -266,11 +380,38 @@ def _parser() -> argparse.ArgumentParser:
     i18n_sub.add_parser("update", help="extract message ids and merge them into every catalog")
     i18n_sub.add_parser("compile", help="write .mo files")
     i18n_sub.add_parser("check", help="fail on a missing, stale or mismatched translation")
+    kb = sub.add_parser("kb", help="the content files: offices, services and rights articles")
+    kb_sub = kb.add_subparsers(dest="action", required=True)
+    kb_check = kb_sub.add_parser("check", help="missing translations, stale reviews, bad scopes")
+    kb_check.add_argument("--today", type=date.fromisoformat, default=None,
+                          help="check review dates as of this day (YYYY-MM-DD)")
+    content = sub.add_parser("content", help="publish the content files into the database")
+    content.add_subparsers(dest="action", required=True).add_parser(
+        "load", help="check, then publish offices, services and articles; generate slots")
+    slots = sub.add_parser("slots", help="appointment slots")
+    slots_sub = slots.add_subparsers(dest="action", required=True)
+    generate = slots_sub.add_parser("generate", help="create slots from the offices' hours")
+    generate.add_argument("--days", type=int, default=None)
+    add = slots_sub.add_parser("add", help="add one slot by hand")
+    add.add_argument("--office", required=True)
+    add.add_argument("--service", required=True)
+    add.add_argument("--start", required=True, help="local time, e.g. 2026-12-01T10:00")
+    add.add_argument("--minutes", type=int, default=30)
+    add.add_argument("--capacity", type=int, default=1)
+    appointments = sub.add_parser("appointments", help="staff views of the appointments")
+    export = appointments.add_subparsers(dest="action", required=True).add_parser(
+        "export", help="an office's appointments as ICS or CSV")
+    export.add_argument("--office", required=True)
+    export.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+    export.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
+    export.add_argument("--format", choices=["ics", "csv"], default="ics")
+    export.add_argument("--output", "-o", default=None, help="file (default: standard output)")
     return parser
 
 
 _COMMANDS = {"run": _cmd_run, "chat": _cmd_chat, "flows": _cmd_flows, "nlu": _cmd_nlu,
-             "db": _cmd_db, "i18n": _cmd_i18n}
+             "db": _cmd_db, "i18n": _cmd_i18n, "kb": _cmd_kb, "content": _cmd_content,
+             "slots": _cmd_slots, "appointments": _cmd_appointments}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

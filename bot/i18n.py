@@ -12,12 +12,12 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 from babel import Locale
-from babel.dates import format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, get_timezone
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
@@ -27,6 +27,9 @@ __all__ = [
     "N_",
     "Catalogs",
     "Translator",
+    "format_day",
+    "format_moment",
+    "format_short_moment",
     "isolate",
     "language_of",
     "placeholders",
@@ -134,6 +137,27 @@ class Catalogs:
     def translator(self, lang: str | None) -> Translator:
         lang = lang if lang in self._messages else FALLBACK
         return Translator(lang, self._messages.get(lang, {}), self._messages.get(FALLBACK, {}))
+
+
+def format_moment(value: datetime, tz: str, lang: str) -> str:
+    """A day and time for a sentence, e.g. « mardi 24 novembre, 09:30 », in ``tz``."""
+    zone = get_timezone(tz)
+    day = format_skeleton("MMMMEEEEd", value, tzinfo=zone, locale=lang)
+    clock = format_time(value, format="short", tzinfo=zone, locale=lang)
+    pattern = str(Locale.parse(lang).datetime_formats.get("medium", "{1}, {0}"))
+    return pattern.replace("{1}", day).replace("{0}", clock)
+
+
+def format_short_moment(value: datetime, tz: str, lang: str) -> str:
+    """A day and time short enough for a button, e.g. « mar. 24 nov., 09:30 »."""
+    zone = get_timezone(tz)
+    day = format_skeleton("MMMEd", value, tzinfo=zone, locale=lang)
+    return f"{day} {format_time(value, format='short', tzinfo=zone, locale=lang)}"
+
+
+def format_day(value: date, lang: str) -> str:
+    """A date in words, e.g. « 23 novembre 2026 »."""
+    return format_date(value, format="long", locale=lang)
 
 
 _TAG = re.compile(r"^[a-z]{2,3}")

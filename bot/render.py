@@ -22,7 +22,7 @@ def render(say: Say, chat_id: str, lang: str | None, catalogs: Catalogs) -> Outg
     }
     text = translator.gettext(say.text, **params)
     buttons = tuple(
-        tuple(OutButton(f"{b.icon} {translator.gettext(b.label)}".strip(), b.payload)
+        tuple(OutButton(f"{b.icon} {translator.gettext(b.label, **b.params)}".strip(), b.payload)
               for b in row)
         for row in say.buttons
     )

@@ -200,7 +200,7 @@ class Runner:
                             raise RuntimeError("too many service calls in one turn")
                         ctx = ServiceContext(record.user.id, record.id,
                                              turn.state.lang or self.config.fallback_lang,
-                                             dict(turn.state.vars))
+                                             dict(turn.state.vars), self.clock())
                         pending = await asyncio.to_thread(self.services.call, action, ctx)
         return turn
 

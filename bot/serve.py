@@ -7,13 +7,21 @@ With it, the bot receives Telegram updates by long polling, or by webhook when
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 
-from bot.app import build
+from bot.app import Orienta, build, prepare_content
+from bot.channels.base import Channel
+from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES, Settings
+from bot.store.appointments import AppointmentBook
 from bot.web.app import create_app
 
 __all__ = ["serve", "webhook_secret"]
@@ -31,17 +39,51 @@ def webhook_secret(settings: Settings) -> str | None:
     return hashlib.sha256(f"orienta-webhook:{token}".encode()).hexdigest()[:48]
 
 
+_SLOTS_EVERY = 6 * 3600.0
+_REMINDERS_EVERY = 30.0
+
+
+async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+    while True:
+        try:
+            await job()
+        except Exception:
+            log.exception("%s failed; trying again in %.0f s", name, seconds)
+        await asyncio.sleep(seconds)
+
+
+def background_jobs(orienta: Orienta, channels: dict[str, Channel]) -> list[asyncio.Task[None]]:
+    """The slot calendars (kept ``booking_days`` ahead) and the reminders. Every worker
+    may run them: slot creation is idempotent and reminders are claimed in the database."""
+    settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
+    sender = ReminderSender(AppointmentBook(store), orienta.catalogs, channels,
+                            f"{socket.gethostname()}:{os.getpid()}", clock,
+                            is_blocked=store.is_blocked)
+
+    async def slots() -> None:
+        await asyncio.to_thread(prepare_content, settings, store, clock().date())
+
+    return [asyncio.create_task(_every(_SLOTS_EVERY, slots, "slot calendar")),
+            asyncio.create_task(_every(_REMINDERS_EVERY, sender.run_once, "reminders"))]
+
+
 async def serve(settings: Settings) -> None:
     """Run until interrupted."""
     orienta = build(settings)
     orienta.runner.understanding.warm_up()
+    await asyncio.to_thread(prepare_content, settings, orienta.store,
+                            orienta.runner.clock().date())
     config = uvicorn.Config(None, host=settings.host, port=settings.port,  # type: ignore[arg-type]
                             log_level=settings.log_level.lower())
     if settings.telegram_token is None:
         config.app = create_app(orienta)
         log.info("no Telegram token: local web chat on http://%s:%s/", settings.host,
                  settings.port)
-        await uvicorn.Server(config).serve()
+        jobs = background_jobs(orienta, {})
+        try:
+            await uvicorn.Server(config).serve()
+        finally:
+            await _stop(jobs)
         return
     from bot.channels.telegram import TelegramAdapter
 
@@ -53,7 +95,17 @@ async def serve(settings: Settings) -> None:
     config.app = create_app(orienta, [] if polling else [telegram.webhook_route()])
     await telegram.start(settings.webhook_url)
     log.info("Telegram bot running (%s)", "polling" if polling else "webhook")
+    jobs = background_jobs(orienta, {"telegram": telegram.channel})
     try:
         await uvicorn.Server(config).serve()
     finally:
+        await _stop(jobs)
         await telegram.stop()
+
+
+async def _stop(jobs: list[asyncio.Task[None]]) -> None:
+    for job in jobs:
+        job.cancel()
+    for job in jobs:
+        with contextlib.suppress(asyncio.CancelledError):
+            await job

@@ -64,6 +64,29 @@ class Settings(BaseSettings):
     flows_dir: Path = Field(
         default=_ROOT / "flows", description="Folder holding the flow YAML files."
     )
+    content_dir: Path = Field(
+        default=_ROOT / "content",
+        description="Folder holding the content YAML: regions, offices, services and the "
+        "rights articles (loaded into the database by `orienta content load`).",
+    )
+    booking_days: int = Field(
+        default=28,
+        ge=1,
+        le=366,
+        description="How many days ahead slots are generated from the offices' hours and "
+        "offered to users.",
+    )
+    booking_notice_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="The earliest a slot can be booked, rescheduled or cancelled by a user: "
+        "this many minutes before it starts.",
+    )
+    max_appointments: int = Field(
+        default=3,
+        ge=1,
+        description="How many upcoming appointments one user may hold at once.",
+    )
     locales_dir: Path = Field(
         default=_ROOT / "locales",
         description="Folder holding the gettext catalogs (<lang>/LC_MESSAGES/orienta.po).",

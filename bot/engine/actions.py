@@ -24,6 +24,7 @@ class Button:
     label: str
     payload: str
     icon: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,13 @@ class Forget:
 
 @dataclass(frozen=True)
 class CallService:
-    """Ask a service for something; the runner answers with a ``ServiceResult`` event."""
+    """Ask a service for something; the runner answers with a ``ServiceResult`` event.
+
+    ``op`` is ``start`` when a step begins (``args`` hold the step's arguments and,
+    when a service button was pressed outside the step, its ``data``) or ``input``
+    for the user's answer while the step waits (``data`` of a pressed button, or
+    ``text`` with the ``intent`` the NLU found in it).
+    """
 
     service: Literal["knowledge", "booking", "escalation"]
     op: str

@@ -43,7 +43,9 @@ from bot.engine.state import Frame, State
 from bot.engine.texts import LANGUAGE_NAMES, TEXTS, UNREADABLE
 from nlu.intents import EMERGENCY
 
-__all__ = ["COMMANDS", "EngineConfig", "Outcome", "home_buttons", "step"]
+__all__ = ["COMMANDS", "SERVICE_PREFIXES", "EngineConfig", "Outcome", "home_buttons", "step"]
+
+ServiceName = Literal["knowledge", "booking", "escalation"]
 
 #: Slash commands and the flow each one opens (``cancel`` is handled apart).
 COMMANDS: Mapping[str, str] = {
@@ -56,7 +58,12 @@ COMMANDS: Mapping[str, str] = {
 }
 #: Intents that leave whatever step the user is in (emergency is handled before them).
 ANYWHERE = frozenset({"human_mediator", "change_language"})
+#: Button payloads ``<prefix>:<data>`` belong to a service: its step gets the data.
+SERVICE_PREFIXES: Mapping[str, ServiceName] = {"k": "knowledge", "b": "booking",
+                                               "e": "escalation"}
 _MAX_STEPS_PER_TURN = 64
+_DATA_VAR = "_data"
+_PENDING_INTENT, _PENDING_TEXT = "_intent", "_text"
 _BUTTON = re.compile(r"^(\d+)\.(\d+)$")
 
 
@@ -69,6 +76,10 @@ class EngineConfig:
     intent_threshold: float = 0.5
     emergency_threshold: float = 0.3
     misunderstood_limit: int = 2
+    #: The flow that hosts each service: a service button pressed outside its step
+    #: (a reminder, an older message) starts this flow with the button's data.
+    service_flows: Mapping[str, str] = field(default_factory=lambda: {
+        "knowledge": "rights", "booking": "appointments", "escalation": "mediator"})
 
 
 @dataclass(frozen=True)
@@ -159,14 +170,13 @@ class _Turn:
                 return False
             case AnswerStep():
                 topic = current.topic or self.state.vars.get(current.topic_var or "", "")
-                self.call_service("knowledge", "answer", topic=topic)
+                self.start_service("knowledge", topic=topic)
                 return False
             case BookStep():
-                self.call_service("booking", "start", service=current.service or "")
+                self.start_service("booking", service=current.service or "")
                 return False
             case EscalateStep():
-                self.call_service("escalation", "open", reason=current.reason,
-                                  urgency=current.urgency)
+                self.start_service("escalation", reason=current.reason, urgency=current.urgency)
                 return False
             case BranchStep():
                 for condition, target in current.cases:
@@ -190,8 +200,15 @@ class _Turn:
                 return True
         raise AssertionError(f"unknown step {current!r}")
 
-    def call_service(self, target: Literal["knowledge", "booking", "escalation"], op: str,
-                     **args: str) -> None:
+    def start_service(self, target: ServiceName, **args: str) -> None:
+        """Begin a service step, handing it the data of a button that led here."""
+        data = self.state.vars.get(_DATA_VAR, "")
+        if data:
+            self.state = self.state.with_vars(**{_DATA_VAR: ""})
+            args["data"] = data
+        self.call_service(target, "start", **args)
+
+    def call_service(self, target: ServiceName, op: str, **args: str) -> None:
         self.actions.append(CallService(target, op, {**args, "lang": self.lang}))
         self.state = replace(self.state, waiting="service")
 
@@ -210,6 +227,8 @@ class _Turn:
             self.prompt_menu(current)
         elif isinstance(current, AskStep) and self.state.waiting == "text":
             self.say(current.text, home_buttons())
+        elif self.state.waiting == "input":
+            self.say(TEXTS["use_buttons"], home_buttons())
         else:
             self.say(TEXTS["what_next"], home_buttons())
 
@@ -271,9 +290,14 @@ class _Turn:
             self.say(TEXTS["unknown_command"])
             self.reprompt()
 
-    def follow_route(self, intent: str) -> None:
+    def follow_route(self, intent: str, question: str = "") -> None:
+        """Go where the intent leads; a question that leads to the knowledge base
+        goes with it, so the best article for it can be chosen."""
         route = self.flows.routes[intent]
-        self.jump(route.flow, **route.set)
+        values = dict(route.set)
+        if question and route.flow == self.config.service_flows.get("knowledge"):
+            values["question"] = question[:300]
+        self.jump(route.flow, **values)
 
     def on_press(self, event: Press) -> None:
         data = event.data
@@ -287,6 +311,10 @@ class _Turn:
             self.switch_language(data.removeprefix("lang:"), announce=True)
             self.reprompt()
             return
+        prefix, colon, rest = data.partition(":")
+        if colon and prefix in SERVICE_PREFIXES:
+            self.on_service_press(SERVICE_PREFIXES[prefix], rest)
+            return
         match = _BUTTON.match(data)
         current = self.current()
         if (match is None or self.state.waiting != "button" or not isinstance(current, MenuStep)
@@ -296,6 +324,20 @@ class _Turn:
             self.reprompt()
             return
         self.choose(current.options[int(match.group(2))])
+
+    def on_service_press(self, service: ServiceName, data: str) -> None:
+        """A service's button: the waiting step gets it; otherwise the service's flow
+        starts with it (the service checks the data is still valid)."""
+        if self.state.waiting == "input" and _service_of(self.current()) == service:
+            self.state = replace(self.state, waiting="", misunderstood=0)
+            self.call_service(service, "input", data=data)
+            return
+        flow = self.config.service_flows.get(service)
+        if flow is None or flow not in self.flows.flows:
+            self.say(TEXTS["old_button"])
+            self.reprompt()
+            return
+        self.jump(flow, **{_DATA_VAR: data})
 
     def choose(self, option: MenuOption) -> None:
         self.state = replace(self.state, waiting="", misunderstood=0)
@@ -345,6 +387,21 @@ class _Turn:
             self.answer_ask(event.text)
             return
         current = self.current()
+        service = _service_of(current) if self.state.waiting == "input" else None
+        if service is not None:
+            # The waiting service reads the text first ("mardi matin" is a day to the
+            # booking, a question to the knowledge base); it passes the text back when
+            # it asks for something else, and then the intent's route is followed.
+            route = self.flows.routes.get(event.intent or "") if confident else None
+            frame = self.state.frame
+            leaves = route is not None and frame is not None and route.flow != frame.flow
+            self.state = replace(self.state, waiting="").with_vars(**{
+                _PENDING_INTENT: route.intent if route is not None and leaves else "",
+                _PENDING_TEXT: event.text[:300] if leaves else ""})
+            self.call_service(service, "input", text=event.text[:500],
+                              intent=(event.intent or "") if confident else "",
+                              leaves="1" if leaves else "")
+            return
         if self.state.waiting == "button" and isinstance(current, MenuStep):
             picked = self._match_option(current, event, confident)
             if picked is not None:
@@ -352,7 +409,7 @@ class _Turn:
                 return
         if confident and event.intent is not None and event.intent in self.flows.routes:
             self.state = replace(self.state, misunderstood=0)
-            self.follow_route(event.intent)
+            self.follow_route(event.intent, event.text)
             return
         self.not_understood()
 
@@ -389,9 +446,23 @@ class _Turn:
         current = self.current()
         if self.state.waiting != "service" or current is None:
             return
-        self.state = replace(self.state, waiting="")
-        if event.text:
-            self.actions.append(Say(event.text, dict(event.params)))
+        intent = self.state.vars.get(_PENDING_INTENT, "")
+        text = self.state.vars.get(_PENDING_TEXT, "")
+        self.state = replace(self.state, waiting="").with_vars(
+            **{_PENDING_INTENT: "", _PENDING_TEXT: ""})
+        self.actions.extend(event.says)
+        if event.vars:
+            self.state = self.state.with_vars(**event.vars)
+        if event.passed:
+            if intent in self.flows.routes:
+                self.follow_route(intent, text)
+            else:
+                self.state = replace(self.state, waiting="input")
+                self.not_understood()
+            return
+        if event.wait:
+            self.state = replace(self.state, waiting="input")
+            return
         if isinstance(current, AnswerStep):
             self.goto(current.next if event.ok else current.on_missing)
         elif isinstance(current, BookStep):
@@ -408,6 +479,18 @@ class _Turn:
         if at_rest and self.state.waiting:
             self.state = replace(self.state, waiting="")
         return Outcome(self.state, tuple(actions))
+
+
+def _service_of(current: Step | None) -> ServiceName | None:
+    """The service a step calls, if it calls one."""
+    match current:
+        case AnswerStep():
+            return "knowledge"
+        case BookStep():
+            return "booking"
+        case EscalateStep():
+            return "escalation"
+    return None
 
 
 def _validated(ask: AskStep, text: str) -> str | None:

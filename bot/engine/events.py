@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.engine.actions import Say
 
 __all__ = ["Command", "Event", "Press", "ServiceResult", "Text", "Unreadable"]
 
@@ -53,12 +56,20 @@ class Unreadable:
 class ServiceResult:
     """The answer of a service the engine asked for (knowledge base, booking, escalation).
 
-    ``text`` is a message id the engine shows with ``params``.
+    ``says`` are shown as they are; ``vars`` are merged into the conversation's
+    variables (an empty value removes one). With ``wait`` the service asked the
+    user something: the step stays current and the user's next press of one of
+    the service's buttons (or their next text) goes back to the service.
+    Otherwise ``ok`` chooses the step's ``next`` or its failure branch. With
+    ``passed`` the user's text was not for the service (they asked for something
+    else): the engine follows the text's intent instead.
     """
 
     ok: bool
-    text: str | None = None
-    params: Mapping[str, str] = field(default_factory=dict)
+    says: tuple[Say, ...] = ()
+    vars: Mapping[str, str] = field(default_factory=dict)
+    wait: bool = False
+    passed: bool = False
 
 
 Event = Text | Press | Command | Unreadable | ServiceResult

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 __all__ = ["Consent", "Frame", "State", "Waiting"]
 
-Waiting = Literal["", "button", "text", "service"]
+Waiting = Literal["", "button", "text", "service", "input"]
 Consent = Literal["", "given", "declined"]
 
 
@@ -43,7 +43,9 @@ class State:
         return self.stack[-1] if self.stack else None
 
     def with_vars(self, **values: str) -> State:
-        return replace(self, vars=MappingProxyType({**self.vars, **values}))
+        """These variables set; an empty value removes the variable."""
+        merged = {**self.vars, **values}
+        return replace(self, vars=MappingProxyType({k: v for k, v in merged.items() if v != ""}))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -22,7 +22,7 @@ TEXTS = {
     "too_long": N_("error.too_long"),
     "cancelled": N_("cancel.done"),
     "switched": N_("language.switched"),
-    "kb_article": N_("kb.article"),
+    "use_buttons": N_("service.use_buttons"),
     "escalation_unavailable": N_("escalation.unavailable"),
 }
 

@@ -1,88 +1,83 @@
 """The service interfaces the engine's steps call, and their stand-ins.
 
-The knowledge base, booking and escalation arrive in later work; until then
-the stand-ins answer honestly that the service is not available, so every
-flow that uses them already runs end to end and says where to go instead.
+A service step (``answer``, ``book``, ``escalate``) calls its service's
+``start``; while the service waits for the user (``ServiceResult.wait``), their
+presses on the service's buttons and their text go to ``input``. Escalation
+arrives in later work; until then its stand-in answers honestly that no person
+is available, so every flow that uses it already runs end to end.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.engine.actions import CallService
+from bot.engine.actions import CallService, Say
 from bot.engine.events import ServiceResult
 from bot.engine.texts import TEXTS
 
 __all__ = [
-    "Booking",
-    "Escalation",
-    "KnowledgeBase",
-    "NoBooking",
-    "NoEscalation",
-    "NoKnowledgeBase",
+    "NoService",
+    "Service",
     "ServiceContext",
     "Services",
+    "Unavailable",
 ]
 
 
 @dataclass(frozen=True)
 class ServiceContext:
-    """Who is asking: the stored user and conversation, their language and vars."""
+    """Who is asking, and when: the stored user and conversation, their language and
+    the conversation's variables."""
 
     user_id: int
     conversation_id: int
     lang: str
     vars: Mapping[str, str] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-class KnowledgeBase(Protocol):
-    def answer(self, ctx: ServiceContext, topic: str) -> ServiceResult:
-        """The best article on ``topic`` for the user's language, region and audience."""
+class Service(Protocol):
+    def start(self, ctx: ServiceContext, args: Mapping[str, str]) -> ServiceResult:
+        """A step begins: ``args`` are the step's (topic, service, reason, …) and, when
+        one of the service's buttons led here, its ``data``."""
+        ...
+
+    def input(self, ctx: ServiceContext, args: Mapping[str, str]) -> ServiceResult:
+        """The user answered while the service waited: ``data`` of a pressed button, or
+        ``text`` with the ``intent`` the NLU is confident of (else empty)."""
         ...
 
 
-class Booking(Protocol):
-    def start(self, ctx: ServiceContext, service: str) -> ServiceResult:
-        """Begin booking (or listing, cancelling) an appointment."""
-        ...
+class NoService:
+    """A service that is not there: the step takes its failure branch."""
 
+    def start(self, ctx: ServiceContext, args: Mapping[str, str]) -> ServiceResult:
+        return ServiceResult(ok=False)
 
-class Escalation(Protocol):
-    def open(self, ctx: ServiceContext, reason: str, urgency: str) -> ServiceResult:
-        """Open (or join) a case for a human mediator."""
-        ...
-
-
-class NoKnowledgeBase:
-    def answer(self, ctx: ServiceContext, topic: str) -> ServiceResult:
+    def input(self, ctx: ServiceContext, args: Mapping[str, str]) -> ServiceResult:
         return ServiceResult(ok=False)
 
 
-class NoBooking:
-    def start(self, ctx: ServiceContext, service: str) -> ServiceResult:
-        return ServiceResult(ok=False)
+class Unavailable(NoService):
+    """Escalation until mediators arrive: says no person is available yet."""
 
-
-class NoEscalation:
-    def open(self, ctx: ServiceContext, reason: str, urgency: str) -> ServiceResult:
-        return ServiceResult(ok=False, text=TEXTS["escalation_unavailable"])
+    def start(self, ctx: ServiceContext, args: Mapping[str, str]) -> ServiceResult:
+        return ServiceResult(ok=False, says=(Say(TEXTS["escalation_unavailable"]),))
 
 
 @dataclass
 class Services:
     """The services a runner dispatches ``CallService`` actions to."""
 
-    knowledge: KnowledgeBase = field(default_factory=NoKnowledgeBase)
-    booking: Booking = field(default_factory=NoBooking)
-    escalation: Escalation = field(default_factory=NoEscalation)
+    knowledge: Service = field(default_factory=NoService)
+    booking: Service = field(default_factory=NoService)
+    escalation: Service = field(default_factory=Unavailable)
 
     def call(self, action: CallService, ctx: ServiceContext) -> ServiceResult:
-        args = action.args
-        if action.service == "knowledge":
-            return self.knowledge.answer(ctx, args.get("topic", ""))
-        if action.service == "booking":
-            return self.booking.start(ctx, args.get("service", ""))
-        return self.escalation.open(ctx, args.get("reason", "asked"),
-                                    args.get("urgency", "normal"))
+        service: Service = getattr(self, action.service)
+        if action.op == "input":
+            return service.input(ctx, action.args)
+        return service.start(ctx, action.args)

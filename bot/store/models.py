@@ -1,4 +1,5 @@
-"""SQLAlchemy models: users, conversations and their messages.
+"""SQLAlchemy models: users, conversations and their messages; offices, slots and
+appointments; the rights articles.
 
 Message bodies are personal data: they are stored only after consent and are
 erased by ``/forget`` (and, later, by the retention job) while the anonymous
@@ -7,12 +8,15 @@ columns (direction, language, intent) stay countable.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -22,10 +26,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "Conversation", "InboxItem", "Message", "User"]
+__all__ = ["Appointment", "Article", "ArticleFeedback", "ArticleText", "Audience", "Base",
+           "BookableService", "Conversation", "InboxItem", "Message", "Office", "OfficeService",
+           "Region", "Reminder", "Slot", "UTCDateTime", "User"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -34,6 +43,27 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment in UTC: aware datetimes in, aware UTC datetimes out, on every database
+    (SQLite keeps no zone, so values are stored as naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -127,3 +157,173 @@ class InboxItem(Base):
     language_code: Mapped[str | None] = mapped_column(String(16))
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+
+
+# -- content: regions, offices, services, articles -------------------------------------
+# Loaded from the YAML under content/ by ``orienta content load``; names are maps of
+# language code to text.
+
+
+class Region(Base):
+    """Where a user lives: chooses the articles and offices that apply."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[dict[str, Any]] = mapped_column(JSON)
+    country: Mapped[str] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Audience(Base):
+    """A user's situation (temporary protection, care leaver, …): scopes articles."""
+
+    __tablename__ = "audiences"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[dict[str, Any]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BookableService(Base):
+    """Something a person can book: an orientation interview, legal advice, …"""
+
+    __tablename__ = "services"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[dict[str, Any]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Office(Base):
+    """A place people go to, with its opening hours in its own time zone."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[dict[str, Any]] = mapped_column(JSON)
+    region_id: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(300))
+    phone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64))
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    interpreter: Mapped[bool] = mapped_column(Boolean, default=False)
+    hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    closed: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OfficeService(Base):
+    """A service offered at an office: its slot length, capacity and hours."""
+
+    __tablename__ = "office_services"
+
+    office_id: Mapped[str] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Slot(Base):
+    """A bookable time at an office for a service. ``booked`` never exceeds
+    ``capacity``: the check constraint holds it on every database, and booking
+    raises ``booked`` with one conditional UPDATE."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("office_id", "service_id", "starts_at"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+        Index("ix_slots_free", "office_id", "service_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[str] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+    origin: Mapped[str] = mapped_column(String(16), default="calendar")  # calendar | manual
+
+
+class Appointment(Base):
+    """A person's booking of a slot. One active booking per user and slot."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("uq_appointments_active_user_slot", "slot_id", "user_id", unique=True,
+              sqlite_where=text("status = 'booked'"),
+              postgresql_where=text("status = 'booked'")),
+        Index("ix_appointments_user", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="booked")  # booked | cancelled
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by: Mapped[str | None] = mapped_column(String(16))  # user | staff
+
+
+class Reminder(Base):
+    """A reminder due before an appointment. A worker claims it (``claimed_at`` and
+    ``claimed_by``) before sending, so several workers never send it twice."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("appointment_id", "kind"),
+                      Index("ix_reminders_due", "sent_at", "due_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # day_before | two_hours
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Article(Base):
+    """A rights article: topic, scope, source and the date a person last reviewed it."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32), index=True)
+    regions: Mapped[list[str]] = mapped_column(JSON)
+    audiences: Mapped[list[str]] = mapped_column(JSON)
+    source_title: Mapped[str] = mapped_column(String(300))
+    source_url: Mapped[str] = mapped_column(String(500))
+    reviewed: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ArticleText(Base):
+    """An article in one language."""
+
+    __tablename__ = "article_texts"
+
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class ArticleFeedback(Base):
+    """"Did this help?": anonymous, one row per answer."""
+
+    __tablename__ = "article_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(80), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.messages import Incoming
-from bot.store.models import Conversation, InboxItem, Message, User
+from bot.store.models import Appointment, Conversation, InboxItem, Message, Slot, User
 
 __all__ = ["ConcurrentUpdate", "ConversationRecord", "InboxRecord", "MessageRecord", "Store",
            "UserRecord"]
@@ -164,8 +164,14 @@ class Store:
         return {"consent_at": None, "consent_version": None, "consent_declined_at": now}
 
     def forget_user(self, user_id: int) -> None:
-        """Delete the user, the conversation, every message and the user's stored updates."""
+        """Delete the user, the conversation, every message, the user's stored updates and
+        appointments (their places are freed for others)."""
         with self.session() as session, session.begin():
+            for slot_id in session.scalars(select(Appointment.slot_id).where(
+                    Appointment.user_id == user_id, Appointment.status == "booked")).all():
+                session.execute(update(Slot).where(Slot.id == slot_id)
+                                .values(booked=Slot.booked - 1))
+            session.execute(delete(Appointment).where(Appointment.user_id == user_id))
             user = session.get(User, user_id)
             if user is not None:
                 session.execute(delete(InboxItem).where(InboxItem.channel == user.channel,

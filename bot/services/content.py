@@ -1,0 +1,422 @@
+"""The content files under ``content/``: regions, audiences, offices, bookable
+services and rights articles, read from YAML and checked.
+
+:func:`load_content` never raises on bad content: it returns what it could read
+with a list of :class:`Problem` naming the file and the place, so
+``orienta kb check`` can show every problem at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+__all__ = [
+    "ALL",
+    "TOPICS",
+    "WEEKDAYS",
+    "ArticleDef",
+    "AudienceDef",
+    "Content",
+    "Hours",
+    "OfficeDef",
+    "OfficeServiceDef",
+    "Problem",
+    "RegionDef",
+    "ServiceDef",
+    "load_content",
+    "parse_range",
+]
+
+#: The rights topics (the ``rights_*`` intents without their prefix).
+TOPICS = ("housing", "health", "work", "benefits", "education", "documents", "budget")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: A scope that matches every region or audience.
+ALL = "all"
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_MAX_BODY = 900
+_MAX_TITLE = 120
+_STALE_WARNING = timedelta(days=183)
+_STALE_ERROR = timedelta(days=366)
+
+Names = Mapping[str, str]
+#: Weekly hours: weekday (0 = Monday) to (opens, closes) ranges in local time.
+Hours = Mapping[int, tuple[tuple[time, time], ...]]
+
+
+def parse_range(value: str) -> tuple[time, time] | None:
+    """``"09:00-12:00"`` as (opens, closes), or None if it is not a valid range."""
+    match = _RANGE.match(str(value))
+    if match is None:
+        return None
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        opens, closes = time(h1, m1), time(h2, m2)
+    except ValueError:
+        return None
+    return (opens, closes) if opens < closes else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a content file; errors stop loading, warnings do not."""
+
+    level: Literal["error", "warning"]
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.file}: {self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RegionDef:
+    id: str
+    name: Names
+    country: str
+    timezone: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class AudienceDef:
+    id: str
+    name: Names
+
+
+@dataclass(frozen=True)
+class ServiceDef:
+    id: str
+    name: Names
+
+
+@dataclass(frozen=True)
+class OfficeServiceDef:
+    service: str
+    minutes: int
+    capacity: int
+    hours: Hours | None = None
+
+
+@dataclass(frozen=True)
+class OfficeDef:
+    id: str
+    name: Names
+    region: str
+    address: str
+    phone: str
+    timezone: str
+    languages: tuple[str, ...]
+    interpreter: bool
+    hours: Hours
+    closed: frozenset[date]
+    services: tuple[OfficeServiceDef, ...]
+    source: str = ""
+    assumptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArticleDef:
+    id: str
+    topic: str
+    regions: tuple[str, ...]
+    audiences: tuple[str, ...]
+    source_title: str
+    source_url: str
+    reviewed: date
+    texts: Mapping[str, tuple[str, str]]  # lang -> (title, body)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything under ``content/``, with a hash of the files it came from."""
+
+    regions: tuple[RegionDef, ...] = ()
+    audiences: tuple[AudienceDef, ...] = ()
+    services: tuple[ServiceDef, ...] = ()
+    offices: tuple[OfficeDef, ...] = ()
+    articles: tuple[ArticleDef, ...] = ()
+    version: str = ""
+    problems: tuple[Problem, ...] = field(default=(), compare=False)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.level == "error")
+
+
+class _Reader:
+    """Collects problems while reading one file's YAML."""
+
+    def __init__(self, file: str, languages: Sequence[str]) -> None:
+        self.file = file
+        self.languages = tuple(languages)
+        self.problems: list[Problem] = []
+
+    def error(self, where: str, message: str) -> None:
+        self.problems.append(Problem("error", self.file, where, message))
+
+    def warning(self, where: str, message: str) -> None:
+        self.problems.append(Problem("warning", self.file, where, message))
+
+    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
+        if isinstance(value, Mapping):
+            return value
+        self.error(where, "expected a mapping")
+        return {}
+
+    def text(self, data: Mapping[str, Any], key: str, where: str, *,
+             required: bool = True, limit: int = 300) -> str:
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(where, f"'{key}' is missing")
+            return ""
+        if not isinstance(value, str | int):
+            self.error(where, f"'{key}' must be text")
+            return ""
+        value = str(value).strip()
+        if len(value) > limit:
+            self.error(where, f"'{key}' is longer than {limit} characters")
+        return value
+
+    def names(self, value: Any, where: str, *, limit: int = 64) -> dict[str, str]:
+        data = self.mapping(value, where)
+        names = {str(k): str(v).strip() for k, v in data.items() if v is not None}
+        for lang in self.languages:
+            if not names.get(lang):
+                self.error(where, f"no translation for '{lang}'")
+        for lang, name in names.items():
+            if len(name) > limit:
+                self.error(where, f"the '{lang}' name is longer than {limit} characters")
+        return names
+
+    def ident(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not _ID.match(value):
+            self.error(where, "an id is lower-case letters, digits, '_' or '-' (40 at most)")
+            return str(value)
+        return value
+
+    def timezone(self, value: Any, where: str) -> str:
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            self.error(where, f"unknown time zone {value!r}")
+            return "UTC"
+        return str(value)
+
+    def hours(self, value: Any, where: str) -> dict[int, tuple[tuple[time, time], ...]]:
+        hours: dict[int, tuple[tuple[time, time], ...]] = {}
+        for day, ranges in self.mapping(value, where).items():
+            if day not in WEEKDAYS:
+                self.error(where, f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
+                continue
+            parsed: list[tuple[time, time]] = []
+            for item in ranges or ():
+                span = parse_range(str(item))
+                if span is None:
+                    self.error(f"{where}.{day}",
+                               f"{item!r} is not a range like 09:00-12:00 (opens before it closes)")
+                    continue
+                parsed.append(span)
+            hours[WEEKDAYS.index(day)] = tuple(sorted(parsed))
+        return hours
+
+    def day(self, value: Any, where: str) -> date | None:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.error(where, f"{value!r} is not a date like 2026-12-25")
+            return None
+
+
+def _read_yaml(path: Path, reader: _Reader) -> Mapping[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        reader.error("file", f"cannot read: {exc}")
+        return {}
+    return reader.mapping(data if data is not None else {}, "file")
+
+
+def _regions(path: Path, reader: _Reader) -> tuple[list[RegionDef], list[AudienceDef]]:
+    data = _read_yaml(path, reader)
+    regions = []
+    for rid, item in reader.mapping(data.get("regions", {}), "regions").items():
+        where = f"regions.{rid}"
+        item = reader.mapping(item, where)
+        regions.append(RegionDef(
+            reader.ident(rid, where), reader.names(item.get("name"), f"{where}.name"),
+            reader.text(item, "country", where, limit=2).upper(),
+            reader.timezone(item.get("timezone"), f"{where}.timezone"),
+            reader.text(item, "source", where, required=False)))
+    audiences = []
+    for aid, item in reader.mapping(data.get("audiences", {}), "audiences").items():
+        where = f"audiences.{aid}"
+        item = reader.mapping(item, where)
+        audiences.append(AudienceDef(reader.ident(aid, where),
+                                     reader.names(item.get("name"), f"{where}.name")))
+    if not any(a.id == "general" for a in audiences):
+        reader.error("audiences", "the 'general' audience is missing")
+    return regions, audiences
+
+
+def _offices(path: Path, reader: _Reader, regions: set[str]
+             ) -> tuple[list[ServiceDef], list[OfficeDef]]:
+    data = _read_yaml(path, reader)
+    services = []
+    for sid, item in reader.mapping(data.get("services", {}), "services").items():
+        where = f"services.{sid}"
+        services.append(ServiceDef(reader.ident(sid, where), reader.names(
+            reader.mapping(item, where).get("name"), f"{where}.name")))
+    known = {s.id for s in services}
+    offices = []
+    for oid, item in reader.mapping(data.get("offices", {}), "offices").items():
+        where = f"offices.{oid}"
+        item = reader.mapping(item, where)
+        region = reader.text(item, "region", where)
+        if region and region not in regions:
+            reader.error(where, f"unknown region {region!r}")
+        hours = reader.hours(item.get("hours", {}), f"{where}.hours")
+        offered = []
+        for sid, spec in reader.mapping(item.get("services", {}), f"{where}.services").items():
+            swhere = f"{where}.services.{sid}"
+            spec = reader.mapping(spec or {}, swhere)
+            if sid not in known:
+                reader.error(swhere, f"unknown service {sid!r}")
+            minutes, capacity = spec.get("minutes", 30), spec.get("capacity", 1)
+            if not isinstance(minutes, int) or not 5 <= minutes <= 480:
+                reader.error(swhere, "'minutes' must be a whole number from 5 to 480")
+                minutes = 30
+            if not isinstance(capacity, int) or not 1 <= capacity <= 100:
+                reader.error(swhere, "'capacity' must be a whole number from 1 to 100")
+                capacity = 1
+            own = reader.hours(spec["hours"], f"{swhere}.hours") if "hours" in spec else None
+            offered.append(OfficeServiceDef(str(sid), minutes, capacity, own))
+        if not offered:
+            reader.error(where, "offers no service")
+        closed = frozenset(d for d in (reader.day(v, f"{where}.closed")
+                                       for v in item.get("closed") or ()) if d)
+        offices.append(OfficeDef(
+            id=reader.ident(oid, where), name=reader.names(item.get("name"), f"{where}.name",
+                                                             limit=80),
+            region=region, address=reader.text(item, "address", where),
+            phone=reader.text(item, "phone", where, limit=64),
+            timezone=reader.timezone(item.get("timezone"), f"{where}.timezone"),
+            languages=tuple(str(x) for x in item.get("languages") or ()),
+            interpreter=bool(item.get("interpreter", False)), hours=hours, closed=closed,
+            services=tuple(offered), source=reader.text(item, "source", where, required=False),
+            assumptions=tuple(str(x) for x in item.get("assumptions") or ())))
+    return services, offices
+
+
+def _articles(path: Path, reader: _Reader, regions: set[str], audiences: set[str],
+              today: date) -> list[ArticleDef]:
+    data = _read_yaml(path, reader)
+    items = data.get("articles", [])
+    if not isinstance(items, list):
+        reader.error("articles", "expected a list")
+        return []
+    articles = []
+    for index, item in enumerate(items):
+        item = reader.mapping(item, f"articles[{index}]")
+        aid = reader.ident(item.get("id"), f"articles[{index}]")
+        where = f"article {aid}"
+        topic = reader.text(item, "topic", where)
+        if topic and topic not in TOPICS:
+            reader.error(where, f"unknown topic {topic!r} (use {', '.join(TOPICS)})")
+        if topic and path.stem in TOPICS and topic != path.stem:
+            reader.error(where, f"topic {topic!r} in the file for {path.stem!r}")
+        scope_regions = tuple(str(x) for x in item.get("regions") or ())
+        scope_audiences = tuple(str(x) for x in item.get("audiences") or ())
+        for name, values, known in (("regions", scope_regions, regions),
+                                    ("audiences", scope_audiences, audiences)):
+            if not values:
+                reader.error(where, f"'{name}' is empty (use [all] for everyone)")
+            for value in values:
+                if value != ALL and value not in known:
+                    reader.error(where, f"unknown {name[:-1]} {value!r}")
+        source = reader.mapping(item.get("source", {}), f"{where}.source")
+        reviewed = reader.day(item.get("reviewed"), f"{where}.reviewed") or date.min
+        if reviewed > today:
+            reader.error(where, f"reviewed {reviewed} is in the future")
+        elif today - reviewed > _STALE_ERROR:
+            reader.error(where, f"last reviewed {reviewed}: more than a year ago")
+        elif today - reviewed > _STALE_WARNING:
+            reader.warning(where, f"last reviewed {reviewed}: review it soon")
+        texts: dict[str, tuple[str, str]] = {}
+        raw_texts = reader.mapping(item.get("text", {}), f"{where}.text")
+        for lang in reader.languages:
+            if lang not in raw_texts:
+                reader.error(where, f"no translation for '{lang}'")
+        for lang, body in raw_texts.items():
+            entry = reader.mapping(body, f"{where}.text.{lang}")
+            title = reader.text(entry, "title", f"{where}.text.{lang}", limit=_MAX_TITLE)
+            text = reader.text(entry, "body", f"{where}.text.{lang}", limit=_MAX_BODY)
+            texts[str(lang)] = (title, text)
+        articles.append(ArticleDef(
+            aid, topic, scope_regions, scope_audiences,
+            reader.text(source, "title", f"{where}.source"),
+            reader.text(source, "url", f"{where}.source", limit=500), reviewed, texts))
+    return articles
+
+
+def load_content(directory: Path, languages: Sequence[str], today: date) -> Content:
+    """Read and check ``regions.yaml``, ``offices.yaml`` and ``articles/*.yaml``.
+
+    ``languages`` are the ones every name and article must be written in.
+    """
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    files = [directory / "regions.yaml", directory / "offices.yaml",
+             *sorted((directory / "articles").glob("*.yaml"))]
+    for path in files:
+        if path.exists():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+
+    def reader_for(path: Path) -> _Reader:
+        reader = _Reader(str(path.relative_to(directory.parent)
+                             if directory.parent in path.parents else path), languages)
+        if not path.exists():
+            reader.error("file", "missing")
+        return reader
+
+    reader = reader_for(files[0])
+    regions, audiences = _regions(files[0], reader) if files[0].exists() else ([], [])
+    problems += reader.problems
+    reader = reader_for(files[1])
+    region_ids = {r.id for r in regions}
+    services, offices = (_offices(files[1], reader, region_ids) if files[1].exists()
+                         else ([], []))
+    problems += reader.problems
+    articles: list[ArticleDef] = []
+    for path in files[2:]:
+        reader = reader_for(path)
+        articles += _articles(path, reader, region_ids, {a.id for a in audiences}, today)
+        problems += reader.problems
+    for kind, ids in (("region", [r.id for r in regions]), ("audience", [a.id for a in audiences]),
+                      ("service", [s.id for s in services]), ("office", [o.id for o in offices]),
+                      ("article", [a.id for a in articles])):
+        seen: set[str] = set()
+        for ident in ids:
+            if ident in seen:
+                problems.append(Problem("error", str(directory.name), kind,
+                                        f"duplicate {kind} id {ident!r}"))
+            seen.add(ident)
+    covered = {a.topic for a in articles}
+    for topic in TOPICS:
+        if topic not in covered:
+            problems.append(Problem("warning", "articles", topic, "no article on this topic"))
+    return Content(tuple(regions), tuple(audiences), tuple(services), tuple(offices),
+                   tuple(articles), digest.hexdigest()[:16], tuple(problems))
