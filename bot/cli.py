@@ -145,8 +145,8 @@ def _cmd_appointments(settings: Settings, args: argparse.Namespace) -> int:
     zone = ZoneInfo(office.timezone)
     start = datetime.combine(date.fromisoformat(args.start), datetime.min.time(), zone)
     end = datetime.combine(date.fromisoformat(args.end), datetime.min.time(), zone)
-    if end <= start:
-        print("--to must be after --from", file=sys.stderr)
+    if end < start:
+        print("--to must not be before --from", file=sys.stderr)
         return 2
     views = book.calendar(office.id, start, end + timedelta(days=1))
     name = office.name.get("en") or office.id

@@ -1,0 +1,100 @@
+"""``orienta kb check``, ``orienta content load`` and ``orienta appointments export``
+on the example deployment and on broken content."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from bot.services.content import load_content
+from bot.settings import SERVED_LANGUAGES
+from bot.store.appointments import AppointmentBook
+from bot.store.database import make_engine
+from bot.store.repository import Store
+from tests.test_cli import orienta_cmd
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_kb_check_passes_on_the_example_deployment() -> None:
+    result = orienta_cmd("kb", "check", "--today", "2026-11-23")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "content ok: 5 regions" in result.stdout and "21 articles" in result.stdout
+
+
+def _broken_copy(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    housing = content / "articles" / "housing.yaml"
+    data = yaml.safe_load(housing.read_text(encoding="utf-8"))
+    first, second = data["articles"][0], data["articles"][1]
+    del first["text"]["uk"]  # a missing translation
+    first["regions"] = ["atlantis"]  # a broken scope
+    second["reviewed"] = date(2024, 1, 2)  # a stale review
+    data["articles"].append(dict(second, reviewed=date(2026, 11, 1)))  # a duplicate id
+    housing.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return content
+
+
+def test_kb_check_names_every_problem(tmp_path: Path) -> None:
+    result = orienta_cmd("kb", "check", "--today", "2026-11-23",
+                         env={"ORIENTA_CONTENT_DIR": str(_broken_copy(tmp_path))})
+    assert result.returncode == 1
+    out = result.stdout
+    assert "housing-anderlecht-ukraine: no translation for 'uk'" in out
+    assert "unknown region 'atlantis'" in out
+    assert "last reviewed 2024-01-02: more than a year ago" in out
+    assert "duplicate article id" in out
+
+
+def test_content_load_refuses_errors_and_exports_ics_and_csv(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'o.sqlite3'}"
+    env = {"ORIENTA_DATABASE_URL": url}
+    refused = orienta_cmd("content", "load",
+                          env={**env, "ORIENTA_CONTENT_DIR": str(_broken_copy(tmp_path))})
+    assert refused.returncode == 1 and "not published" in refused.stdout
+    loaded = orienta_cmd("content", "load", env=env)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert "published 4 offices, 21 articles" in loaded.stdout
+
+    store = Store(make_engine(url))
+    book = AppointmentBook(store)
+    user = store.conversation("memory", "u1", "fr", datetime.now(UTC)).user.id
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    slot = book.add_slot("guidonia_segretariato", "orientation", start, 30, 1)
+    booked = book.book(user, slot.id, "ar", datetime.now(UTC)).appointment
+    assert booked is not None
+    day = start.date()
+    ics = orienta_cmd("appointments", "export", "--office", "guidonia_segretariato",
+                      "--from", (day - timedelta(days=1)).isoformat(), "--to",
+                      (day + timedelta(days=1)).isoformat(), env=env)
+    assert ics.returncode == 0, ics.stderr
+    text = ics.stdout
+    assert text.startswith("BEGIN:VCALENDAR") and text.count("BEGIN:VEVENT") == 1
+    assert f"DTSTART:{start:%Y%m%dT%H%M%S}Z" in text and f"#{booked.id}\\, ar" in text
+    assert "Via Montelucci 4" in text
+    out = tmp_path / "calendar.csv"
+    csv_run = orienta_cmd("appointments", "export", "--office", "guidonia_segretariato",
+                          "--from", day.isoformat(), "--to", day.isoformat(), "--format",
+                          "csv", "-o", str(out), env=env)
+    assert csv_run.returncode == 0, csv_run.stderr
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("appointment,date,start,end,timezone")
+    assert len(rows) == 2 and rows[1].startswith(f"{booked.id},") and "Europe/Rome" in rows[1]
+    unknown = orienta_cmd("appointments", "export", "--office", "nowhere", "--from",
+                          "2026-01-01", "--to", "2026-01-02", env=env)
+    assert unknown.returncode == 2 and "unknown office" in unknown.stderr
+    store.engine.dispose()
+
+
+def test_every_office_speaks_or_interprets_and_every_topic_has_an_answer_for_everyone() -> None:
+    content = load_content(ROOT / "content", ("en", *SERVED_LANGUAGES), date(2026, 11, 23))
+    assert not content.errors
+    for topic in ("housing", "health", "work", "benefits", "education", "documents", "budget"):
+        assert any(a.topic == topic and "all" in a.regions and "all" in a.audiences
+                   for a in content.articles), topic
+    assert all(article.source_url and article.source_title for article in content.articles)
+    assert all(office.source for office in content.offices)
