@@ -27,7 +27,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> list[str]:
     """Lines of at most 75 octets, continued with a leading space (RFC 5545 3.1)."""
-    out, current = [], ""
+    out: list[str] = []
+    current = ""
     for char in line:
         if len((current + char).encode()) > (75 if not out else 74):
             out.append(current)

@@ -15,8 +15,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import dateparser
-from dateparser.search import search_dates
+import dateparser  # type: ignore[import-untyped]
+from dateparser.search import search_dates  # type: ignore[import-untyped]
 
 from nlu.text import fold
 
@@ -143,11 +143,11 @@ def _parse(text: str, lang: str, base: datetime) -> datetime | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dateparser warns about its own regexes
         try:
-            found = dateparser.parse(text, languages=[lang], settings=settings)  # type: ignore[arg-type]
+            found = dateparser.parse(text, languages=[lang], settings=settings)
             if found is None:
-                hits = search_dates(text, languages=[lang], settings=settings)  # type: ignore[arg-type]
+                hits = search_dates(text, languages=[lang], settings=settings)
                 found = hits[0][1] if hits else None
         except Exception:  # a parser failure is "not understood", never a crash
             log.warning("dateparser failed on a %s text", lang, exc_info=True)
             return None
-    return found
+    return found if isinstance(found, datetime) else None

@@ -448,11 +448,12 @@ class AppointmentBook:
     def reminder_sent(self, reminder_id: int, worker: str, now: datetime) -> bool:
         """Record a reminder as sent; False if another worker's claim replaced ours."""
         with self.store.session() as session, session.begin():
-            return session.execute(
+            changed: int = session.execute(
                 update(Reminder).where(Reminder.id == reminder_id,
                                        Reminder.claimed_by == worker,
                                        Reminder.sent_at.is_(None))
-                .values(sent_at=now)).rowcount == 1  # type: ignore[attr-defined]
+                .values(sent_at=now)).rowcount  # type: ignore[attr-defined]
+            return changed == 1
 
     # -- checks ------------------------------------------------------------------------
     def totals(self) -> tuple[int, int]:

@@ -66,12 +66,12 @@ class KnowledgeStore:
     def stamp(self) -> tuple[int, ...]:
         """Changes when articles are published (to refresh a cached index)."""
         with self.store.session() as session:
-            count, size = session.execute(select(
+            row = session.execute(select(
                 func.count(), func.coalesce(func.sum(func.length(ArticleText.body)), 0))
                 .select_from(ArticleText)).one()
             active = session.scalar(select(func.count()).select_from(Article)
                                     .where(Article.active)) or 0
-            return int(count), int(size), int(active)
+            return int(row[0]), int(row[1]), int(active)
 
     def record_feedback(self, article_id: str, lang: str, helpful: bool,
                         now: datetime) -> None:
