@@ -72,6 +72,7 @@ def update_catalogs(root: Path, locales_dir: Path, languages: Iterable[str]) -> 
     english_path = po_path(locales_dir, FALLBACK)
     english = read_catalog(english_path) if english_path.exists() else Catalog(locale=FALLBACK)
     english.update(template, no_fuzzy_matching=True)
+    english.obsolete.clear()
     _write(english, english_path)
     for lang in languages:
         path = po_path(locales_dir, lang)

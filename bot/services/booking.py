@@ -60,7 +60,6 @@ BOOKING_TEXTS = {
     "date_unclear": N_("booking.date_unclear"),
     "date_past": N_("booking.date_past"),
     "choose_first": N_("booking.choose_first"),
-    "unavailable": N_("booking.unavailable"),
     "label": N_("button.content"),
     "yes_book": N_("booking.yes_book"),
     "yes_move": N_("booking.yes_move"),
@@ -172,9 +171,8 @@ class BookingService:
     # -- choosing ------------------------------------------------------------------
     def _services(self, ctx: ServiceContext) -> ServiceResult:
         services = self.book.services()
-        if not services:
-            return ServiceResult(ok=False, vars=_CLEAR,
-                                 says=(Say(T["unavailable"], buttons=home_buttons()),))
+        if not services:  # nothing bookable here yet: the flow says where to go instead
+            return ServiceResult(ok=False, vars=_CLEAR)
         rows = tuple((Button(T["label"], f"b:s:{s.id}", "📅", {"label": _name(s.name, ctx.lang)}),)
                      for s in services)
         rows += ((Button(T["mine"], "b:l", "📋"),),)
