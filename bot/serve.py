@@ -43,7 +43,9 @@ _SLOTS_EVERY = 6 * 3600.0
 _REMINDERS_EVERY = 30.0
 
 
-async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str, *,
+                 first_after: float = 0.0) -> None:
+    await asyncio.sleep(first_after)
     while True:
         try:
             await job()
@@ -63,7 +65,9 @@ def background_jobs(orienta: Orienta, channels: dict[str, Channel]) -> list[asyn
     async def slots() -> None:
         await asyncio.to_thread(prepare_content, settings, store, clock().date())
 
-    return [asyncio.create_task(_every(_SLOTS_EVERY, slots, "slot calendar")),
+    # serve() prepared the content and slots before starting: the next round is due later
+    return [asyncio.create_task(_every(_SLOTS_EVERY, slots, "slot calendar",
+                                       first_after=_SLOTS_EVERY)),
             asyncio.create_task(_every(_REMINDERS_EVERY, sender.run_once, "reminders"))]
 
 

@@ -85,11 +85,3 @@ class ReminderSender:
                                        self.clock()):
                 sent += 1
         return sent
-
-    async def run_forever(self, interval: float = 30.0) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("reminder round failed")
-            await asyncio.sleep(interval)

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.services.calendar import calendar_slots
+from bot.services.calendar import PlannedSlot, calendar_slots
 from bot.services.content import WEEKDAYS, parse_range
 from bot.store.models import (
     Appointment,
@@ -245,32 +245,42 @@ class AppointmentBook:
                 hours, closed, office.timezone, offered.minutes, offered.capacity, today, days)}
             start = datetime.combine(today, datetime.min.time(), zone).astimezone(UTC)
             end = start + timedelta(days=days + 1)
-            with self.store.session() as session, session.begin():
-                existing = {row.starts_at: row for row in session.scalars(
-                    select(Slot).where(Slot.office_id == office.id,
-                                       Slot.service_id == offered.service_id,
-                                       Slot.starts_at >= start, Slot.starts_at < end))}
-                for starts_at, plan in planned.items():
-                    row = existing.get(starts_at)
-                    if row is None:
-                        session.add(Slot(office_id=office.id, service_id=offered.service_id,
-                                         starts_at=plan.starts_at, ends_at=plan.ends_at,
-                                         capacity=plan.capacity, booked=0, origin="calendar"))
-                        created += 1
-                    elif row.capacity != plan.capacity:
-                        row.capacity = max(plan.capacity, row.booked)
-                stale = [row.id for starts_at, row in existing.items()
-                         if starts_at not in planned and row.origin == "calendar"
-                         and row.booked == 0]
-                if stale:
-                    removed += session.execute(delete(Slot).where(
-                        Slot.id.in_(stale), Slot.booked == 0,
-                        ~Slot.id.in_(select(Appointment.slot_id)))).rowcount  # type: ignore[attr-defined]
-                try:
-                    session.flush()
-                except IntegrityError:
-                    session.rollback()  # another worker created them first
-                    created = removed = 0
+            try:
+                added, dropped = self._plan_office(office.id, offered.service_id, planned,
+                                                   start, end)
+            except IntegrityError:
+                continue  # another worker created this calendar at the same moment
+            created += added
+            removed += dropped
+        return created, removed
+
+    def _plan_office(self, office_id: str, service_id: str,
+                     planned: Mapping[datetime, PlannedSlot], start: datetime,
+                     end: datetime) -> tuple[int, int]:
+        """One office's calendar for one service, in one transaction: missing slots
+        created, free calendar slots no longer planned removed."""
+        created = removed = 0
+        with self.store.session() as session, session.begin():
+            existing = {row.starts_at: row for row in session.scalars(
+                select(Slot).where(Slot.office_id == office_id,
+                                   Slot.service_id == service_id,
+                                   Slot.starts_at >= start, Slot.starts_at < end))}
+            for starts_at, plan in planned.items():
+                row = existing.get(starts_at)
+                if row is None:
+                    session.add(Slot(office_id=office_id, service_id=service_id,
+                                     starts_at=plan.starts_at, ends_at=plan.ends_at,
+                                     capacity=plan.capacity, booked=0, origin="calendar"))
+                    created += 1
+                elif row.capacity != plan.capacity:
+                    row.capacity = max(plan.capacity, row.booked)
+            stale = [row.id for starts_at, row in existing.items()
+                     if starts_at not in planned and row.origin == "calendar"
+                     and row.booked == 0]
+            if stale:
+                removed += session.execute(delete(Slot).where(
+                    Slot.id.in_(stale), Slot.booked == 0,
+                    ~Slot.id.in_(select(Appointment.slot_id)))).rowcount  # type: ignore[attr-defined]
         return created, removed
 
     def add_slot(self, office_id: str, service_id: str, starts_at: datetime, minutes: int,
