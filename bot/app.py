@@ -13,11 +13,13 @@ from bot.i18n import Catalogs
 from bot.runner import Runner
 from bot.services.booking import BookingPolicy, BookingService
 from bot.services.content import Content, load_content
+from bot.services.escalation import EscalationService
 from bot.services.interfaces import Services
 from bot.services.knowledge import KnowledgeService
 from bot.services.when import DayParts
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.appointments import AppointmentBook
+from bot.store.cases import CaseBook
 from bot.store.content import publish_content
 from bot.store.database import make_engine, migrate
 from bot.store.knowledge import KnowledgeStore
@@ -81,15 +83,16 @@ def prepare_content(settings: Settings, store: Store, today: date) -> None:
         log.info("slots: %d created, %d removed", created, removed)
 
 
-def default_services(settings: Settings, store: Store) -> Services:
-    """The knowledge base and booking over the store; escalation comes later."""
+def default_services(settings: Settings, store: Store, catalogs: Catalogs) -> Services:
+    """The knowledge base, booking and escalation over the store."""
     policy = BookingPolicy(days=settings.booking_days,
                            notice=timedelta(minutes=settings.booking_notice_minutes),
                            max_active=settings.max_appointments)
     return Services(
         knowledge=KnowledgeService(KnowledgeStore(store)),
         booking=BookingService(AppointmentBook(store),
-                               DayParts(settings.nlu_lexicons_dir / "dayparts"), policy))
+                               DayParts(settings.nlu_lexicons_dir / "dayparts"), policy),
+        escalation=EscalationService(CaseBook(store), store, catalogs))
 
 
 def build(settings: Settings, *, understanding: Understanding | None = None,
@@ -104,7 +107,7 @@ def build(settings: Settings, *, understanding: Understanding | None = None,
         understanding = understanding_from_settings(settings)
     config = EngineConfig(served=SERVED_LANGUAGES, intent_threshold=settings.intent_threshold)
     if services is None:
-        services = default_services(settings, store)
+        services = default_services(settings, store, catalogs)
     runner = Runner(flows, config, catalogs, store, understanding, services,
                     consent_version=settings.privacy_notice_version)
     return Orienta(settings, catalogs, store, runner)

@@ -160,6 +160,47 @@ def _cmd_appointments(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mediators(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.hours import hours_to_json, parse_hours
+    from bot.store.cases import CaseBook
+
+    book = CaseBook(_store(settings))
+    if args.action == "list":
+        for m in book.mediators(active_only=not args.all):
+            hours = "; ".join(f"{day} {', '.join(r)}" for day, r in m.hours.items())
+            fields = [str(m.id), m.name, ",".join(m.languages), f"{hours} ({m.timezone})",
+                      f"telegram:{m.telegram_user_id or '-'}",
+                      "shows name" if m.show_name else "anonymous"]
+            print("\t".join(fields + ([] if m.active else ["removed"])))
+        return 0
+    if args.action == "remove":
+        if not book.remove_mediator(args.name):
+            print(f"no active mediator named {args.name!r}", file=sys.stderr)
+            return 2
+        print(f"removed {args.name}; their open cases are back in the queue")
+        return 0
+    languages = [x.strip().lower() for x in args.languages.split(",") if x.strip()]
+    unknown = [x for x in languages if x not in SERVED_LANGUAGES]
+    if not languages or unknown:
+        print(f"languages must be among {', '.join(SERVED_LANGUAGES)}", file=sys.stderr)
+        return 2
+    try:
+        weekly = parse_hours(args.hours)
+        ZoneInfo(args.timezone)
+    except (ValueError, KeyError) as exc:
+        print(f"bad hours or time zone: {exc}", file=sys.stderr)
+        return 2
+    try:
+        mediator = book.add_mediator(args.name, languages, hours_to_json(weekly), args.timezone,
+                                     datetime.now(UTC), telegram_user_id=args.telegram_id,
+                                     show_name=args.show_name)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"added mediator {mediator.id}: {mediator.name} ({', '.join(mediator.languages)})")
+    return 0
+
+
 def _cmd_flows(settings: Settings, args: argparse.Namespace) -> int:
     from bot.engine.diagram import mermaid
     from bot.engine.errors import FlowLoadError
@@ -406,12 +447,32 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
     export.add_argument("--format", choices=["ics", "csv"], default="ics")
     export.add_argument("--output", "-o", default=None, help="file (default: standard output)")
+    mediators = sub.add_parser("mediators", help="the people who take escalated conversations")
+    med_sub = mediators.add_subparsers(dest="action", required=True)
+    med_add = med_sub.add_parser("add", help="add a mediator")
+    med_add.add_argument("name", help="how colleagues know them (shown to people only with "
+                                      "--show-name)")
+    med_add.add_argument("--languages", required=True, help="languages spoken, e.g. ar,fr")
+    med_add.add_argument("--hours", default="mon-fri 09:00-17:00",
+                         help="working hours, e.g. 'mon-fri 09:00-13:00, 14:00-17:00; "
+                              "sat 10:00-12:00' or 'always'")
+    med_add.add_argument("--timezone", default="Europe/Rome", help="of the hours (IANA zone)")
+    med_add.add_argument("--telegram-id", type=int, default=None,
+                         help="their numeric Telegram user id (to act in the staff group)")
+    med_add.add_argument("--show-name", action="store_true",
+                         help="show their name to the people they help (anonymous otherwise)")
+    med_list = med_sub.add_parser("list", help="list mediators")
+    med_list.add_argument("--all", action="store_true", help="include removed mediators")
+    med_remove = med_sub.add_parser("remove", help="remove a mediator (their open cases go "
+                                                   "back to the queue)")
+    med_remove.add_argument("name")
     return parser
 
 
 _COMMANDS = {"run": _cmd_run, "chat": _cmd_chat, "flows": _cmd_flows, "nlu": _cmd_nlu,
              "db": _cmd_db, "i18n": _cmd_i18n, "kb": _cmd_kb, "content": _cmd_content,
-             "slots": _cmd_slots, "appointments": _cmd_appointments}
+             "slots": _cmd_slots, "appointments": _cmd_appointments,
+             "mediators": _cmd_mediators}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,9 +28,15 @@ class Dispatcher:
 
     def __init__(self, runner: Runner, channel: Channel,
                  typing: Callable[[str], Awaitable[object]] | None = None,
-                 typing_after: float = 0.5, concurrency: int = 8) -> None:
+                 typing_after: float = 0.5, concurrency: int = 8,
+                 handler: Callable[[Incoming, int], Awaitable[object]] | None = None,
+                 name: str | None = None) -> None:
         self.runner = runner
         self.channel = channel
+        #: The inbox channel the updates are stored under (the channel's name by default).
+        self.name = name or channel.name
+        #: What processes one stored update (the runner's turn; the staff group's desk).
+        self.handler = handler or self._run_turn
         self.typing = typing
         self.typing_after = typing_after
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -64,7 +70,7 @@ class Dispatcher:
 
     async def resume(self) -> int:
         """After a restart: work on every chat that still has stored updates."""
-        chats = await asyncio.to_thread(self.store.pending_chats, self.channel.name)
+        chats = await asyncio.to_thread(self.store.pending_chats, self.name)
         for chat_id in chats:
             self.kick(chat_id)
         return len(chats)
@@ -74,23 +80,24 @@ class Dispatcher:
             while chat_id in self._dirty:
                 self._dirty.discard(chat_id)
                 while True:
-                    items = await asyncio.to_thread(self.store.pending, self.channel.name,
-                                                    chat_id)
+                    items = await asyncio.to_thread(self.store.pending, self.name, chat_id)
                     if not items:
                         break
                     async with self._slots:
                         for item in items:
                             timer = self._typing_later(chat_id)
                             try:
-                                await self.runner.handle(item.incoming, self.channel,
-                                                         inbox_id=item.id)
+                                await self.handler(item.incoming, item.id)
                             finally:
                                 if timer is not None:
                                     timer.cancel()
         except Exception:  # pragma: no cover - handle() never raises; the store might
-            log.exception("worker for a chat on %s stopped", self.channel.name)
+            log.exception("worker for a chat on %s stopped", self.name)
         finally:
             self._workers.pop(chat_id, None)
+
+    async def _run_turn(self, incoming: Incoming, inbox_id: int) -> None:
+        await self.runner.handle(incoming, self.channel, inbox_id=inbox_id)
 
     def _typing_later(self, chat_id: str) -> asyncio.TimerHandle | None:
         """Show "typing…" only when a reply takes long enough for people to notice."""

@@ -20,6 +20,10 @@ class Incoming:
     text: str = ""
     data: str = ""
     language_code: str | None = None
+    #: The channel's id of the message (to copy photos and voice notes to a mediator).
+    ref: str = ""
+    #: Who wrote it, when that is not the chat itself (a mediator in the staff group).
+    sender: str = ""
 
 
 @dataclass(frozen=True)

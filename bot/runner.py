@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.channels.base import Channel
 from bot.engine.actions import CallService, Forget, RecordConsent, Say, SetLanguage
-from bot.engine.core import EngineConfig, step
+from bot.engine.core import EngineConfig, is_emergency, step
 from bot.engine.events import Command, Event, Press, Text, Unreadable
 from bot.engine.model import FlowSet
 from bot.engine.state import State
@@ -26,7 +28,9 @@ from bot.engine.texts import TEXTS
 from bot.i18n import Catalogs, language_of
 from bot.messages import Incoming, Outgoing
 from bot.render import render
+from bot.services.escalation import CASE_TEXTS
 from bot.services.interfaces import ServiceContext, Services
+from bot.store.cases import CaseBook, owner_case
 from bot.store.repository import ConcurrentUpdate, ConversationRecord, MessageRecord, Store
 from nlu.pipeline import Understanding, Understood
 from nlu.text import clean_user_text
@@ -54,6 +58,10 @@ class _Turn:
     languages: list[str] = field(default_factory=list)
     consent: bool | None = None
     forget: bool = False
+    #: The person's message, copied to their open case: (case id, kind, body, ref).
+    relay: tuple[int, str, str | None, str] | None = None
+    #: The escalation service ran: a case may have been opened or changed.
+    escalated: bool = False
 
 
 @dataclass
@@ -90,6 +98,9 @@ class Runner:
         self.services = services or Services()
         self.consent_version = consent_version
         self.clock = clock
+        self.cases = CaseBook(store)
+        #: Called after a turn that wrote case events (wakes the case relay).
+        self.after_case_change: Callable[[], None] | None = None
         self._locks: dict[tuple[str, str], _ChatLock] = {}
 
     def publish(self, flows: FlowSet) -> None:
@@ -136,7 +147,7 @@ class Runner:
                 # First contact by a command or a button: the client's language is the best
                 # guess (for text, the language identifier weighs it against the text).
                 state = replace(state, lang=hint)
-            turn = await self._run_engine(record, state, event)
+            turn = await self._turn(incoming, record, state, event, inbound)
             if truncated:
                 turn.replies.insert(0, Say(TEXTS["too_long"]))
             try:
@@ -144,9 +155,32 @@ class Runner:
             except ConcurrentUpdate:
                 log.info("conversation %s changed meanwhile; replaying the turn", record.id)
                 continue
+            if (turn.relay is not None or turn.escalated) and self.after_case_change:
+                self.after_case_change()
             lang = turn.state.lang or hint
             return [render(say, incoming.chat_id, lang, self.catalogs) for say in turn.replies]
         raise ConcurrentUpdate(f"gave up replaying a turn for {incoming.channel}")
+
+    async def _turn(self, incoming: Incoming, record: ConversationRecord, state: State,
+                    event: Event, inbound: MessageRecord | None) -> _Turn:
+        """Run the engine, unless a mediator owns the conversation: then the bot stays
+        silent (except in an emergency) and the message goes to the mediator. While a case
+        waits, the bot answers as usual and copies what the person writes to the case."""
+        case = owner_case(record.owner)
+        if case is None:
+            return await self._run_engine(record, state, event, inbound)
+        status, case_id = case
+        kind = "command" if inbound is not None and inbound.kind == "command" else incoming.kind
+        body = inbound.body if inbound is not None and kind in ("text", "command") else None
+        relay = (case_id, kind, body, incoming.ref)
+        if status == "case" and not is_emergency(self.config, event):
+            return _Turn(state, relay=relay)  # the mediator answers, not the bot
+        if incoming.kind in ("media", "voice"):
+            return _Turn(state, [Say(CASE_TEXTS["passed_on"])], relay=relay)
+        turn = await self._run_engine(record, state, event, inbound)
+        if incoming.kind != "button":  # the bot's own buttons mean nothing to a mediator
+            turn.relay = relay
+        return turn
 
     async def _event(self, incoming: Incoming, record: ConversationRecord, state: State,
                      hint: str | None) -> tuple[Event, MessageRecord | None, bool]:
@@ -175,8 +209,8 @@ class Runner:
             "in", "text", text, detection.lang, detection.confidence,
             understood.nlu.intent, understood.nlu.confidence, understood.nlu.backend), truncated
 
-    async def _run_engine(self, record: ConversationRecord, state: State,
-                          event: Event) -> _Turn:
+    async def _run_engine(self, record: ConversationRecord, state: State, event: Event,
+                          inbound: MessageRecord | None = None) -> _Turn:
         turn = _Turn(state)
         pending: Event | None = event
         rounds = 0
@@ -196,11 +230,15 @@ class Runner:
                         turn.forget = True
                     case CallService():
                         rounds += 1
+                        turn.escalated = turn.escalated or action.service == "escalation"
                         if rounds > _MAX_SERVICE_ROUNDS:
                             raise RuntimeError("too many service calls in one turn")
+                        kept = (inbound is not None and inbound.kind in ("text", "command")
+                                and turn.state.consent == "given")
                         ctx = ServiceContext(record.user.id, record.id,
                                              turn.state.lang or self.config.fallback_lang,
-                                             dict(turn.state.vars), self.clock())
+                                             dict(turn.state.vars), self.clock(),
+                                             (inbound.body or "") if kept and inbound else "")
                         pending = await asyncio.to_thread(self.services.call, action, ctx)
         return turn
 
@@ -219,9 +257,14 @@ class Runner:
             changes["language"] = turn.languages[-1]
         if turn.consent is not None:
             changes.update(Store.consent_changes(turn.consent, self.consent_version, now))
+        relay = turn.relay
+        also = None
+        if relay is not None:
+            def also(session: Session) -> None:
+                self.cases.person_message(session, relay[0], relay[1], relay[2], relay[3], now)
         self.store.save_turn(record, turn.state.to_dict(), messages, now,
                              keep_bodies=turn.state.consent == "given", inbox_id=inbox_id,
-                             user_changes=changes)
+                             user_changes=changes, also=also)
 
     def _plain(self, say: Say, lang: str | None) -> str:
         return render(say, "", lang, self.catalogs).text

@@ -14,17 +14,24 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from bot.app import Orienta, build, prepare_content
 from bot.channels.base import Channel
+from bot.relay import CaseRelay, StaffDesk
 from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.appointments import AppointmentBook
+from bot.store.cases import CaseBook
 from bot.web.app import create_app
 
-__all__ = ["serve", "webhook_secret"]
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramAdapter
+
+__all__ = ["attach_staff_group", "background_jobs", "case_relay", "serve", "webhook_secret"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,7 @@ def webhook_secret(settings: Settings) -> str | None:
 
 _SLOTS_EVERY = 6 * 3600.0
 _REMINDERS_EVERY = 30.0
+_RENOTIFY_EVERY = 30.0
 
 
 async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str, *,
@@ -54,21 +62,49 @@ async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str
         await asyncio.sleep(seconds)
 
 
-def background_jobs(orienta: Orienta, channels: dict[str, Channel]) -> list[asyncio.Task[None]]:
-    """The slot calendars (kept ``booking_days`` ahead) and the reminders. Every worker
-    may run them: slot creation is idempotent and reminders are claimed in the database."""
+def case_relay(orienta: Orienta, channels: dict[str, Channel],
+               staff: StaffDesk | None = None) -> CaseRelay:
+    """The worker that delivers case events to the staff group and to people."""
+    settings, store = orienta.settings, orienta.store
+    relay = CaseRelay(CaseBook(store), orienta.catalogs, channels, staff, _worker_name(),
+                      orienta.runner.clock, staff_chat_id=settings.staff_chat_id,
+                      is_blocked=store.is_blocked)
+    orienta.runner.after_case_change = relay.kick
+    if staff is not None:
+        staff.after_change = relay.kick
+    return relay
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def background_jobs(orienta: Orienta, channels: dict[str, Channel],
+                    relay: CaseRelay | None = None) -> list[asyncio.Task[None]]:
+    """The slot calendars (kept ``booking_days`` ahead), the reminders, the case relay
+    and the re-notification of unclaimed cases. Every worker may run them: slot creation
+    is idempotent, and reminders, case deliveries and re-notifications are claimed in the
+    database."""
     settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
     sender = ReminderSender(AppointmentBook(store), orienta.catalogs, channels,
-                            f"{socket.gethostname()}:{os.getpid()}", clock,
-                            is_blocked=store.is_blocked)
+                            _worker_name(), clock, is_blocked=store.is_blocked)
+    relay = relay or case_relay(orienta, channels)
+    book = CaseBook(store)
+    renotify_after = timedelta(minutes=settings.case_renotify_minutes)
 
     async def slots() -> None:
         await asyncio.to_thread(prepare_content, settings, store, clock().date())
 
+    async def renotify() -> None:
+        if await asyncio.to_thread(book.due_for_renotify, clock(), renotify_after):
+            relay.kick()
+
     # serve() prepared the content and slots before starting: the next round is due later
     return [asyncio.create_task(_every(_SLOTS_EVERY, slots, "slot calendar",
                                        first_after=_SLOTS_EVERY)),
-            asyncio.create_task(_every(_REMINDERS_EVERY, sender.run_once, "reminders"))]
+            asyncio.create_task(_every(_REMINDERS_EVERY, sender.run_once, "reminders")),
+            asyncio.create_task(_every(_RENOTIFY_EVERY, renotify, "case re-notification")),
+            asyncio.create_task(relay.run_forever())]
 
 
 async def serve(settings: Settings) -> None:
@@ -97,14 +133,32 @@ async def serve(settings: Settings) -> None:
         orienta.catalogs, SERVED_LANGUAGES, webhook_secret=webhook_secret(settings),
         polling=polling)
     config.app = create_app(orienta, [] if polling else [telegram.webhook_route()])
+    channels: dict[str, Channel] = {"telegram": telegram.channel}
+    relay = case_relay(orienta, channels, attach_staff_group(orienta, telegram))
     await telegram.start(settings.webhook_url)
     log.info("Telegram bot running (%s)", "polling" if polling else "webhook")
-    jobs = background_jobs(orienta, {"telegram": telegram.channel})
+    jobs = background_jobs(orienta, channels, relay)
     try:
         await uvicorn.Server(config).serve()
     finally:
         await _stop(jobs)
         await telegram.stop()
+
+
+def attach_staff_group(orienta: Orienta, telegram: TelegramAdapter) -> StaffDesk | None:
+    """The mediators' staff group, when ``ORIENTA_STAFF_CHAT_ID`` names one."""
+    from bot.channels.telegram_staff import TelegramStaffDesk, to_staff_incoming
+
+    settings = orienta.settings
+    if settings.staff_chat_id is None:
+        log.info("no staff group (ORIENTA_STAFF_CHAT_ID): cases only in the web console")
+        return None
+    chat_id = settings.staff_chat_id
+    desk = TelegramStaffDesk(telegram.channel, chat_id, CaseBook(orienta.store),
+                             orienta.catalogs, settings.staff_language, orienta.runner.clock,
+                             settings.staff_timezone)
+    telegram.attach_staff(lambda update: to_staff_incoming(update, chat_id), desk.handle)
+    return desk
 
 
 async def _stop(jobs: list[asyncio.Task[None]]) -> None:

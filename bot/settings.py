@@ -51,6 +51,28 @@ class Settings(BaseSettings):
         description="Secret every webhook request must carry (Telegram's secret_token, "
         "1-256 of A-Z a-z 0-9 _ -). Unset: derived from the bot token.",
     )
+    staff_chat_id: int | None = Field(
+        default=None,
+        description="Id of the mediators' Telegram supergroup (forum topics on, the bot an "
+        "admin allowed to manage topics), e.g. -1001234567890. Unset: cases only in the web "
+        "console.",
+    )
+    staff_language: str = Field(
+        default="en",
+        pattern="^(en|ar|fr|it|fi|uk)$",
+        description="Language of the staff group's and web console's texts (en, ar, fr, it, "
+        "fi or uk).",
+    )
+    staff_timezone: str = Field(
+        default="UTC",
+        description="Time zone of the times shown to mediators, e.g. Europe/Rome.",
+    )
+    case_renotify_minutes: int = Field(
+        default=10,
+        ge=1,
+        description="Minutes a case may wait unclaimed before the mediators on duty are "
+        "notified again (and then again after as many minutes).",
+    )
     rasa_url: str | None = Field(
         default=None,
         description="Base URL of a Rasa server (rasa run --enable-api), e.g. "

@@ -6,7 +6,8 @@ import itertools
 import time
 from typing import Any
 
-__all__ = ["callback_update", "edited_update", "media_update", "text_update", "user"]
+__all__ = ["callback_update", "edited_update", "media_update", "staff_callback", "staff_update",
+           "text_update", "user"]
 
 _message_ids = itertools.count(900_000)
 _query_ids = itertools.count(1)
@@ -64,3 +65,28 @@ def media_update(chat_id: int, kind: str) -> dict[str, Any]:
 def edited_update(chat_id: int, text: str) -> dict[str, Any]:
     return {"edited_message": {**_message(chat_id, None, text=text),
                                "edit_date": int(time.time())}}
+
+
+def staff_update(group_id: int, thread_id: int, from_id: int, text: str | None = None,
+                 **fields: Any) -> dict[str, Any]:
+    """A mediator's message in a forum topic of the staff supergroup."""
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids), "date": int(time.time()),
+        "chat": {"id": group_id, "type": "supergroup", "title": "Staff", "is_forum": True},
+        "from": user(from_id), "message_thread_id": thread_id, "is_topic_message": True,
+        **fields}
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": len(text.split()[0])}]
+    return {"message": message}
+
+
+def staff_callback(from_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
+    """A mediator's press on a button of a message the bot posted in the staff group."""
+    bot_message = {k: v for k, v in message.items()
+                   if k not in ("raw_text", "parse_mode", "edited", "at", "copied_from")}
+    return {"callback_query": {"id": str(next(_query_ids)), "from": user(from_id),
+                               "chat_instance": "ci-staff", "data": data,
+                               "message": bot_message}}

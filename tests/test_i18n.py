@@ -13,7 +13,11 @@ from bot.i18n import Catalogs, isolate, placeholders, text_direction
 from bot.settings import SERVED_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-SAME_EVERYWHERE = {f"language.name.{lang}" for lang in SERVED_LANGUAGES} | {"button.content"}
+#: Messages that are only placeholders and signs, the same in every language.
+SAME_EVERYWHERE = {f"language.name.{lang}" for lang in SERVED_LANGUAGES} | {
+    "button.content", "case.rating_button", "case.mediator_named_says", "staff.none"}
+#: Words that happen to be spelt as in English.
+SAME_IN = {"fr": {"console.transcript", "emergency.kind.police", "emergency.kind.ambulance"}}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +48,7 @@ def test_check_catches_a_missing_message_and_a_bad_placeholder(tmp_path: Path) -
 def test_served_languages_are_not_english_left_in_place(catalogs: Catalogs, lang: str) -> None:
     english = catalogs.translator("en")
     translator = catalogs.translator(lang)
-    same = [msgid for msgid in catalogs.msgids("en") - SAME_EVERYWHERE
+    same = [msgid for msgid in catalogs.msgids("en") - SAME_EVERYWHERE - SAME_IN.get(lang, set())
             if translator.gettext(msgid) == english.gettext(msgid)]
     assert same == []
 

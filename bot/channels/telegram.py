@@ -1,4 +1,5 @@
-"""The Telegram channel, on python-telegram-bot v22. The only module that imports ``telegram``.
+"""The Telegram channel, on python-telegram-bot v22. With ``telegram_staff.py`` (the
+mediators' group), the only module that imports ``telegram``.
 
 It translates updates into neutral :class:`~bot.messages.Incoming` messages and
 hands them to the :class:`~bot.dispatch.Dispatcher` (stored first, idempotent by
@@ -74,9 +75,10 @@ def to_incoming(update: Update) -> Incoming | None:
         return None
     if message.text is not None:
         return Incoming(CHANNEL, chat_id, "text", text=message.text, language_code=lang)
+    ref = str(message.message_id)
     if message.voice or message.audio or message.video_note:
-        return Incoming(CHANNEL, chat_id, "voice", language_code=lang)
-    return Incoming(CHANNEL, chat_id, "media", language_code=lang)
+        return Incoming(CHANNEL, chat_id, "voice", language_code=lang, ref=ref)
+    return Incoming(CHANNEL, chat_id, "media", language_code=lang, ref=ref)
 
 
 def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
@@ -144,6 +146,14 @@ class TelegramChannel:
             if sent is None:
                 return  # blocked or given up: the rest would fail the same way
 
+    async def copy(self, chat_id: str, from_chat_id: int, message_id: int) -> bool:
+        """Copy a message (a mediator's photo or voice note) into the chat, without a
+        "forwarded from" header: the mediator stays anonymous."""
+        sent = await self.call(chat_id, partial(
+            self.bot.copy_message, chat_id=int(chat_id), from_chat_id=from_chat_id,
+            message_id=message_id))
+        return sent is not None
+
     async def typing(self, chat_id: str) -> None:
         """Show "typing…" in the chat (the dispatcher calls this when a reply is slow)."""
         await self.call(chat_id, partial(self.bot.send_chat_action, chat_id=int(chat_id),
@@ -188,7 +198,15 @@ class TelegramAdapter:
         self.catalogs = catalogs
         self.languages = languages
         self.webhook_secret = webhook_secret
+        self._staff: tuple[Callable[[Update], Incoming | None], Dispatcher] | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
+
+    def attach_staff(self, parse: Callable[[Update], Incoming | None],
+                     handler: Callable[[Incoming, int], Awaitable[object]]) -> None:
+        """Also take the staff group's updates: ``parse`` recognises them, ``handler``
+        carries them out (stored first and in order per topic, like users' updates)."""
+        self._staff = (parse, Dispatcher(self.dispatcher.runner, self.channel,
+                                         handler=handler, name="staff"))
 
     @classmethod
     def create(cls, token: str, api_url: str | None, runner: Runner, catalogs: Catalogs,
@@ -208,6 +226,8 @@ class TelegramAdapter:
         await self.application.initialize()
         await self.set_commands()
         resumed = await self.dispatcher.resume()
+        if self._staff is not None:
+            resumed += await self._staff[1].resume()
         if resumed:
             log.info("resuming stored updates of %d chats", resumed)
         await self.application.start()
@@ -229,6 +249,8 @@ class TelegramAdapter:
         if self.application.running:
             await self.application.stop()
         await self.dispatcher.idle()
+        if self._staff is not None:
+            await self._staff[1].idle()
         await self.application.shutdown()
 
     @staticmethod
@@ -246,6 +268,12 @@ class TelegramAdapter:
 
     async def handle_update(self, update: Update) -> bool:
         """Store and schedule one update; False when it was not for us or seen before."""
+        if self._staff is not None:
+            staff = self._staff[0](update)
+            if staff is not None:
+                if update.callback_query is not None:
+                    await self._answer_quietly(update.callback_query)
+                return await self._staff[1].submit(staff, update.update_id)
         incoming = to_incoming(update)
         if incoming is None:
             return False
@@ -253,12 +281,16 @@ class TelegramAdapter:
             await self._acknowledge(update.callback_query)
         return await self.dispatcher.submit(incoming, update.update_id)
 
-    async def _acknowledge(self, query: CallbackQuery) -> None:
-        """Stop the button's spinner and take the keyboard off, showing the choice."""
+    @staticmethod
+    async def _answer_quietly(query: CallbackQuery) -> None:
         try:
             await query.answer()
         except TelegramError:
             log.debug("callback query could not be answered (too old or repeated)")
+
+    async def _acknowledge(self, query: CallbackQuery) -> None:
+        """Stop the button's spinner and take the keyboard off, showing the choice."""
+        await self._answer_quietly(query)
         message = query.message
         if not isinstance(message, Message) or message.reply_markup is None or not message.text:
             return

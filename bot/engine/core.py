@@ -43,7 +43,8 @@ from bot.engine.state import Frame, State
 from bot.engine.texts import LANGUAGE_NAMES, TEXTS, UNREADABLE
 from nlu.intents import EMERGENCY
 
-__all__ = ["COMMANDS", "SERVICE_PREFIXES", "EngineConfig", "Outcome", "home_buttons", "step"]
+__all__ = ["COMMANDS", "SERVICE_PREFIXES", "EngineConfig", "Outcome", "home_buttons",
+           "is_emergency", "step"]
 
 ServiceName = Literal["knowledge", "booking", "escalation"]
 
@@ -88,6 +89,13 @@ class Outcome:
 
     state: State
     actions: tuple[Action, ...] = ()
+
+
+def is_emergency(config: EngineConfig, event: Event) -> bool:
+    """Whether a message says someone is in danger: a crisis phrase, or the
+    ``emergency`` intent at the (low) emergency threshold."""
+    return isinstance(event, Text) and (event.crisis or (
+        event.intent == EMERGENCY and event.confidence >= config.emergency_threshold))
 
 
 def home_buttons() -> tuple[tuple[Button, ...], ...]:
@@ -368,8 +376,7 @@ class _Turn:
             self.state = replace(self.state, lang=event.lang)
         elif event.switch_to:
             self.switch_language(event.switch_to, announce=True)
-        if event.crisis or (event.intent == EMERGENCY
-                            and event.confidence >= self.config.emergency_threshold):
+        if is_emergency(self.config, event):
             self.jump("emergency")
             return
         if event.foreign and self.state.waiting != "text":

@@ -22,6 +22,7 @@ from bot.engine.actions import Button, Say
 from bot.engine.core import home_buttons
 from bot.engine.events import ServiceResult
 from bot.i18n import N_, format_moment, format_short_moment
+from bot.services.content import local_name
 from bot.services.interfaces import ServiceContext
 from bot.services.when import DayParts, Window, parse_when
 from bot.store.appointments import (
@@ -91,14 +92,10 @@ class BookingPolicy:
     page: int = 6
 
 
-def _name(names: Mapping[str, str], lang: str) -> str:
-    return names.get(lang) or names.get("en") or next(iter(names.values()), "")
-
-
 def appointment_params(view: AppointmentView, lang: str) -> dict[str, str]:
     """The values the appointment messages (and reminders) show, in ``lang``."""
     office = view.office
-    return {"service": _name(view.service.name, lang), "office": _name(office.name, lang),
+    return {"service": local_name(view.service.name, lang), "office": local_name(office.name, lang),
             "address": office.address, "phone": office.phone,
             "when": format_moment(view.slot.starts_at, office.timezone, lang)}
 
@@ -173,8 +170,8 @@ class BookingService:
         services = self.book.services()
         if not services:  # nothing bookable here yet: the flow says where to go instead
             return ServiceResult(ok=False, vars=_CLEAR)
-        rows = tuple((Button(T["label"], f"b:s:{s.id}", "📅", {"label": _name(s.name, ctx.lang)}),)
-                     for s in services)
+        rows = tuple((Button(T["label"], f"b:s:{s.id}", "📅",
+                             {"label": local_name(s.name, ctx.lang)}),) for s in services)
         rows += ((Button(T["mine"], "b:l", "📋"),),)
         return self._wait(Say(T["choose_service"], buttons=rows + home_buttons()), _CLEAR)
 
@@ -190,7 +187,7 @@ class BookingService:
         if len(offices) == 1:
             return self._slots(ctx, offices[0].id, service, None, {_SERVICE: service})
         rows = tuple((Button(T["label"], f"b:o:{o.id}", _office_icon(o, ctx.lang),
-                             {"label": _name(o.name, ctx.lang)}),) for o in offices)
+                             {"label": local_name(o.name, ctx.lang)}),) for o in offices)
         say = Say(T["choose_office"], buttons=rows + home_buttons())
         return self._wait(say, {_SERVICE: service, _OFFICE: "", _WINDOW: ""})
 
@@ -212,8 +209,8 @@ class BookingService:
         slots = self.book.free_slots(office.id, service.id, start, end, self.policy.page + 1)
         says = list(lead)
         new_vars = {**changes, _OFFICE: office.id, _SERVICE: service.id}
-        params = {"office": _name(office.name, ctx.lang), "address": office.address,
-                  "phone": office.phone, "service": _name(service.name, ctx.lang),
+        params = {"office": local_name(office.name, ctx.lang), "address": office.address,
+                  "phone": office.phone, "service": local_name(service.name, ctx.lang),
                   "days": str(self.policy.days)}
         if not slots and window is not None:
             says.append(Say(T["no_slots_window"], dict(params)))
@@ -268,7 +265,7 @@ class BookingService:
             return self._problem(ctx, BookingStatus.TOO_LATE, slot)
         if slot.free <= 0:
             return self._problem(ctx, BookingStatus.FULL, slot)
-        params = {"service": _name(service.name, ctx.lang), "office": _name(office.name,
+        params = {"service": local_name(service.name, ctx.lang), "office": local_name(office.name,
                                                                              ctx.lang),
                   "address": office.address,
                   "when": format_moment(slot.starts_at, office.timezone, ctx.lang)}

@@ -21,6 +21,7 @@ import yaml
 
 __all__ = [
     "ALL",
+    "EMERGENCY_KINDS",
     "TOPICS",
     "WEEKDAYS",
     "ArticleDef",
@@ -33,12 +34,18 @@ __all__ = [
     "RegionDef",
     "ServiceDef",
     "load_content",
+    "local_name",
     "parse_range",
 ]
 
 #: The rights topics (the ``rights_*`` intents without their prefix).
 TOPICS = ("housing", "health", "work", "benefits", "education", "documents", "budget")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Kinds of emergency number a region lists; each has a label ``emergency.kind.<kind>``.
+EMERGENCY_KINDS = ("general", "police", "ambulance", "fire", "violence", "children",
+                   "mental_health")
+_PHONE = re.compile(r"\+?[0-9][0-9 ]{1,18}")
+
 #: A scope that matches every region or audience.
 ALL = "all"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -51,6 +58,11 @@ _STALE_ERROR = timedelta(days=366)
 Names = Mapping[str, str]
 #: Weekly hours: weekday (0 = Monday) to (opens, closes) ranges in local time.
 Hours = Mapping[int, tuple[tuple[time, time], ...]]
+
+
+def local_name(names: Mapping[str, str], lang: str) -> str:
+    """A name in ``lang``, else in English, else in any language it has."""
+    return names.get(lang) or names.get("en") or next(iter(names.values()), "")
 
 
 def parse_range(value: str) -> tuple[time, time] | None:
@@ -86,6 +98,8 @@ class RegionDef:
     country: str
     timezone: str
     source: str = ""
+    #: (kind, number) pairs, kinds from :data:`EMERGENCY_KINDS`, most general first.
+    emergency: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,6 +264,22 @@ def _read_yaml(path: Path, reader: _Reader) -> Mapping[str, Any]:
     return reader.mapping(data if data is not None else {}, "file")
 
 
+def _emergency(reader: _Reader, value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """A region's emergency numbers: a mapping of kind to number."""
+    numbers = []
+    for kind, number in reader.mapping(value or {}, where).items():
+        if kind not in EMERGENCY_KINDS:
+            reader.error(where, f"unknown emergency kind {kind!r} "
+                                f"(use {', '.join(EMERGENCY_KINDS)})")
+        elif not _PHONE.fullmatch(str(number)):
+            reader.error(where, f"{kind}: {number!r} is not a phone number")
+        else:
+            numbers.append((str(kind), str(number)))
+    if not numbers:
+        reader.error(where, "no emergency numbers (at least the general one, e.g. 112)")
+    return tuple(numbers)
+
+
 def _regions(path: Path, reader: _Reader) -> tuple[list[RegionDef], list[AudienceDef]]:
     data = _read_yaml(path, reader)
     regions = []
@@ -260,7 +290,8 @@ def _regions(path: Path, reader: _Reader) -> tuple[list[RegionDef], list[Audienc
             reader.ident(rid, where), reader.names(item.get("name"), f"{where}.name"),
             reader.text(item, "country", where, limit=2).upper(),
             reader.timezone(item.get("timezone"), f"{where}.timezone"),
-            reader.text(item, "source", where, required=False)))
+            reader.text(item, "source", where, required=False),
+            _emergency(reader, item.get("emergency"), f"{where}.emergency")))
     audiences = []
     for aid, item in reader.mapping(data.get("audiences", {}), "audiences").items():
         where = f"audiences.{aid}"

@@ -37,6 +37,9 @@ class ServiceContext:
     lang: str
     vars: Mapping[str, str] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: The message being answered (text or command), when it may be kept: the person
+    #: consented to storage (it is not yet in the stored history).
+    message: str = ""
 
 
 class Service(Protocol):

@@ -10,9 +10,9 @@ harmless. Every method is one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.services.calendar import PlannedSlot, calendar_slots
-from bot.services.content import WEEKDAYS, parse_range
+from bot.services.hours import hours_from_json
 from bot.store.models import (
     Appointment,
     BookableService,
@@ -239,7 +239,7 @@ class AppointmentBook:
                 .where(Office.active)).all()
         for office, offered in plans:
             zone = ZoneInfo(office.timezone)
-            hours = _hours(offered.hours or office.hours)
+            hours = hours_from_json(offered.hours or office.hours)
             closed = {date.fromisoformat(d) for d in office.closed}
             planned = {s.starts_at: s for s in calendar_slots(
                 hours, closed, office.timezone, offered.minutes, offered.capacity, today, days)}
@@ -473,13 +473,3 @@ class AppointmentBook:
             active = session.scalar(select(func.count()).select_from(Appointment).where(
                 Appointment.status == "booked")) or 0
             return int(booked), int(active)
-
-
-def _hours(raw: Mapping[str, Sequence[str]]) -> dict[int, tuple[tuple[time, time], ...]]:
-    """Hours as stored (weekday name to "HH:MM-HH:MM" ranges) for the calendar."""
-    hours: dict[int, tuple[tuple[time, time], ...]] = {}
-    for day, ranges in raw.items():
-        if day in WEEKDAYS:
-            parsed = (parse_range(r) for r in ranges)
-            hours[WEEKDAYS.index(day)] = tuple(r for r in parsed if r is not None)
-    return hours

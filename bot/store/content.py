@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 
-from bot.services.content import WEEKDAYS, Content, Hours
+from bot.services.content import Content
+from bot.services.hours import hours_to_json
 from bot.store.models import (
     Article,
     ArticleText,
@@ -35,11 +36,6 @@ class PublishedCounts:
     articles: int
 
 
-def _hours_json(hours: Hours) -> dict[str, list[str]]:
-    return {WEEKDAYS[day]: [f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges]
-            for day, ranges in sorted(hours.items())}
-
-
 def publish_content(store: Store, content: Content) -> PublishedCounts:
     """Write ``content`` into the database; refuses content that has errors."""
     if content.errors:
@@ -47,7 +43,9 @@ def publish_content(store: Store, content: Content) -> PublishedCounts:
     with store.session() as session, session.begin():
         for position, region in enumerate(content.regions):
             session.merge(Region(id=region.id, name=dict(region.name), country=region.country,
-                                 timezone=region.timezone, position=position))
+                                 timezone=region.timezone, position=position,
+                                 emergency=[{"kind": kind, "number": number}
+                                            for kind, number in region.emergency]))
         for position, audience in enumerate(content.audiences):
             session.merge(Audience(id=audience.id, name=dict(audience.name), position=position))
         for position, service in enumerate(content.services):
@@ -60,7 +58,7 @@ def publish_content(store: Store, content: Content) -> PublishedCounts:
                 id=office.id, name=dict(office.name), region_id=office.region or None,
                 address=office.address, phone=office.phone, timezone=office.timezone,
                 languages=list(office.languages), interpreter=office.interpreter,
-                hours=_hours_json(office.hours), closed=sorted(d.isoformat() for d in
+                hours=hours_to_json(office.hours), closed=sorted(d.isoformat() for d in
                                                                office.closed),
                 source=office.source, active=True))
             session.flush()
@@ -71,7 +69,7 @@ def publish_content(store: Store, content: Content) -> PublishedCounts:
                 session.merge(OfficeService(
                     office_id=office.id, service_id=spec.service, minutes=spec.minutes,
                     capacity=spec.capacity,
-                    hours=_hours_json(spec.hours) if spec.hours is not None else None))
+                    hours=hours_to_json(spec.hours) if spec.hours is not None else None))
         session.execute(update(Office).where(Office.id.not_in(office_ids)).values(active=False))
         article_ids = [article.id for article in content.articles]
         for article in content.articles:

@@ -47,6 +47,14 @@ class KnowledgeStore:
             return [Choice(r.id, dict(r.name)) for r in session.scalars(
                 select(Region).order_by(Region.position, Region.id))]
 
+    def emergency_numbers(self) -> list[tuple[Choice, tuple[tuple[str, str], ...]]]:
+        """Each region with its emergency numbers: (kind, number) pairs."""
+        with self.store.session() as session:
+            return [(Choice(r.id, dict(r.name)),
+                     tuple((str(n.get("kind", "")), str(n.get("number", "")))
+                           for n in r.emergency or ()))
+                    for r in session.scalars(select(Region).order_by(Region.position, Region.id))]
+
     def audiences(self) -> list[Choice]:
         with self.store.session() as session:
             return [Choice(a.id, dict(a.name)) for a in session.scalars(

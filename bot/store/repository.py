@@ -8,7 +8,7 @@ the second gets :class:`ConcurrentUpdate` and replays its turn.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -127,10 +127,12 @@ class Store:
     def save_turn(self, record: ConversationRecord, state: dict[str, Any],
                   messages: Sequence[MessageRecord], now: datetime,
                   *, keep_bodies: bool, inbox_id: int | None = None,
-                  user_changes: dict[str, Any] | None = None) -> None:
+                  user_changes: dict[str, Any] | None = None,
+                  also: Callable[[Session], None] | None = None) -> None:
         """Save the new state, the turn's messages and the user's changed language or
-        consent, and mark the inbox item that caused them processed — all in one
-        transaction — or raise :class:`ConcurrentUpdate`."""
+        consent, mark the inbox item that caused them processed, and run ``also`` (the
+        copy of the message to an open case) — all in one transaction — or raise
+        :class:`ConcurrentUpdate`."""
         try:
             with self.session() as session, session.begin():
                 if user_changes:
@@ -153,6 +155,8 @@ class Store:
                         language_confidence=message.language_confidence,
                         intent=message.intent, intent_confidence=message.intent_confidence,
                         nlu_backend=message.nlu_backend, created_at=now))
+                if also is not None:
+                    also(session)
         except StaleDataError as exc:
             raise ConcurrentUpdate(str(exc)) from exc
 
@@ -211,7 +215,8 @@ class Store:
                 session.add(InboxItem(
                     channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
                     kind=incoming.kind, text=incoming.text or None, data=incoming.data or None,
-                    language_code=incoming.language_code, received_at=now))
+                    language_code=incoming.language_code, sender=incoming.sender or None,
+                    ref=incoming.ref or None, received_at=now))
         except IntegrityError:
             return False
         return True
@@ -226,7 +231,8 @@ class Store:
                 .order_by(InboxItem.update_id).limit(limit))
             return [InboxRecord(row.id, row.update_id, Incoming(
                 row.channel, row.chat_id, row.kind,  # type: ignore[arg-type]
-                text=row.text or "", data=row.data or "", language_code=row.language_code))
+                text=row.text or "", data=row.data or "", language_code=row.language_code,
+                ref=row.ref or "", sender=row.sender or ""))
                 for row in rows]
 
     def pending_chats(self, channel: str) -> list[str]:

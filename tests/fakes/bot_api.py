@@ -14,6 +14,7 @@ import asyncio
 import html
 import itertools
 import json
+import re
 import socket
 import threading
 import time
@@ -35,6 +36,33 @@ BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Orienta", "username": "or
             "supports_inline_queries": False}
 _JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "scope", "entities",
                 "link_preview_options", "reply_parameters"}
+#: The HTML tags the Bot API accepts.
+_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+              "a", "code", "pre", "blockquote", "tg-emoji"}
+_TAG = re.compile(r'<(/?)([a-z-]+)((?:\s+[a-z-]+="[^"<>]*")*)\s*>')
+
+
+def html_error(text: str) -> str | None:
+    """Why Telegram would refuse ``text`` with parse_mode HTML, or None."""
+    stack: list[str] = []
+    position = 0
+    while (start := text.find("<", position)) >= 0:
+        match = _TAG.match(text, start)
+        if match is None or match.group(2) not in _HTML_TAGS:
+            return f"Bad Request: can't parse entities: unsupported start tag at {start}"
+        if match.group(1):
+            if not stack or stack.pop() != match.group(2):
+                return f"Bad Request: can't parse entities: unexpected end tag at {start}"
+        else:
+            stack.append(match.group(2))
+        position = match.end()
+    if stack:
+        return "Bad Request: can't parse entities: can't find end tag"
+    return None
+
+
+def _strip_tags(text: str) -> str:
+    return html.unescape(_TAG.sub("", text))
 
 
 @dataclass
@@ -58,6 +86,7 @@ class FakeBotApi:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     last_update_id: int = 1000
     injected_at: dict[int, float] = field(default_factory=dict)  # update_id -> monotonic
+    topics: dict[int, dict[str, Any]] = field(default_factory=dict)  # thread id -> topic
     _new: asyncio.Event | None = None
 
     # -- Bot API --------------------------------------------------------------------
@@ -131,19 +160,68 @@ class FakeBotApi:
                                 status_code=403)
         text = str(params.get("text", ""))
         if len(text) > 4096:
-            return JSONResponse({"ok": False, "error_code": 400,
-                                 "description": "Bad Request: message is too long"},
-                                status_code=400)
+            return _bad_request("Bad Request: message is too long")
+        if params.get("parse_mode") == "HTML" and (error := html_error(text)):
+            return _bad_request(error)
+        thread = params.get("message_thread_id")
+        if thread is not None and int(thread) not in self.topics:
+            return _bad_request("Bad Request: message thread not found")
+        message = self._record(chat_id, thread, text=_strip_tags(text) if params.get(
+            "parse_mode") == "HTML" else text, raw_text=text, parse_mode=params.get("parse_mode"),
+            reply_markup=params.get("reply_markup"))
+        return _public(message)
+
+    def _record(self, chat_id: int, thread: Any, **fields: Any) -> dict[str, Any]:
         message_id = next(self._ids)
-        message = {"message_id": message_id, "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private", "first_name": "User"},
-                   "from": BOT_USER, "text": _unescape(text)}
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
-        self.messages[message_id] = {**message, "raw_text": text,
-                                     "parse_mode": params.get("parse_mode"),
-                                     "at": time.monotonic()}
+        chat = ({"id": chat_id, "type": "supergroup", "title": "Staff", "is_forum": True}
+                if chat_id < 0 else {"id": chat_id, "type": "private", "first_name": "User"})
+        message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
+                                   "chat": chat, "from": BOT_USER, "at": time.monotonic()}
+        if thread is not None:
+            message["message_thread_id"] = int(thread)
+            message["is_topic_message"] = True
+        message.update({k: v for k, v in fields.items() if v is not None})
+        self.messages[message_id] = message
         return message
+
+    async def _copyMessage(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            return JSONResponse({"ok": False, "error_code": 403,
+                                 "description": "Forbidden: bot was blocked by the user"},
+                                status_code=403)
+        source = (int(params["from_chat_id"]), int(params["message_id"]))
+        message = self._record(chat_id, params.get("message_thread_id"), copied_from=source)
+        return {"message_id": message["message_id"]}
+
+    async def _createForumTopic(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        if chat_id >= 0:
+            return _bad_request("Bad Request: the chat is not a forum")
+        name = str(params["name"])
+        if not 1 <= len(name) <= 128:
+            return _bad_request("Bad Request: TOPIC_TITLE_EMPTY or too long")
+        thread = next(self._ids)
+        topic = {"message_thread_id": thread, "name": name,
+                 "icon_color": int(params.get("icon_color") or 0x6FB9F0)}
+        self.topics[thread] = {**topic, "chat_id": chat_id, "closed": False,
+                               "at": time.monotonic()}
+        return topic
+
+    async def _editForumTopic(self, params: dict[str, Any]) -> Any:
+        topic = self.topics.get(int(params["message_thread_id"]))
+        if topic is None:
+            return _bad_request("Bad Request: TOPIC_ID_INVALID")
+        if params.get("name"):
+            topic["name"] = str(params["name"])
+        return True
+
+    async def _closeForumTopic(self, params: dict[str, Any]) -> Any:
+        topic = self.topics.get(int(params["message_thread_id"]))
+        if topic is None:
+            return _bad_request("Bad Request: TOPIC_ID_INVALID")
+        topic["closed"] = True
+        return True
 
     async def _editMessageText(self, params: dict[str, Any]) -> Any:
         message = self.messages[int(params["message_id"])]
@@ -158,7 +236,10 @@ class FakeBotApi:
 
     async def _editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         message = self.messages[int(params["message_id"])]
-        message.pop("reply_markup", None)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        else:
+            message.pop("reply_markup", None)
         return _public(message)
 
     async def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:
@@ -209,7 +290,7 @@ class FakeBotApi:
     async def state(self, request: Request) -> Response:
         return JSONResponse({"calls": self.calls, "messages": list(self.messages.values()),
                              "pending": len(self.updates), "confirmed": self.confirmed,
-                             "injected_at": self.injected_at})
+                             "injected_at": self.injected_at, "topics": self.topics})
 
     @property
     def app(self) -> Starlette:
@@ -222,10 +303,15 @@ class FakeBotApi:
         ])
 
 
+def _bad_request(description: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error_code": 400, "description": description},
+                        status_code=400)
+
+
 def _public(message: dict[str, Any]) -> dict[str, Any]:
     """A recorded message as the Bot API returns it (without the fake's bookkeeping)."""
     return {k: v for k, v in message.items()
-            if k not in ("raw_text", "parse_mode", "edited", "at")}
+            if k not in ("raw_text", "parse_mode", "edited", "at", "copied_from")}
 
 
 def _unescape(text: str) -> str:
@@ -283,3 +369,11 @@ class RunningFakeBotApi:
 
     def calls(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.state()["calls"] if name == method]
+
+    def in_topic(self, chat_id: int, thread: int) -> list[dict[str, Any]]:
+        """Messages the bot posted (or copied) into a forum topic, oldest first."""
+        return [m for m in self.state()["messages"] if m["chat"]["id"] == chat_id
+                and m.get("message_thread_id") == thread]
+
+    def topics(self) -> dict[int, dict[str, Any]]:
+        return {int(k): v for k, v in self.state()["topics"].items()}

@@ -102,7 +102,7 @@ async def test_conversation_runs_on_rasa(rasa_server: tuple[str, str], tmp_path:
     await dialog.press("Français")
     await dialog.press(dialog.t("fr", "consent.agree"))
     await dialog.say("je veux parler à une personne")
-    assert dialog.texts()[0] == dialog.t("fr", "escalation.unavailable")
+    assert dialog.texts()[0] == dialog.t("fr", "case.opened_nobody")
     record = orienta.store.conversation("memory", dialog.chat_id, None, orienta.runner.clock())
     inbound = [m for m in orienta.store.messages(record.id) if m.direction == "in"]
     assert inbound[-1].nlu_backend == "rasa" and inbound[-1].intent == "human_mediator"

@@ -1,0 +1,337 @@
+"""The mediators' Telegram staff group: a supergroup with forum topics, one per case.
+
+The bot opens a topic for each case (titled with number, language and
+urgency), posts the summary first with Claim / Close / Return buttons, copies
+what the person writes into it, and mentions the mediators to call: those on
+duty who speak the person's language (everyone on duty in an emergency, and
+when nobody who speaks it is). A mediator's message in the topic goes to the
+person through the bot, without their name unless they chose to show it.
+Commands cover what buttons do not: /claim, /close, /return, /summary,
+/note <text>, /help. Only registered mediators can act; everything they do goes
+through :class:`~bot.store.cases.CaseBook`, as the web console does.
+
+Every text here is HTML-escaped: a person's ``<b>``, ``*bold*`` or broken
+markup is shown as typed and cannot break the topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, ParseMode
+
+from bot.channels.telegram import TelegramChannel
+from bot.i18n import Catalogs, Translator
+from bot.messages import Incoming
+from bot.relay import DeliveryFailed
+from bot.services.casework import case_title, staff_text, summary_text
+from bot.store.cases import CaseBook, CaseStatus, CaseView, EventView, MediatorView
+from bot.store.knowledge import KnowledgeStore
+
+__all__ = ["STAFF_CHANNEL", "TelegramStaffDesk", "to_staff_incoming"]
+
+log = logging.getLogger(__name__)
+STAFF_CHANNEL = "staff"
+_MAX = 4000
+_SLOT = "\x00mentions\x00"
+_ICON = {"normal": 0x6FB9F0, "high": 0xFFD67E, "emergency": 0xFB6F5F}
+
+
+def to_staff_incoming(update: Update, staff_chat_id: int) -> Incoming | None:
+    """The neutral message for an update from the staff group (None for anything else).
+    ``chat_id`` is the forum topic's thread id, so each case's updates keep their order."""
+    query = update.callback_query
+    if query is not None:
+        message = query.message
+        if not isinstance(message, Message) or message.chat.id != staff_chat_id:
+            return None
+        return Incoming(STAFF_CHANNEL, str(message.message_thread_id or 0), "button",
+                        data=(query.data or "")[:64], sender=str(query.from_user.id))
+    message = update.message
+    if message is None or message.chat.id != staff_chat_id or message.from_user is None:
+        return None
+    if message.from_user.is_bot or message.chat.type != ChatType.SUPERGROUP:
+        return None
+    thread = str(message.message_thread_id or 0) if message.is_topic_message else "0"
+    common = {"ref": str(message.message_id), "sender": str(message.from_user.id)}
+    if message.text is not None:
+        return Incoming(STAFF_CHANNEL, thread, "text", text=message.text[:4096], **common)
+    if message.voice or message.audio or message.video_note:
+        return Incoming(STAFF_CHANNEL, thread, "voice", **common)
+    if message.photo or message.document or message.video or message.sticker \
+            or message.animation:
+        return Incoming(STAFF_CHANNEL, thread, "media", text=message.caption or "", **common)
+    return None  # service messages: topic created, members joined, …
+
+
+def _mention(mediator: MediatorView) -> str:
+    name = html.escape(mediator.name, quote=False)
+    if mediator.telegram_user_id is None:
+        return name
+    return f'<a href="tg://user?id={mediator.telegram_user_id}">{name}</a>'
+
+
+class TelegramStaffDesk:
+    """Shows cases in the staff group and carries out what mediators do there."""
+
+    name = STAFF_CHANNEL
+
+    def __init__(self, channel: TelegramChannel, chat_id: int, book: CaseBook,
+                 catalogs: Catalogs, lang: str, clock: Callable[[], datetime],
+                 zone: str = "UTC") -> None:
+        self.channel = channel
+        self.bot = channel.bot
+        self.chat_id = chat_id
+        self.book = book
+        self.catalogs = catalogs
+        self.lang = lang
+        self.clock = clock
+        self.zone = zone
+        self.after_change: Callable[[], None] | None = None  # wakes the relay
+
+    @property
+    def t(self) -> Translator:
+        return self.catalogs.translator(self.lang)
+
+    def _text(self, key: str, mentions: str = "", **params: str) -> str:
+        """A staff text, HTML-escaped with its parameters; ``mentions`` (HTML links to
+        mediators, built here) are put in place after escaping."""
+        text = html.escape(staff_text(self.t, key, mentions=_SLOT, **params), quote=False)
+        return text.replace(_SLOT, mentions)
+
+    # -- sending ---------------------------------------------------------------------------
+    async def _post(self, thread: int | None, text: str, markup: Any = None) -> Message | None:
+        return await self.channel.call("", partial(
+            self.bot.send_message, chat_id=self.chat_id, message_thread_id=thread,
+            text=text[:_MAX], parse_mode=ParseMode.HTML, reply_markup=markup,
+            disable_web_page_preview=True))
+
+    async def _must_post(self, thread: int | None, text: str, markup: Any = None) -> Message:
+        sent = await self._post(thread, text, markup)
+        if sent is None:
+            raise DeliveryFailed("the staff group did not take the message")
+        return sent
+
+    def _buttons(self, case: CaseView) -> InlineKeyboardMarkup | None:
+        if not case.open:
+            return None
+        actions = ("close", "return") if case.status == "claimed" else ("claim", "close", "return")
+        return InlineKeyboardMarkup([[InlineKeyboardButton(
+            staff_text(self.t, action), callback_data=f"c:{action}:{case.id}")
+            for action in actions]])
+
+    def _mentions(self, case: CaseView, *, everyone: bool) -> str:
+        on_duty = self.book.on_duty(self.clock())
+        speakers = [m for m in on_duty if case.language in m.languages]
+        called = on_duty if everyone or not speakers else speakers
+        if not called:
+            return self._text("nobody_on_duty")
+        return " ".join(_mention(m) for m in called)
+
+    # -- the relay's side: events ------------------------------------------------------------
+    async def deliver(self, case: CaseView, event: EventView) -> None:
+        if event.kind == "opened" or case.staff_thread_id is None:
+            case = await self._open(case)
+            if event.kind == "opened":
+                return
+        thread = case.staff_thread_id
+        number = str(case.id)
+        payload = event.payload
+        match event.kind:
+            case "person":
+                await self._copy_person(case, payload)
+            case "urgency":
+                await self.channel.call("", partial(
+                    self.bot.edit_forum_topic, chat_id=self.chat_id, message_thread_id=thread,
+                    name=case_title(case, self.t)))
+                mentions = await asyncio.to_thread(self._mentions, case, everyone=True)
+                await self._must_post(thread, self._text("emergency", number=number,
+                                                         mentions=mentions))
+            case "claimed":
+                await self._must_post(thread, self._text("claimed", number=number,
+                                                         mediator=case.mediator_name or "?"))
+                await self._refresh_buttons(case)
+            case "requeued":
+                await self._must_post(thread, self._text("requeued", number=number))
+                await self._refresh_buttons(case)
+            case "mediator" if payload.get("source") == "console":
+                name = await self._mediator_name(payload.get("mediator"))
+                await self._must_post(thread, self._text(
+                    "from_console", mediator=name, text=str(payload.get("body") or "")))
+            case "note":
+                name = await self._mediator_name(payload.get("mediator"))
+                await self._must_post(thread, self._text(
+                    "note_from_console", mediator=name, text=str(payload.get("body") or "")))
+            case "finished":
+                key = "returned" if payload.get("status") == "returned" else "closed"
+                name = await self._mediator_name(payload.get("mediator"))
+                await self._must_post(thread, self._text(key, number=number, mediator=name))
+                await self._refresh_buttons(case)
+                await self.channel.call("", partial(
+                    self.bot.close_forum_topic, chat_id=self.chat_id, message_thread_id=thread))
+            case "renotify":
+                mentions = await asyncio.to_thread(self._mentions, case, everyone=True)
+                await self._must_post(thread, self._text(
+                    "renotify", number=number, minutes=str(payload.get("minutes", "?")),
+                    mentions=mentions))
+            case "rated":
+                await self._must_post(thread, self._text(
+                    "rated", number=number, rating=str(payload.get("rating", "?"))))
+
+    async def not_delivered(self, case: CaseView, reason: str) -> None:
+        await self._post(case.staff_thread_id, self._text(f"not_delivered.{reason}"))
+
+    async def _open(self, case: CaseView) -> CaseView:
+        """Create the case's topic (once) and post its summary with the buttons."""
+        if case.staff_thread_id is None:
+            topic = await self.channel.call("", partial(
+                self.bot.create_forum_topic, chat_id=self.chat_id, name=case_title(case, self.t),
+                icon_color=_ICON.get(case.urgency)))
+            if topic is None:
+                raise DeliveryFailed("could not create the case's forum topic")
+            # Saved at once: a retry after a failure below must not open a second topic.
+            await asyncio.to_thread(self.book.set_staff_topic, case.id,
+                                    topic.message_thread_id, None)
+            fresh = await asyncio.to_thread(self.book.case, case.id)
+            case = fresh or case
+        thread = case.staff_thread_id
+        regions = {c.id: c.name for c in await asyncio.to_thread(
+            KnowledgeStore(self.book.store).regions)}
+        summary = html.escape(summary_text(case, self.t, regions, self.zone), quote=False)
+        sent = await self._must_post(thread, summary, self._buttons(case))
+        await asyncio.to_thread(self.book.set_staff_topic, case.id, thread or 0, sent.message_id)
+        mentions = await asyncio.to_thread(self._mentions, case,
+                                           everyone=case.urgency == "emergency")
+        key = "emergency" if case.urgency == "emergency" else "new_case"
+        urgency = staff_text(self.t, f"urgency.{case.urgency}")
+        await self._must_post(thread, self._text(key, number=str(case.id),
+                                                 language=case.language.upper(),
+                                                 urgency=urgency, mentions=mentions))
+        return await asyncio.to_thread(self.book.case, case.id) or case
+
+    async def _copy_person(self, case: CaseView, payload: Mapping[str, Any]) -> None:
+        thread = case.staff_thread_id
+        kind, body, ref = payload.get("kind"), payload.get("body"), str(payload.get("ref") or "")
+        if kind in ("text", "command") and body:
+            await self._must_post(thread, "👤 " + html.escape(str(body), quote=False))
+        elif kind in ("media", "voice") and ref.isdigit() and case.channel == "telegram":
+            copied = await self.channel.call("", partial(
+                self.bot.copy_message, chat_id=self.chat_id, message_thread_id=thread,
+                from_chat_id=int(case.chat_id), message_id=int(ref)))
+            if copied is None:
+                raise DeliveryFailed("could not copy the person's message")
+        elif kind == "button":
+            await self._must_post(thread, "👤 " + self._text("person_button"))
+        elif kind == "edited":
+            await self._must_post(thread, "👤 " + self._text("person_edited"))
+
+    async def _refresh_buttons(self, case: CaseView) -> None:
+        if case.staff_message_id is None:
+            return
+        await self.channel.call("", partial(
+            self.bot.edit_message_reply_markup, chat_id=self.chat_id,
+            message_id=case.staff_message_id, reply_markup=self._buttons(case)))
+
+    async def _mediator_name(self, mediator_id: Any) -> str:
+        if not isinstance(mediator_id, int):
+            return "?"
+        mediator = await asyncio.to_thread(self.book.mediator, mediator_id)
+        return mediator.name if mediator else "?"
+
+    # -- the mediators' side: their updates --------------------------------------------------
+    async def handle(self, incoming: Incoming, inbox_id: int | None = None) -> None:
+        """Carry out one staff update (in order per topic); never raises."""
+        try:
+            await self._handle(incoming)
+        except Exception:
+            log.exception("failed to handle a staff update")
+        finally:
+            if inbox_id is not None:
+                await asyncio.to_thread(self.book.store.mark_processed, inbox_id, self.clock())
+
+    async def _handle(self, incoming: Incoming) -> None:
+        thread = int(incoming.chat_id) if incoming.chat_id.isdigit() else 0
+        reply_to = thread or None
+        command, _, rest = incoming.text.partition(" ") if incoming.kind == "text" else ("", "", "")
+        command = command.split("@", 1)[0].lower() if command.startswith("/") else ""
+        mediator = (await asyncio.to_thread(self.book.mediator_by_telegram, int(incoming.sender))
+                    if incoming.sender.isdigit() else None)
+        if command == "/help":
+            await self._post(reply_to, self._text("help"))
+            return
+        if incoming.kind == "button":
+            action, _, number = incoming.data.removeprefix("c:").partition(":")
+            case = (await asyncio.to_thread(self.book.case, int(number))
+                    if number.isdigit() else None)
+        else:
+            action = command.removeprefix("/")
+            case = await asyncio.to_thread(self.book.case_by_thread, thread) if thread else None
+        if case is None:
+            if command or incoming.kind == "button":
+                await self._post(reply_to, self._text("not_a_case"))
+            return  # talk between mediators in the General topic
+        if mediator is None:
+            await self._post(case.staff_thread_id, self._text("not_mediator"))
+            return
+        if incoming.kind == "button" or command:
+            await self._act(case, mediator, action, rest.strip())
+            return
+        kind = "text" if incoming.kind == "text" else incoming.kind
+        status = await asyncio.to_thread(
+            self.book.mediator_message, case.id, mediator.id, kind,
+            incoming.text or None, self.clock(), ref=incoming.ref)
+        await self._answer(case, mediator, status, sending=True)
+
+    async def _act(self, case: CaseView, mediator: MediatorView, action: str, rest: str) -> None:
+        now = self.clock()
+        match action:
+            case "claim":
+                status = await asyncio.to_thread(self.book.claim, case.id, mediator.id, now)
+            case "close" | "return":
+                status = await asyncio.to_thread(
+                    self.book.finish, case.id, mediator.id,
+                    "closed" if action == "close" else "returned", now)
+            case "note" if rest:
+                await asyncio.to_thread(self.book.note, case.id, mediator.id, rest, now)
+                await self._post(case.staff_thread_id, self._text("note_saved"))
+                return
+            case "summary":
+                regions = {c.id: c.name for c in await asyncio.to_thread(
+                    KnowledgeStore(self.book.store).regions)}
+                fresh = await asyncio.to_thread(self.book.case, case.id) or case
+                await self._post(case.staff_thread_id, html.escape(
+                    summary_text(fresh, self.t, regions, self.zone), quote=False),
+                    self._buttons(fresh))
+                return
+            case _:
+                await self._post(case.staff_thread_id, self._text("help"))
+                return
+        await self._answer(case, mediator, status, sending=False)
+
+    async def _answer(self, case: CaseView, mediator: MediatorView, status: CaseStatus, *,
+                      sending: bool) -> None:
+        """Say why an action did nothing; a success is reported by the relay's event."""
+        if status == CaseStatus.DONE:
+            if self.after_change is not None:
+                self.after_change()
+            return
+        fresh = await asyncio.to_thread(self.book.case, case.id) or case
+        number = str(case.id)
+        owner = fresh.mediator_name or "?"
+        text = {
+            CaseStatus.YOURS: self._text("already_yours", number=number),
+            CaseStatus.TAKEN: self._text("already_claimed", number=number, mediator=owner),
+            CaseStatus.OVER: self._text("case_over", number=number),
+            CaseStatus.GONE: self._text("case_gone"),
+            CaseStatus.NOT_OWNER: (self._text("claim_first") if sending
+                                   and fresh.status == "queued"
+                                   else self._text("not_owner", number=number, mediator=owner)),
+        }[status]
+        await self._post(case.staff_thread_id, text)

@@ -1,0 +1,190 @@
+"""Escalation to a person: the engine's ``escalate`` step.
+
+Opening a case tells the person what happens next, in their language: their
+place in the queue when a mediator who speaks it is on duty; otherwise when
+someone will answer and the offices' hours. An emergency first shows the
+emergency numbers of the person's region (of every region when it is not
+known) and alerts every mediator on duty. A second request joins the open
+case. The rating buttons sent when a case ends come back here as ``e:`` data:
+``rate:<case>:<1-5>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.engine.actions import Button, Say
+from bot.engine.events import ServiceResult
+from bot.engine.texts import TEXTS
+from bot.i18n import N_, Catalogs, format_moment
+from bot.services.content import local_name
+from bot.services.hours import format_hours, hours_from_json
+from bot.services.interfaces import ServiceContext
+from bot.store.appointments import AppointmentBook
+from bot.store.cases import CaseBook
+from bot.store.knowledge import KnowledgeStore
+from bot.store.repository import Store
+
+__all__ = ["CASE_TEXTS", "EMERGENCY_LABELS", "EscalationService", "rating_buttons"]
+
+CASE_TEXTS = {
+    "opened": N_("case.opened"),
+    "opened_later": N_("case.opened_later"),
+    "opened_nobody": N_("case.opened_nobody"),
+    "offices": N_("case.office_hours"),
+    "joined": N_("case.joined"),
+    "passed_on": N_("case.passed_on"),
+    "numbers_region": N_("case.numbers_region"),
+    "numbers_all": N_("case.numbers_all"),
+    "alerted": N_("case.emergency_alerted"),
+    "alerted_nobody": N_("case.emergency_nobody"),
+    "claimed": N_("case.claimed"),
+    "claimed_named": N_("case.claimed_named"),
+    "says": N_("case.mediator_says"),
+    "says_named": N_("case.mediator_named_says"),
+    "returned": N_("case.returned"),
+    "closed": N_("case.closed"),
+    "requeued": N_("case.requeued"),
+    "rate": N_("case.rate"),
+    "rating": N_("case.rating_button"),
+    "rated": N_("case.rated"),
+    "rate_old": N_("case.rate_old"),
+}
+EMERGENCY_LABELS = {
+    "general": N_("emergency.kind.general"),
+    "police": N_("emergency.kind.police"),
+    "ambulance": N_("emergency.kind.ambulance"),
+    "fire": N_("emergency.kind.fire"),
+    "violence": N_("emergency.kind.violence"),
+    "children": N_("emergency.kind.children"),
+    "mental_health": N_("emergency.kind.mental_health"),
+}
+_SUMMARY_MESSAGES = 8
+_OFFICES_SHOWN = 4
+
+
+def rating_buttons(case_id: int) -> tuple[tuple[Button, ...], ...]:
+    """The 1–5 rating of a finished case, as one row of buttons."""
+    return (tuple(Button(CASE_TEXTS["rating"], f"e:rate:{case_id}:{n}", "", {"n": str(n)})
+                  for n in range(1, 6)),)
+
+
+@dataclass
+class EscalationService:
+    """Opens and joins cases; answers the rating buttons."""
+
+    book: CaseBook
+    store: Store
+    catalogs: Catalogs
+
+    def start(self, ctx: ServiceContext, args: Mapping[str, str]) -> ServiceResult:
+        data = args.get("data", "")
+        if data:
+            return self._press(ctx, data)
+        urgency = args.get("urgency") or "normal"
+        reason = args.get("reason") or "asked"
+        region = ctx.vars.get("region") or None
+        says: list[Say] = []
+        if urgency == "emergency" and (numbers := self._numbers(ctx.lang, region)):
+            says.append(numbers)
+        opened = self.book.open_case(ctx.user_id, ctx.conversation_id, ctx.lang, reason,
+                                     urgency, region, self._summary(ctx), ctx.now)
+        on_duty = self.book.on_duty(ctx.now)
+        if urgency == "emergency":
+            says.append(Say(CASE_TEXTS["alerted" if on_duty else "alerted_nobody"]))
+        elif not opened.new:
+            if opened.case.status == "queued":
+                says.append(Say(CASE_TEXTS["joined"], {
+                    "position": str(self.book.queue_position(opened.case.id))}))
+        else:
+            says.extend(self._what_next(ctx, opened.case.id, region))
+        return ServiceResult(ok=True, says=tuple(says))
+
+    def input(self, ctx: ServiceContext, args: Mapping[str, str]) -> ServiceResult:
+        if args.get("data"):
+            return self._press(ctx, args["data"])
+        return ServiceResult(ok=True, passed=bool(args.get("leaves")))
+
+    # -- what the person is told ---------------------------------------------------------
+    def _what_next(self, ctx: ServiceContext, case_id: int, region: str | None) -> list[Say]:
+        speakers = [m for m in self.book.mediators() if ctx.lang in m.languages]
+        if any(m.on_duty(ctx.now) for m in speakers):
+            return [Say(CASE_TEXTS["opened"],
+                        {"position": str(self.book.queue_position(case_id))})]
+        says = []
+        starts = [(start, m.timezone) for m in speakers
+                  if (start := m.next_on_duty(ctx.now)) is not None]
+        if starts:
+            start, zone = min(starts)
+            says.append(Say(CASE_TEXTS["opened_later"],
+                            {"when": format_moment(start, zone, ctx.lang)}))
+        else:
+            says.append(Say(CASE_TEXTS["opened_nobody"]))
+        offices = self._offices(ctx.lang, region)
+        if offices:
+            says.append(Say(CASE_TEXTS["offices"], {"offices": offices}))
+        return says
+
+    def _offices(self, lang: str, region: str | None) -> str:
+        offices = AppointmentBook(self.store).offices()
+        if region and any(o.region == region for o in offices):
+            offices = [o for o in offices if o.region == region]
+        offices.sort(key=lambda o: (lang not in o.languages, not o.interpreter, o.id))
+        lines = []
+        for office in offices[:_OFFICES_SHOWN]:
+            hours = format_hours(hours_from_json(office.hours), lang)
+            lines.append(f"• {local_name(office.name, lang)} — {office.address}"
+                         + (f"\n  {hours}" if hours else "")
+                         + (f"\n  ☎ {office.phone}" if office.phone else ""))
+        return "\n".join(lines)
+
+    def _numbers(self, lang: str, region: str | None) -> Say | None:
+        """The emergency numbers of the person's region, or of every region (None when
+        no region lists any: the flow's general text then stands alone)."""
+        label = self.catalogs.translator(lang).gettext
+        regions = KnowledgeStore(self.store).emergency_numbers()
+        mine = [(choice, numbers) for choice, numbers in regions if choice.id == region]
+        if mine:
+            choice, numbers = mine[0]
+            lines = "\n".join(f"• {label(EMERGENCY_LABELS.get(kind, kind))}: {number}"
+                              for kind, number in numbers)
+            return Say(CASE_TEXTS["numbers_region"],
+                       {"region": local_name(choice.name, lang), "numbers": lines})
+        lines = "\n".join(
+            f"• {local_name(choice.name, lang)}: " + ", ".join(
+                f"{label(EMERGENCY_LABELS.get(kind, kind))} {number}" for kind, number in numbers)
+            for choice, numbers in regions if numbers)
+        return Say(CASE_TEXTS["numbers_all"], {"numbers": lines}) if lines else None
+
+    def _press(self, ctx: ServiceContext, data: str) -> ServiceResult:
+        parts = data.split(":")
+        if len(parts) == 3 and parts[0] == "rate" and parts[1].isdigit() and parts[2].isdigit():
+            done = self.book.rate(int(parts[1]), ctx.user_id, int(parts[2]), ctx.now)
+            return ServiceResult(ok=True, says=(Say(CASE_TEXTS["rated" if done
+                                                               else "rate_old"]),))
+        return ServiceResult(ok=False, says=(Say(TEXTS["old_button"]),))
+
+    # -- what the mediator is told -------------------------------------------------------
+    def _summary(self, ctx: ServiceContext) -> dict[str, Any]:
+        """The conversation so far, for the mediator: the last messages (when the person
+        agreed to their storage), the intents understood, the topics and region chosen
+        and the upcoming appointments."""
+        messages = self.store.messages(ctx.conversation_id)
+        texts = [{"dir": m.direction, "text": m.body[:500]} for m in messages
+                 if m.body and m.kind in ("text", "command")]
+        if ctx.message:
+            texts.append({"dir": "in", "text": ctx.message[:500]})
+        texts = texts[-_SUMMARY_MESSAGES:]
+        intents: list[str] = []
+        for m in reversed(messages):
+            if m.intent and m.intent not in intents:
+                intents.append(m.intent)
+        appointments = [{"service": dict(a.service.name), "office": dict(a.office.name),
+                         "when": a.slot.starts_at.isoformat(), "tz": a.office.timezone}
+                        for a in AppointmentBook(self.store).upcoming(ctx.user_id, ctx.now)]
+        topics = [v for k in ("topic", "kb_topic") if (v := ctx.vars.get(k))]
+        return {"messages": texts, "intents": intents[:6], "topics": sorted(set(topics)),
+                "region": ctx.vars.get("region", ""), "audience": ctx.vars.get("audience", ""),
+                "appointments": appointments}
