@@ -6,7 +6,12 @@ from bot.app import Orienta
 from bot.channels.memory import MemoryChannel
 from bot.messages import Incoming, OutButton, Outgoing
 
-__all__ = ["Dialog"]
+__all__ = ["Dialog", "bare"]
+
+
+def bare(text: str) -> str:
+    """Text without the Unicode isolates rendering puts around parameters."""
+    return text.replace("\u2068", "").replace("\u2069", "")
 
 
 class Dialog:

@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import Orienta
 from bot.channels.webchat import chat_routes
+from bot.store.cases import CaseBook
+from bot.web.console import console_routes
 
 __all__ = ["create_app"]
 
@@ -30,16 +32,25 @@ _SECURITY_HEADERS = {
 
 
 def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The ASGI app: chat page, its JSON endpoints, static files, health check, and
-    ``extra_routes`` (the Telegram webhook)."""
+    """The ASGI app: chat page, its JSON endpoints, the case console, static files,
+    health check, and ``extra_routes`` (the Telegram webhook)."""
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
 
+    runner = orienta.runner
+
+    def changed() -> None:  # a mediator acted: wake the case relay
+        if runner.after_case_change is not None:
+            runner.after_case_change()
+
+    console = console_routes(CaseBook(orienta.store), orienta.catalogs, orienta.settings,
+                             templates, runner.clock, changed)
     return Starlette(
         routes=[
             *chat_routes(orienta.runner, templates),
+            *console,
             Route("/healthz", healthz),
             *extra_routes,
             Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),

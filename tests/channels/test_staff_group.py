@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.store.cases import CaseBook, MediatorView
 from tests.builders import callback_update, media_update, staff_callback, staff_update, text_update
 from tests.channels.test_telegram import NAMES, adapter_for, button, replies, wait_for
+from tests.dialog import bare
 from tests.fakes.bot_api import RunningFakeBotApi
 
 STAFF = -1001234567890
@@ -93,11 +94,6 @@ async def staff_says(fake: RunningFakeBotApi, thread: int, part: str) -> dict[st
 
 def t(orienta: Orienta, lang: str, msgid: str, **params: str) -> str:
     return orienta.catalogs.translator(lang).gettext(msgid, **params)
-
-
-def bare(text: str) -> str:
-    """Text without the Unicode isolates put around parameters."""
-    return text.replace("\u2068", "").replace("\u2069", "")
 
 
 async def test_arabic_round_trip(orienta: Orienta, fake: RunningFakeBotApi,
