@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.app import Orienta, prepare_content
-from bot.relay import CaseRelay
+from bot.channels.telegram import TelegramAdapter
 from bot.serve import attach_staff_group, case_relay
 from bot.services.hours import hours_to_json, parse_hours
 from bot.settings import Settings
@@ -60,13 +60,14 @@ def mediators(orienta: Orienta) -> dict[str, MediatorView]:
 
 @pytest.fixture
 async def desk(orienta: Orienta, fake: RunningFakeBotApi,
-               mediators: dict[str, MediatorView]) -> AsyncIterator[CaseRelay]:
+               mediators: dict[str, MediatorView]) -> AsyncIterator[TelegramAdapter]:
+    """The bot on Telegram with the staff group attached and the case relay running."""
     adapter = adapter_for(orienta, fake)
     staff = attach_staff_group(orienta, adapter)
     relay = case_relay(orienta, {"telegram": adapter.channel}, staff)
     await adapter.start()
     task = asyncio.create_task(relay.run_forever(poll=0.2))
-    yield relay
+    yield adapter
     task.cancel()
     await adapter.stop()
 
@@ -97,7 +98,7 @@ def t(orienta: Orienta, lang: str, msgid: str, **params: str) -> str:
 
 
 async def test_arabic_round_trip(orienta: Orienta, fake: RunningFakeBotApi,
-                                 desk: CaseRelay) -> None:
+                                 desk: TelegramAdapter) -> None:
     user = 7001
     await onboard(orienta, fake, user, "ar")
     fake.inject(text_update(user, "/mediator", language_code="ar"))
@@ -193,7 +194,7 @@ async def test_arabic_round_trip(orienta: Orienta, fake: RunningFakeBotApi,
 
 
 async def test_emergency_notifies_everyone_on_duty(orienta: Orienta, fake: RunningFakeBotApi,
-                                                   desk: CaseRelay) -> None:
+                                                   desk: TelegramAdapter) -> None:
     user = 7002
     await onboard(orienta, fake, user, "fr")
     fake.inject(text_update(user, "je veux me suicider ce soir", language_code="fr"))
@@ -215,7 +216,7 @@ async def test_emergency_notifies_everyone_on_duty(orienta: Orienta, fake: Runni
 
 
 async def test_emergency_while_a_mediator_owns_the_conversation(
-        orienta: Orienta, fake: RunningFakeBotApi, desk: CaseRelay) -> None:
+        orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter) -> None:
     user = 7003
     await onboard(orienta, fake, user, "fr")
     fake.inject(text_update(user, "/mediator", language_code="fr"))
@@ -239,7 +240,7 @@ async def test_emergency_while_a_mediator_owns_the_conversation(
 
 
 async def test_only_registered_mediators_act(orienta: Orienta, fake: RunningFakeBotApi,
-                                             desk: CaseRelay) -> None:
+                                             desk: TelegramAdapter) -> None:
     user = 7004
     await onboard(orienta, fake, user, "it")
     fake.inject(text_update(user, "/mediator", language_code="it"))
@@ -260,3 +261,29 @@ async def test_only_registered_mediators_act(orienta: Orienta, fake: RunningFake
                                for m in fake.sent(user)))
     notes = [m for m in CaseBook(orienta.store).transcript(case.id) if m.author == "note"]
     assert [n.body for n in notes] == ["parla solo italiano"]
+
+
+async def test_topic_creation_limits_are_waited_out_and_order_kept(
+        orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter) -> None:
+    users = [7101, 7102, 7103]
+    for user in users:
+        await onboard(orienta, fake, user, "uk")
+    # Telegram limits topic creation: twice "retry after 7 s", then a server error burst.
+    fake.fail("createForumTopic", 429, times=2, retry_after=7,
+              description="Too Many Requests: retry after 7")
+    fake.fail("createForumTopic", 500, times=9, description="Internal Server Error")
+    for user in users:
+        fake.inject(text_update(user, "/mediator", language_code="uk"))
+        fake.inject(text_update(user, f"допоможіть, я {user}", language_code="uk"))
+    threads = await wait_for(lambda: len(t := fake.topics()) == 3 and t, timeout=30)
+    book = CaseBook(orienta.store)
+    for thread in threads:
+        case = book.case_by_thread(thread)
+        assert case is not None
+        copied = await staff_says(fake, thread, "допоможіть")
+        texts = [m.get("text", "") for m in fake.in_topic(STAFF, thread)]
+        assert texts[0].startswith(f"Case #{case.id}")  # the summary comes first
+        assert copied["text"] == f"👤 допоможіть, я {case.chat_id}"
+    assert len(fake.topics()) == 3  # no topic opened twice
+    waited = desk.channel.waited  # type: ignore[attr-defined]
+    assert waited.count(7.0) == 2  # Telegram's retry_after, honoured (on the fake clock)
