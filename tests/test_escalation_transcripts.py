@@ -1,0 +1,124 @@
+"""What people are told when they ask for a person, whole conversations through the
+runner: their place in the queue, when someone answers outside working hours with the
+offices' hours, a second request joining the first, the emergency numbers of their
+region, photos passed on while waiting, and the bot's own misunderstandings escalated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import Orienta, prepare_content
+from bot.i18n import format_moment
+from bot.services.hours import hours_to_json, parse_hours
+from bot.store.cases import CaseBook
+from tests.dialog import Dialog, bare
+
+SATURDAY = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)  # 16:00 in Rome
+
+
+@pytest.fixture
+def ready(orienta: Orienta) -> Orienta:
+    prepare_content(orienta.settings, orienta.store, SATURDAY.date())
+    orienta.runner.clock = lambda: SATURDAY
+    book = CaseBook(orienta.store)
+    weekdays = hours_to_json(parse_hours("mon-fri 09:00-17:00"))
+    book.add_mediator("Amina", ["ar", "fr"], weekdays, "Europe/Rome", SATURDAY)
+    book.add_mediator("Olena", ["uk"], hours_to_json(parse_hours("always")), "Europe/Kyiv",
+                      SATURDAY)
+    return orienta
+
+
+async def start(dialog: Dialog, lang: str, name: str) -> None:
+    await dialog.say("/start")
+    await dialog.press(name)
+    await dialog.press(dialog.t(lang, "consent.agree"))
+
+
+def case_of(dialog: Dialog) -> tuple[CaseBook, int]:
+    book = CaseBook(dialog.orienta.store)
+    user = dialog.orienta.store.user("memory", dialog.chat_id)
+    assert user is not None
+    case = book.open_case_of(user.id)
+    assert case is not None
+    return book, case.id
+
+
+async def test_on_duty_queue_position_and_joining(ready: Orienta) -> None:
+    first, second = Dialog(ready, "u1"), Dialog(ready, "u2")
+    for dialog in (first, second):
+        await start(dialog, "uk", "Українська")
+        await dialog.say("/mediator")
+    assert bare(first.texts()[0]) == first.t("uk", "case.opened", position="1")
+    assert bare(second.texts()[0]) == second.t("uk", "case.opened", position="2")
+    assert {b.data for b in second.buttons()} >= {"menu", "human"}  # the bot still helps
+    await second.say("/mediator")
+    assert bare(second.texts()[0]) == second.t("uk", "case.joined", position="2")
+    # While waiting, a photo is passed on (not "I cannot read photos").
+    await second.media("media")
+    assert second.texts() == [second.t("uk", "case.passed_on")]
+    book, case_id = case_of(second)
+    assert [(m.author, m.kind) for m in book.transcript(case_id)] == [
+        ("person", "command"), ("person", "media")]
+    assert book.case(case_id).summary["messages"][-1] == {  # type: ignore[union-attr]
+        "dir": "in", "text": "/mediator"}
+
+
+async def test_off_hours_says_when_and_where(ready: Orienta) -> None:
+    dialog = Dialog(ready, "u3")
+    await start(dialog, "fr", "Français")
+    await dialog.press_data("k:r:guidonia")  # the region, as the rights answers ask it
+    await dialog.say("/mediator")
+    texts = [bare(t) for t in dialog.texts()]
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Rome
+    assert texts[0] == dialog.t("fr", "case.opened_later",
+                                when=bare(format_moment(monday, "Europe/Rome", "fr")))
+    assert texts[1].startswith(dialog.t("fr", "case.office_hours", offices="").strip())
+    assert "Via Montelucci 4" in texts[1] and "09:00–12:00" in texts[1]
+    assert "Anderlecht" not in texts[1]  # only the offices of the person's region
+
+
+async def test_nobody_for_the_language(ready: Orienta) -> None:
+    dialog = Dialog(ready, "u4")
+    await start(dialog, "fi", "Suomi")
+    await dialog.say("/mediator")
+    texts = [bare(t) for t in dialog.texts()]
+    assert texts[0] == dialog.t("fi", "case.opened_nobody")
+    assert "Oulu" in texts[1]  # the offices, those speaking Finnish first
+
+
+async def test_emergency_numbers_of_the_region(ready: Orienta) -> None:
+    dialog = Dialog(ready, "u5")
+    await start(dialog, "ar", "العربية")
+    await dialog.press_data("k:r:north_ostrobothnia")
+    await dialog.say("/menu")
+    await dialog.press(dialog.t("ar", "menu.emergency"))
+    texts = [bare(t) for t in dialog.texts()]
+    assert texts[0] == dialog.t("ar", "emergency.numbers")
+    assert texts[1].startswith(dialog.t("ar", "case.numbers_region", region="X",
+                                        numbers="").split("X")[0])
+    assert "080 005 005" in texts[1] and dialog.t("ar", "emergency.kind.violence") in texts[1]
+    assert "1522" not in texts[1]  # not Italy's line
+    # Saturday: no Arabic speaker works, but everyone on duty is alerted (Olena is).
+    assert texts[2] == dialog.t("ar", "case.emergency_alerted")
+    book, case_id = case_of(dialog)
+    case = book.case(case_id)
+    assert case is not None and case.urgency == "emergency" and case.reason == "emergency"
+    assert case.region == "north_ostrobothnia"
+
+
+async def test_misunderstood_twice_then_a_person(ready: Orienta) -> None:
+    dialog = Dialog(ready, "u6")
+    await start(dialog, "it", "Italiano")
+    await dialog.say("zxqv blorp")
+    await dialog.say("qqq wwww")
+    assert dialog.texts()[-1] == dialog.t("it", "fallback.offer")
+    await dialog.press(dialog.t("it", "button.human"))
+    book, case_id = case_of(dialog)
+    case = book.case(case_id)
+    assert case is not None and case.reason == "misunderstood" and case.language == "it"
+    said = [m["text"] for m in case.summary["messages"] if m["dir"] == "in"]
+    assert said[-2:] == ["zxqv blorp", "qqq wwww"]
+    assert case.summary["messages"][-1] == {"dir": "out",
+                                            "text": dialog.t("it", "fallback.offer")}
