@@ -98,3 +98,27 @@ def test_every_office_speaks_or_interprets_and_every_topic_has_an_answer_for_eve
                    for a in content.articles), topic
     assert all(article.source_url and article.source_title for article in content.articles)
     assert all(office.source for office in content.offices)
+
+
+def test_mediators_add_list_remove(tmp_path: Path) -> None:
+    env = {"ORIENTA_DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}"}
+    added = orienta_cmd("mediators", "add", "Amina", "--languages", "ar,fr", "--hours",
+                        "mon-fri 09:00-13:00, 14:00-17:00", "--timezone", "Europe/Brussels",
+                        "--telegram-id", "501", env=env)
+    assert added.returncode == 0, added.stderr
+    assert "added mediator 1: Amina (ar, fr)" in added.stdout
+    again = orienta_cmd("mediators", "add", "Amina", "--languages", "ar", env=env)
+    assert again.returncode == 2 and "exists already" in again.stderr
+    for bad in (["--languages", "ru"], ["--languages", "ar", "--hours", "lundi 9-12"],
+                ["--languages", "ar", "--timezone", "Mars/Olympus"]):
+        refused = orienta_cmd("mediators", "add", "Bad", *bad, env=env)
+        assert refused.returncode == 2, bad
+    listed = orienta_cmd("mediators", "list", env=env)
+    assert listed.stdout.splitlines() == [
+        "1\tAmina\tar,fr\tmon 09:00-13:00, 14:00-17:00; tue 09:00-13:00, 14:00-17:00; "
+        "wed 09:00-13:00, 14:00-17:00; thu 09:00-13:00, 14:00-17:00; fri 09:00-13:00, "
+        "14:00-17:00 (Europe/Brussels)\ttelegram:501\tanonymous"]
+    assert orienta_cmd("mediators", "remove", "Amina", env=env).returncode == 0
+    assert orienta_cmd("mediators", "list", env=env).stdout == ""
+    assert "removed" in orienta_cmd("mediators", "list", "--all", env=env).stdout
+    assert orienta_cmd("mediators", "remove", "Amina", env=env).returncode == 2
