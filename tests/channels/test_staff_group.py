@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -287,3 +287,19 @@ async def test_topic_creation_limits_are_waited_out_and_order_kept(
     assert len(fake.topics()) == 3  # no topic opened twice
     waited = desk.channel.waited  # type: ignore[attr-defined]
     assert waited.count(7.0) == 2  # Telegram's retry_after, honoured (on the fake clock)
+
+
+async def test_unclaimed_case_is_called_again(orienta: Orienta, fake: RunningFakeBotApi,
+                                              desk: TelegramAdapter) -> None:
+    user = 7005
+    await onboard(orienta, fake, user, "ar")
+    fake.inject(text_update(user, "/mediator", language_code="ar"))
+    thread = await topic_of(fake, "AR")
+    await staff_says(fake, thread, "New case")
+    book = CaseBook(orienta.store)
+    later = datetime.now(UTC) + timedelta(minutes=11)
+    after = timedelta(minutes=orienta.settings.case_renotify_minutes)
+    assert len(book.due_for_renotify(later, after)) == 1
+    assert book.due_for_renotify(later, after) == []  # once per period, whoever asks
+    again = await staff_says(fake, thread, "has been waiting for 11 min")
+    assert "Amina" in again["raw_text"] and "tg://user?id=" in again["raw_text"]

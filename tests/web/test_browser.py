@@ -5,19 +5,26 @@ Screenshots are saved under ``tests/artifacts/`` for people to look at.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 
 from bot.app import build
+from bot.channels.memory import MemoryChannel
+from bot.messages import Incoming
+from bot.services.hours import hours_to_json, parse_hours
 from bot.settings import Settings
+from bot.store.cases import CaseBook
 from bot.web.app import create_app
 from nlu.pipeline import Understanding
 
@@ -112,3 +119,64 @@ def test_french_conversation_and_untrusted_text_is_not_html(server: str) -> None
         assert page.evaluate("document.documentElement.dir") == "ltr"
         page.screenshot(path=str(ARTIFACTS / "webchat-fr.png"), full_page=True)
         browser.close()
+
+
+@pytest.fixture
+def console(tmp_path: Path, understanding: Understanding) -> Iterator[tuple[str, Any]]:
+    """The web server with the case console in Arabic, and one waiting case."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("ORIENTA_TEST_REQUIRE_BROWSER"):
+            pytest.fail("ORIENTA_TEST_REQUIRE_BROWSER is set but Chromium is missing")
+        pytest.skip("no Chromium: apt-get install chromium (.ci/run does)")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}",
+                        var_dir=tmp_path / "var", staff_language="ar")
+    orienta = build(settings, understanding=understanding)
+    CaseBook(orienta.store).add_mediator("أمينة", ["ar"], hours_to_json(parse_hours("always")),
+                                         "Europe/Rome", datetime.now(UTC))
+    channel = MemoryChannel()
+    for text in ("/start", "lang:ar", "/mediator", "<b>مرحبا</b> أحتاج مساعدة في السكن"):
+        kind = "button" if text.startswith("lang:") else "text"
+        asyncio.run(orienta.runner.handle(Incoming("memory", "u1", kind, text=text, data=text),
+                                          channel))
+    port = _free_port()
+    uv = uvicorn.Server(uvicorn.Config(create_app(orienta), host="127.0.0.1", port=port,
+                                       log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", orienta
+    uv.should_exit = True
+    thread.join(timeout=10)
+    orienta.store.engine.dispose()
+
+
+def test_case_console_in_arabic_reads_right_to_left(console: tuple[str, Any]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    server, orienta = console
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 900, "height": 900})
+        page.goto(f"{server}/console/cases")
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        link = page.locator("table.cases a").first
+        expect(link).to_contain_text("AR")
+        link.click()
+        expect(page.locator(".transcript .body").first).to_have_text(
+            "<b>مرحبا</b> أحتاج مساعدة في السكن")  # shown as typed, not as markup
+        assert page.locator(".transcript b").count() == 0
+        summary = page.locator("pre.summary")
+        assert summary.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        page.locator("button[formaction$='/claim']").click()
+        expect(page.locator("p.status")).to_contain_text("أمينة")
+        page.locator("textarea[name=text]").fill("أهلاً، أنا هنا لمساعدتك.")
+        page.locator("form.reply button[type=submit]").first.click()
+        expect(page.locator(".transcript li.from-mediator .body")).to_have_text(
+            "أهلاً، أنا هنا لمساعدتك.")
+        page.screenshot(path=str(ARTIFACTS / "console-case-ar.png"), full_page=True)
+        browser.close()
+    case = CaseBook(orienta.store).cases()[0]
+    assert case.status == "claimed" and case.mediator_name == "أمينة"
