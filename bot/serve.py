@@ -21,6 +21,7 @@ import uvicorn
 
 from bot.app import Orienta, build, prepare_content
 from bot.channels.base import Channel
+from bot.channels.webchat import WebChatMailbox
 from bot.relay import CaseRelay, StaffDesk
 from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES, Settings
@@ -116,10 +117,11 @@ async def serve(settings: Settings) -> None:
     config = uvicorn.Config(None, host=settings.host, port=settings.port,  # type: ignore[arg-type]
                             log_level=settings.log_level.lower())
     if settings.telegram_token is None:
-        config.app = create_app(orienta)
+        mailbox = WebChatMailbox()
+        config.app = create_app(orienta, mailbox=mailbox)
         log.info("no Telegram token: local web chat on http://%s:%s/", settings.host,
                  settings.port)
-        jobs = background_jobs(orienta, {})
+        jobs = background_jobs(orienta, {"web": mailbox})
         try:
             await uvicorn.Server(config).serve()
         finally:

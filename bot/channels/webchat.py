@@ -2,12 +2,16 @@
 
 Each browser gets a chat id in an HttpOnly cookie; the page posts text and
 button presses as JSON (with a double-submit CSRF token) and shows the replies
-as bubbles with inline buttons, right-to-left for Arabic.
+as bubbles with inline buttons, right-to-left for Arabic. Messages sent later —
+a mediator's reply, a reminder — wait in the :class:`WebChatMailbox` until the
+page fetches them (it asks every few seconds). The mailbox lives in the process:
+the web chat is for trying Orienta on one machine, not for production.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections import deque
 from typing import Any
 
 from starlette.requests import Request
@@ -20,7 +24,7 @@ from bot.messages import Incoming, Outgoing
 from bot.runner import Runner
 from bot.settings import SERVED_LANGUAGES
 
-__all__ = ["WebChatChannel", "chat_routes"]
+__all__ = ["WebChatChannel", "WebChatMailbox", "chat_routes"]
 
 CHAT_COOKIE = "orienta_chat"
 CSRF_COOKIE = "orienta_csrf"
@@ -39,6 +43,22 @@ class WebChatChannel:
 
     async def send(self, message: Outgoing) -> None:
         self.sent.append(message)
+
+
+class WebChatMailbox:
+    """The web chat as a channel for messages sent later: kept per chat until fetched."""
+
+    name = "web"
+    LIMIT = 100
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, deque[Outgoing]] = {}
+
+    async def send(self, message: Outgoing) -> None:
+        self._waiting.setdefault(message.chat_id, deque(maxlen=self.LIMIT)).append(message)
+
+    def take(self, chat_id: str) -> list[Outgoing]:
+        return list(self._waiting.pop(chat_id, ()))
 
 
 def _as_json(message: Outgoing) -> dict[str, Any]:
@@ -62,7 +82,8 @@ def _page_language(request: Request) -> str:
     return "en"
 
 
-def chat_routes(runner: Runner, templates: Jinja2Templates) -> list[Route]:
+def chat_routes(runner: Runner, templates: Jinja2Templates,
+                mailbox: WebChatMailbox | None = None) -> list[Route]:
     """Routes of the web chat: the page, and the JSON endpoints it calls."""
 
     async def page(request: Request) -> Response:
@@ -104,14 +125,24 @@ def chat_routes(runner: Runner, templates: Jinja2Templates) -> list[Route]:
                                 else "", language_code=hint)
         channel = WebChatChannel()
         await runner.handle(incoming, channel)
-        lang = channel.sent[-1].lang if channel.sent else None
+        return _reply(channel.sent)
+
+    def _reply(sent: list[Outgoing]) -> JSONResponse:
+        lang = sent[-1].lang if sent else None
         translator = runner.catalogs.translator(lang)
         ui = {"lang": translator.lang, "dir": translator.direction,
               "placeholder": translator.gettext("web.placeholder"),
               "send": translator.gettext("web.send"),
               "new_chat": translator.gettext("web.new_chat"),
               "intro": translator.gettext("web.intro")}
-        return JSONResponse({"messages": [_as_json(m) for m in channel.sent], "ui": ui})
+        return JSONResponse({"messages": [_as_json(m) for m in sent],
+                             "ui": ui if sent else None})
+
+    async def updates(request: Request) -> Response:
+        chat_id = request.cookies.get(CHAT_COOKIE)
+        if not chat_id:
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        return _reply(mailbox.take(chat_id) if mailbox is not None else [])
 
     async def new_chat(request: Request) -> Response:
         response = RedirectResponse(request.url_for("chat_page"), status_code=303)
@@ -122,5 +153,6 @@ def chat_routes(runner: Runner, templates: Jinja2Templates) -> list[Route]:
     return [
         Route("/", page, methods=["GET"], name="chat_page"),
         Route("/chat/messages", post, methods=["POST"], name="chat_post"),
+        Route("/chat/updates", updates, methods=["GET"], name="chat_updates"),
         Route("/chat/new", new_chat, methods=["POST"], name="chat_new"),
     ]

@@ -65,7 +65,7 @@ class ReminderSender:
         for job in jobs:
             channel = self.channels.get(job.channel)
             if channel is None:
-                # No way to reach this channel from here (e.g. the local web chat):
+                # No way to reach this channel from this worker (it does not run it):
                 # mark it handled rather than retry it for ever.
                 await asyncio.to_thread(self.book.reminder_sent, job.id, self.worker,
                                         self.clock())

@@ -16,7 +16,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import Orienta
-from bot.channels.webchat import chat_routes
+from bot.channels.webchat import WebChatMailbox, chat_routes
 from bot.store.cases import CaseBook
 from bot.web.console import console_routes
 
@@ -31,9 +31,11 @@ _SECURITY_HEADERS = {
 }
 
 
-def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
+               mailbox: WebChatMailbox | None = None) -> Starlette:
     """The ASGI app: chat page, its JSON endpoints, the case console, static files,
-    health check, and ``extra_routes`` (the Telegram webhook)."""
+    health check, and ``extra_routes`` (the Telegram webhook). ``mailbox`` holds the web
+    chat's later messages (a mediator's reply, a reminder) until the page fetches them."""
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
 
     async def healthz(request: Request) -> Response:
@@ -49,7 +51,7 @@ def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = ()) -> Star
                              templates, runner.clock, changed)
     return Starlette(
         routes=[
-            *chat_routes(orienta.runner, templates),
+            *chat_routes(orienta.runner, templates, mailbox),
             *console,
             Route("/healthz", healthz),
             *extra_routes,

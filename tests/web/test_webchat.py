@@ -67,3 +67,41 @@ async def test_static_assets_and_health(orienta: Orienta) -> None:
         assert (await http.get("/static/chat.js")).status_code == 200
         assert "textContent" in (await http.get("/static/chat.js")).text  # never innerHTML
         assert (await http.get("/healthz")).text == "ok"
+
+
+async def test_a_mediators_reply_waits_for_the_page(orienta: Orienta) -> None:
+    """Web chat users get later messages (a mediator's reply) when the page asks."""
+    from datetime import UTC, datetime
+
+    from bot.channels.webchat import WebChatMailbox
+    from bot.serve import case_relay
+    from bot.services.hours import hours_to_json, parse_hours
+    from bot.store.cases import CaseBook
+
+    mailbox = WebChatMailbox()
+    app = create_app(orienta, mailbox=mailbox)
+    relay = case_relay(orienta, {"web": mailbox})
+    book = CaseBook(orienta.store)
+    amina = book.add_mediator("Amina", ["fr"], hours_to_json(parse_hours("always")),
+                              "Europe/Rome", datetime.now(UTC))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://127.0.0.1") as http:
+        await http.get("/")
+        headers = {"x-csrf-token": http.cookies[CSRF_COOKIE]}
+        assert (await http.get("/chat/updates")).json() == {"messages": [], "ui": None}
+        await http.post("/chat/messages", json={"text": "/mediator", "hint": "fr"},
+                        headers=headers)
+        case = book.cases()[0]
+        book.claim(case.id, amina.id, datetime.now(UTC))
+        book.mediator_message(case.id, amina.id, "text", "Bonjour !", datetime.now(UTC))
+        await relay.run_once()
+        waiting = (await http.get("/chat/updates")).json()
+        french = orienta.catalogs.translator("fr")
+        assert [m["text"].replace("\u2068", "").replace("\u2069", "")
+                for m in waiting["messages"]] == [
+            french.gettext("case.claimed"),
+            french.gettext("case.mediator_says", text="Bonjour !")]
+        assert (await http.get("/chat/updates")).json()["messages"] == []  # taken once
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://127.0.0.1") as stranger:
+        assert (await stranger.get("/chat/updates")).status_code == 403  # no chat cookie

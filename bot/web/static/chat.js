@@ -69,12 +69,26 @@
       bubble("bot", "⚠️ " + response.status, "auto");
       return;
     }
-    const body = await response.json();
+    show(await response.json());
+  }
+
+  function show(body) {
     body.messages.forEach(function (m) {
       const wrap = bubble("bot", m.text, m.dir, m.lang);
       keyboard(wrap, m.buttons);
     });
     applyUi(body.ui);
+  }
+
+  // Messages that arrive later: a mediator's reply, a reminder.
+  async function poll() {
+    try {
+      const response = await fetch("chat/updates", { credentials: "same-origin" });
+      if (response.ok) show(await response.json());
+    } catch (error) {
+      // offline for a moment: the next poll will fetch what is waiting
+    }
+    setTimeout(poll, 3000);
   }
 
   form.addEventListener("submit", function (event) {
@@ -87,4 +101,5 @@
   });
 
   send({ text: "/start" });
+  setTimeout(poll, 3000);
 })();
