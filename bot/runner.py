@@ -10,6 +10,7 @@ failure anywhere still answers the user, in their language.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from bot.engine.core import EngineConfig, is_emergency, step
 from bot.engine.events import Command, Event, Press, Text, Unreadable
 from bot.engine.model import FlowSet
 from bot.engine.state import State
-from bot.engine.texts import TEXTS
+from bot.engine.texts import EMERGENCY_NUMBERS, TEXTS
 from bot.i18n import Catalogs, language_of
 from bot.messages import Incoming, Outgoing
 from bot.render import render
@@ -123,10 +124,12 @@ class Runner:
                 except Exception:
                     log.exception("failed to handle a message on %s", incoming.channel)
                     if inbox_id is not None:
-                        await asyncio.to_thread(self.store.mark_processed, inbox_id,
-                                                self.clock())
-                    outgoing = [render(Say(TEXTS["internal"]), incoming.chat_id,
-                                       language_of(incoming.language_code), self.catalogs)]
+                        with contextlib.suppress(Exception):
+                            await asyncio.to_thread(self.store.mark_processed, inbox_id,
+                                                    self.clock())
+                    outgoing = [render(say, incoming.chat_id,
+                                       language_of(incoming.language_code), self.catalogs)
+                                for say in self._when_broken(incoming)]
                 for message in outgoing:
                     await channel.send(message)
                 return outgoing
@@ -134,6 +137,15 @@ class Runner:
             entry.users -= 1
             if entry.users == 0:
                 self._locks.pop(key, None)
+
+    def _when_broken(self, incoming: Incoming) -> list[Say]:
+        """What to say when handling failed (the store is down, a bug): sorry, and the
+        emergency numbers at once when the words say someone is in danger."""
+        says = [Say(TEXTS["internal"])]
+        if incoming.kind == "text" and self.understanding.crisis.match(
+                clean_user_text(incoming.text[:MAX_TEXT])):
+            says.insert(0, Say(EMERGENCY_NUMBERS))
+        return says
 
     async def _handle(self, incoming: Incoming, inbox_id: int | None) -> list[Outgoing]:
         hint = language_of(incoming.language_code)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.app import Orienta, prepare_content
 from bot.i18n import format_moment
@@ -122,3 +123,17 @@ async def test_misunderstood_twice_then_a_person(ready: Orienta) -> None:
     assert said[-2:] == ["zxqv blorp", "qqq wwww"]
     assert case.summary["messages"][-1] == {"dir": "out",
                                             "text": dialog.t("it", "fallback.offer")}
+
+
+async def test_when_the_store_fails_danger_still_gets_the_numbers(
+        orienta: Orienta, monkeypatch: pytest.MonkeyPatch) -> None:
+    def database_down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("could not connect to server"))
+
+    monkeypatch.setattr(orienta.store, "conversation", database_down)
+    dialog = Dialog(orienta, "u9", language_code="fr")
+    await dialog.say("je veux me suicider")
+    assert dialog.texts() == [dialog.t("fr", "emergency.numbers"),
+                              dialog.t("fr", "error.internal")]
+    await dialog.say("bonjour")
+    assert dialog.texts() == [dialog.t("fr", "error.internal")]

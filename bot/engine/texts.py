@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from bot.i18n import N_
 
-__all__ = ["COMMAND_DESCRIPTIONS", "LANGUAGE_NAMES", "TEXTS", "UNREADABLE"]
+__all__ = ["COMMAND_DESCRIPTIONS", "EMERGENCY_NUMBERS", "LANGUAGE_NAMES", "TEXTS", "UNREADABLE"]
+
+#: The general emergency numbers (the emergency flow's first message), also shown by the
+#: runner itself when it cannot handle a message that says someone is in danger.
+EMERGENCY_NUMBERS = N_("emergency.numbers")
 
 TEXTS = {
     "menu": N_("button.menu"),
