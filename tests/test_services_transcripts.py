@@ -3,7 +3,6 @@ served language: a sourced answer, then book, list, move and cancel."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from bot.i18n import isolate
 from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
-from tests.dialog import Dialog
+from tests.dialog import Dialog, bare
 
 NAMES = {"ar": "العربية", "fr": "Français", "it": "Italiano", "fi": "Suomi", "uk": "Українська"}
 #: A rights question in each language, and the article it should find in Anderlecht.
@@ -25,7 +24,6 @@ QUESTIONS = {
     "fi": "Missä voin opiskella ranskaa?",
     "uk": "Чи є курси та інформаційні сесії для українців?",
 }
-ISOLATES = re.compile("[\u2068\u2069]")
 
 
 @pytest.fixture
@@ -38,10 +36,6 @@ async def _start(dialog: Dialog, lang: str) -> None:
     await dialog.say("/start")
     await dialog.press(NAMES[lang])
     await dialog.press(dialog.t(lang, "consent.agree"))
-
-
-def _plain(text: str) -> str:
-    return ISOLATES.sub("", text)
 
 
 @pytest.mark.parametrize("lang", SERVED_LANGUAGES)
@@ -59,7 +53,7 @@ async def test_rights_answer_then_book_list_move_cancel(ready: Orienta, lang: st
     assert dialog.texts() == [t("kb.ask_audience")]
     await dialog.press_data("k:a:temporary_protection")
     article, ask = dialog.last
-    assert _plain(article.text).startswith("📄 ") and "003_c7df0656179beda1.txt" in article.text
+    assert bare(article.text).startswith("📄 ") and "003_c7df0656179beda1.txt" in article.text
     assert ask.text == t("kb.did_it_help")
     datas = [b.data for b in dialog.buttons()]
     assert "k:y:education-anderlecht-ukraine" in datas and {"b:new", "menu", "human"} <= set(

@@ -202,10 +202,7 @@ class TelegramStaffDesk:
             fresh = await asyncio.to_thread(self.book.case, case.id)
             case = fresh or case
         thread = case.staff_thread_id
-        regions = {c.id: c.name for c in await asyncio.to_thread(
-            KnowledgeStore(self.book.store).regions)}
-        summary = html.escape(summary_text(case, self.t, regions, self.zone), quote=False)
-        sent = await self._must_post(thread, summary, self._buttons(case))
+        sent = await self._must_post(thread, await self._summary(case), self._buttons(case))
         await asyncio.to_thread(self.book.set_staff_topic, case.id, thread or 0, sent.message_id)
         mentions = await asyncio.to_thread(self._mentions, case,
                                            everyone=case.urgency == "emergency")
@@ -215,6 +212,11 @@ class TelegramStaffDesk:
                                                  language=case.language.upper(),
                                                  urgency=urgency, mentions=mentions))
         return await asyncio.to_thread(self.book.case, case.id) or case
+
+    async def _summary(self, case: CaseView) -> str:
+        """The case's summary for the topic, HTML-escaped."""
+        regions = await asyncio.to_thread(KnowledgeStore(self.book.store).region_names)
+        return html.escape(summary_text(case, self.t, regions, self.zone), quote=False)
 
     async def _copy_person(self, case: CaseView, payload: Mapping[str, Any]) -> None:
         thread = case.staff_thread_id
@@ -303,12 +305,9 @@ class TelegramStaffDesk:
                 await self._post(case.staff_thread_id, self._text("note_saved"))
                 return
             case "summary":
-                regions = {c.id: c.name for c in await asyncio.to_thread(
-                    KnowledgeStore(self.book.store).regions)}
                 fresh = await asyncio.to_thread(self.book.case, case.id) or case
-                await self._post(case.staff_thread_id, html.escape(
-                    summary_text(fresh, self.t, regions, self.zone), quote=False),
-                    self._buttons(fresh))
+                await self._post(case.staff_thread_id, await self._summary(fresh),
+                                 self._buttons(fresh))
                 return
             case _:
                 await self._post(case.staff_thread_id, self._text("help"))

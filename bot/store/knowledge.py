@@ -47,6 +47,10 @@ class KnowledgeStore:
             return [Choice(r.id, dict(r.name)) for r in session.scalars(
                 select(Region).order_by(Region.position, Region.id))]
 
+    def region_names(self) -> dict[str, dict[str, str]]:
+        """Each region's name in every language, by region id."""
+        return {choice.id: dict(choice.name) for choice in self.regions()}
+
     def emergency_numbers(self) -> list[tuple[Choice, tuple[tuple[str, str], ...]]]:
         """Each region with its emergency numbers: (kind, number) pairs."""
         with self.store.session() as session:

@@ -135,8 +135,7 @@ def console_routes(book: CaseBook, catalogs: Catalogs, settings: Settings,
         if case is None:
             return PlainTextResponse("no such case", status_code=404)
         t = catalogs.translator(lang)
-        regions = {c.id: c.name for c in await asyncio.to_thread(
-            KnowledgeStore(book.store).regions)}
+        regions = await asyncio.to_thread(KnowledgeStore(book.store).region_names)
         transcript = await asyncio.to_thread(book.transcript, case.id)
         result = request.query_params.get("result", "")
         return page(request, "console_case.html", case=case, title=case_title(case, t),

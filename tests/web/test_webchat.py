@@ -77,6 +77,7 @@ async def test_a_mediators_reply_waits_for_the_page(orienta: Orienta) -> None:
     from bot.serve import case_relay
     from bot.services.hours import hours_to_json, parse_hours
     from bot.store.cases import CaseBook
+    from tests.dialog import bare
 
     mailbox = WebChatMailbox()
     app = create_app(orienta, mailbox=mailbox)
@@ -97,8 +98,7 @@ async def test_a_mediators_reply_waits_for_the_page(orienta: Orienta) -> None:
         await relay.run_once()
         waiting = (await http.get("/chat/updates")).json()
         french = orienta.catalogs.translator("fr")
-        assert [m["text"].replace("\u2068", "").replace("\u2069", "")
-                for m in waiting["messages"]] == [
+        assert [bare(m["text"]) for m in waiting["messages"]] == [
             french.gettext("case.claimed"),
             french.gettext("case.mediator_says", text="Bonjour !")]
         assert (await http.get("/chat/updates")).json()["messages"] == []  # taken once
