@@ -201,6 +201,67 @@ def _cmd_mediators(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.store.cases import CaseBook
+    from bot.store.staff import StaffBook
+
+    store = _store(settings)
+    book = StaffBook(store)
+    if args.action == "list":
+        for user in book.users():
+            print("\t".join([str(user.id), user.username, user.role,
+                             ",".join(user.languages) or "-",
+                             "active" if user.active else "disabled"]))
+        return 0
+    if args.action in ("disable", "enable"):
+        if not book.set_active(args.username, args.action == "enable"):
+            print(f"no account named {args.username!r}", file=sys.stderr)
+            return 2
+        book.audit(None, f"user.{args.action}", args.username, datetime.now(UTC),
+                   {"by": "command line"})
+        print(f"{args.username}: {args.action}d")
+        return 0
+    try:
+        password = _read_password(args)
+        if args.action == "password":
+            if not book.set_password(args.username, password):
+                print(f"no account named {args.username!r}", file=sys.stderr)
+                return 2
+            book.audit(None, "user.password", args.username, datetime.now(UTC),
+                       {"by": "command line"})
+            print(f"{args.username}: password changed, sessions ended")
+            return 0
+        mediator_id = None
+        if args.mediator:
+            found = [m for m in CaseBook(store).mediators() if m.name == args.mediator]
+            if not found:
+                raise ValueError(f"no active mediator named {args.mediator!r} "
+                                 "(orienta mediators add)")
+            mediator_id = found[0].id
+        if args.role == "mediator" and mediator_id is None:
+            raise ValueError("a mediator account needs --mediator NAME")
+        user = book.add_user(args.username, password, args.role, datetime.now(UTC),
+                             mediator_id=mediator_id, language=args.language)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    book.audit(None, "user.add", user.username, datetime.now(UTC),
+               {"role": user.role, "by": "command line"})
+    print(f"added {user.role} account {user.username}")
+    return 0
+
+
 def _cmd_flows(settings: Settings, args: argparse.Namespace) -> int:
     from bot.engine.diagram import mermaid
     from bot.engine.errors import FlowLoadError
@@ -466,13 +527,30 @@ def _parser() -> argparse.ArgumentParser:
     med_remove = med_sub.add_parser("remove", help="remove a mediator (their open cases go "
                                                    "back to the queue)")
     med_remove.add_argument("name")
+    users = sub.add_parser("users", help="staff accounts of the web console")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    users_add = users_sub.add_parser("add", help="add an admin or mediator account")
+    users_add.add_argument("username")
+    users_add.add_argument("--role", choices=["admin", "mediator"], required=True)
+    users_add.add_argument("--mediator", default=None,
+                           help="the mediator (orienta mediators add) this account acts as")
+    users_add.add_argument("--language", choices=["en", *SERVED_LANGUAGES], default=None,
+                           help="language of the console for this account")
+    users_password = users_sub.add_parser("password", help="set a new password")
+    users_password.add_argument("username")
+    for cmd in (users_add, users_password):
+        cmd.add_argument("--password-stdin", action="store_true",
+                         help="read the password from standard input instead of asking")
+    users_sub.add_parser("list", help="list accounts")
+    for name in ("disable", "enable"):
+        users_sub.add_parser(name, help=f"{name} an account").add_argument("username")
     return parser
 
 
 _COMMANDS = {"run": _cmd_run, "chat": _cmd_chat, "flows": _cmd_flows, "nlu": _cmd_nlu,
              "db": _cmd_db, "i18n": _cmd_i18n, "kb": _cmd_kb, "content": _cmd_content,
              "slots": _cmd_slots, "appointments": _cmd_appointments,
-             "mediators": _cmd_mediators}
+             "mediators": _cmd_mediators, "users": _cmd_users}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -269,10 +269,18 @@ class CaseBook:
             return int(count or 0) + 1
 
     def cases(self, *, statuses: Iterable[str] = OPEN, language: str | None = None,
-              urgency: str | None = None, limit: int = 200) -> list[CaseView]:
-        """Cases for the console: most urgent first, then oldest first."""
+              urgency: str | None = None, limit: int = 200,
+              visible_to: tuple[Sequence[str], int | None] | None = None) -> list[CaseView]:
+        """Cases for the console: most urgent first, then oldest first. ``visible_to``
+        (languages, mediator id) keeps a mediator's: in their languages or theirs."""
         with self.store.session() as session:
             query = select(Case).where(Case.status.in_(list(statuses)))
+            if visible_to is not None:
+                languages, mediator_id = visible_to
+                query = query.where(or_(Case.language.in_(list(languages)),
+                                        Case.mediator_id == mediator_id)
+                                    if mediator_id is not None
+                                    else Case.language.in_(list(languages)))
             if language:
                 query = query.where(Case.language == language)
             if urgency:

@@ -32,9 +32,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Appointment", "Article", "ArticleFeedback", "ArticleText", "Audience", "Base",
-           "BookableService", "Case", "CaseEvent", "CaseMessage", "Conversation", "InboxItem",
-           "Mediator", "Message", "Office", "OfficeService", "Region", "Reminder", "Slot",
+__all__ = ["Appointment", "Article", "ArticleFeedback", "ArticleText", "AuditEntry", "Audience",
+           "Base", "BookableService", "Case", "CaseEvent", "CaseMessage", "Conversation", "Draft",
+           "InboxItem", "LoginFailure", "Mediator", "Message", "Office", "OfficeService",
+           "QuestionGap", "Region", "Release", "Reminder", "Slot", "StaffSession", "StaffUser",
            "UTCDateTime", "User"]
 
 NAMING = {
@@ -422,3 +423,112 @@ class CaseEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- the web console: staff accounts, sessions, audit log, published versions ---------
+
+
+class StaffUser(Base):
+    """An administrator or mediator who signs in to the web console. A mediator account
+    is linked to its :class:`Mediator` (languages, hours, name shown)."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # admin | mediator
+    mediator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mediators.id", ondelete="SET NULL"))
+    language: Mapped[str | None] = mapped_column(String(8))  # the console's language
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffSession(Base):
+    """A signed-in browser. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"),
+                                         index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """A failed sign-in, counted per account name and per address to slow guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128))  # "user:<name>" | "ip:<address>"
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who read or changed what, and when. Kept when the account is removed."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Release(Base):
+    """A published version of what the console edits: flow files and catalog messages
+    that replace the shipped ones. The newest release is the one in force; a rollback
+    publishes a copy of an older one, so history only grows."""
+
+    __tablename__ = "releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the version number
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    author: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    flows: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name -> YAML text
+    messages: Mapped[dict[str, Any]] = mapped_column(JSON)  # lang -> msgid -> text
+    restored_from: Mapped[int | None] = mapped_column(Integer)
+
+
+class Draft(Base):
+    """An unpublished edit: a flow file's text or one catalog message."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("kind", "lang", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # flow | message
+    lang: Mapped[str] = mapped_column(String(8))  # "" for a flow
+    key: Mapped[str] = mapped_column(String(200))  # file name or message id
+    text: Mapped[str] = mapped_column(Text)
+    #: For a translation: the hash of the English text it was made from (staleness).
+    source: Mapped[str | None] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QuestionGap(Base):
+    """A rights question the knowledge base could not answer: anonymous daily counts."""
+
+    __tablename__ = "question_gaps"
+    __table_args__ = (UniqueConstraint("day", "lang", "topic", "region"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    lang: Mapped[str] = mapped_column(String(8))
+    topic: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(40))  # "" when unknown
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,7 +18,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.app import Orienta
 from bot.channels.webchat import WebChatMailbox, chat_routes
 from bot.store.cases import CaseBook
-from bot.web.console import console_routes
+from bot.store.staff import StaffBook
+from bot.web.audit import audit_routes
+from bot.web.auth import auth_routes
+from bot.web.cases import case_routes
+from bot.web.content import content_routes
+from bot.web.dashboard import dashboard_routes
+from bot.web.flows import flow_routes
+from bot.web.pages import Console
+from bot.web.translations import translation_routes
 
 __all__ = ["create_app"]
 
@@ -33,8 +41,9 @@ _SECURITY_HEADERS = {
 
 def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
                mailbox: WebChatMailbox | None = None) -> Starlette:
-    """The ASGI app: chat page, its JSON endpoints, the case console, static files,
-    health check, and ``extra_routes`` (the Telegram webhook). ``mailbox`` holds the web
+    """The ASGI app: chat page, its JSON endpoints, the staff console (sign-in, cases,
+    flows, translations, content, dashboard, audit log), static files, health check,
+    and ``extra_routes`` (the Telegram webhook). ``mailbox`` holds the web
     chat's later messages (a mediator's reply, a reminder) until the page fetches them."""
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
 
@@ -47,12 +56,18 @@ def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
         if runner.after_case_change is not None:
             runner.after_case_change()
 
-    console = console_routes(CaseBook(orienta.store), orienta.catalogs, orienta.settings,
-                             templates, runner.clock, changed)
+    console = Console(orienta.settings, orienta.catalogs, templates, StaffBook(orienta.store),
+                      runner.clock)
     return Starlette(
         routes=[
             *chat_routes(orienta.runner, templates, mailbox),
-            *console,
+            *auth_routes(console),
+            *case_routes(console, CaseBook(orienta.store), changed),
+            *flow_routes(console, orienta),
+            *translation_routes(console, orienta),
+            *content_routes(console, orienta),
+            *dashboard_routes(console, orienta),
+            *audit_routes(console),
             Route("/healthz", healthz),
             *extra_routes,
             Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),

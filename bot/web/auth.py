@@ -1,0 +1,91 @@
+"""Signing in to the console and out of it.
+
+The sign-in form carries a CSRF token checked against a SameSite=Strict cookie (there
+is no session yet). Failed sign-ins are limited per account name and per address by
+:meth:`~bot.store.staff.StaffBook.sign_in`; every sign-in, failure and sign-out is in
+the audit log. The session cookie is HttpOnly, SameSite=Strict, limited to
+``/console`` and Secure when the console is served over HTTPS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.store.staff import SignIn
+from bot.web.pages import SESSION_COOKIE, Console, staff, staff_route
+
+__all__ = ["LOGIN_CSRF_COOKIE", "auth_routes"]
+
+LOGIN_CSRF_COOKIE = "orienta_login_csrf"
+
+
+def _safe_next(value: str) -> str:
+    """Where to go after signing in: only a console path on this site."""
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/console") or "\\" in value:
+        return "/console"
+    return value
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def auth_routes(console: Console) -> list[BaseRoute]:
+
+    def form(request: Request, *, error: str = "", status_code: int = 200,
+             username: str = "") -> Response:
+        token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+        response = console.render(request, "console_login.html", status_code=status_code,
+                                  csrf=token, error=error, username=username,
+                                  next=_safe_next(request.query_params.get("next", "")))
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                            path="/console", secure=request.url.scheme == "https")
+        return response
+
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            return form(request)
+        data = await request.form()
+        cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not cookie or not hmac.compare_digest(str(data.get("csrf", "")), cookie):
+            return PlainTextResponse("forbidden: stale or missing form token", status_code=403)
+        username = str(data.get("username", ""))[:64]
+        password = str(data.get("password", ""))[:1024]
+        now = console.clock()
+        result = await asyncio.to_thread(console.staff.sign_in, username, password,
+                                         _client(request), now)
+        if result.status != SignIn.OK or result.user is None:
+            await asyncio.to_thread(console.staff.audit, None, f"login.{result.status}",
+                                    username, now, {"address": _client(request)})
+            return form(request, error=str(result.status), username=username,
+                        status_code=429 if result.status == SignIn.LIMITED else 401)
+        token, _ = await asyncio.to_thread(console.staff.start_session, result.user.id, now)
+        await asyncio.to_thread(console.staff.audit, result.user, "login", result.user.username,
+                                now, {"address": _client(request)})
+        response = RedirectResponse(_safe_next(str(data.get("next", ""))), status_code=303)
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
+                            path="/console", secure=request.url.scheme == "https")
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
+        return response
+
+    async def logout(request: Request) -> Response:
+        await asyncio.to_thread(console.staff.end_session,
+                                request.cookies.get(SESSION_COOKIE, ""))
+        await console.audit(request, "logout", staff(request).user.username)
+        response = RedirectResponse("/console/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/console")
+        return response
+
+    return [
+        Route("/console/login", login, methods=["GET", "POST"], name="console_login"),
+        staff_route(console, "/console/logout", logout, methods=("POST",),
+                    name="console_logout"),
+    ]

@@ -1,0 +1,20 @@
+"""The console's dashboard (placeholder until written)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from bot.app import Orienta
+from bot.web.pages import ADMIN, Console, staff_route
+
+__all__ = ["dashboard_routes"]
+
+
+def dashboard_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
+    async def dashboard(request: Request) -> Response:
+        return console.render(request, "console_refused.html")
+
+    return [staff_route(console, "/console/dashboard", dashboard, role=ADMIN,
+                        name="console_dashboard")]

@@ -1,0 +1,120 @@
+"""What every console page shares: the signed-in staff member, their language, the
+templates, the clock, the audit log, and the guard every staff route goes through.
+
+A staff route is declared with :func:`staff_route`: it refuses a request without a
+live session (a page asks to sign in; anything else gets 401), a request from the
+wrong role (403), and a POST whose form does not carry the session's CSRF token or
+that comes from another origin (403). The guarded endpoint finds the session in
+``request.state.staff``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from bot.i18n import Catalogs, Translator, format_moment
+from bot.services.casework import staff_text
+from bot.settings import Settings
+from bot.store.staff import SessionView, StaffBook, StaffView
+
+__all__ = ["ADMIN", "SESSION_COOKIE", "STAFF", "Console", "Endpoint", "staff", "staff_route"]
+
+SESSION_COOKIE = "orienta_console"
+Endpoint = Callable[[Request], Awaitable[Response]]
+ADMIN = "admin"
+STAFF = "staff"  # any signed-in account
+
+
+@dataclass
+class Console:
+    """The console's shared parts, built once by :func:`bot.web.app.create_app`."""
+
+    settings: Settings
+    catalogs: Catalogs
+    templates: Jinja2Templates
+    staff: StaffBook
+    clock: Callable[[], datetime]
+
+    def translator(self, user: StaffView | None) -> Translator:
+        return self.catalogs.translator((user.language if user else None)
+                                        or self.settings.staff_language)
+
+    def render(self, request: Request, name: str, *, status_code: int = 200,
+               **values: Any) -> Response:
+        session: SessionView | None = getattr(request.state, "staff", None)
+        user = session.user if session else None
+        t = self.translator(user)
+        zone = self.settings.staff_timezone
+
+        def gettext(msgid: str, **params: Any) -> str:
+            return t.gettext(msgid, **{k: str(v) for k, v in params.items()})
+
+        def when(value: datetime | None) -> str:
+            return format_moment(value, zone, t.lang) if value else ""
+
+        context = {"_": gettext, "s": lambda key, **p: staff_text(t, key, **p),
+                   "when": when, "lang": t.lang, "dir": t.direction, "user": user,
+                   "csrf": session.csrf if session else values.pop("csrf", ""), **values}
+        response = self.templates.TemplateResponse(request, name, context,
+                                                   status_code=status_code)
+        response.headers["cache-control"] = "no-store"
+        return response
+
+    async def audit(self, request: Request, action: str, target: str,
+                    detail: Mapping[str, Any] | None = None) -> None:
+        await asyncio.to_thread(self.staff.audit, staff(request).user, action, target,
+                                self.clock(), detail)
+
+
+def staff(request: Request) -> SessionView:
+    """The session of a request that passed the guard."""
+    session: SessionView = request.state.staff
+    return session
+
+
+def _same_origin(request: Request) -> bool:
+    """A POST's Origin (or Referer) header, when the browser sent one, names this site."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin or origin == "null":
+        return origin is None
+    expected = f"{request.url.scheme}://{request.url.netloc}"
+    return origin == expected or origin.startswith(expected + "/")
+
+
+def staff_route(console: Console, path: str, endpoint: Endpoint, *, role: str = STAFF,
+                methods: tuple[str, ...] = ("GET",), name: str | None = None) -> Route:
+    """A console route behind the session, role and CSRF guard."""
+
+    async def guarded(request: Request) -> Response:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        session = await asyncio.to_thread(console.staff.session, token, console.clock())
+        if session is None:
+            if request.method == "GET":
+                target = quote(request.url.path + (f"?{request.url.query}"
+                                                   if request.url.query else ""), safe="")
+                return RedirectResponse(f"/console/login?next={target}", status_code=303)
+            return PlainTextResponse("sign in first", status_code=401)
+        if role == ADMIN and not session.user.is_admin:
+            request.state.staff = session
+            return console.render(request, "console_refused.html", status_code=403)
+        if request.method == "POST":
+            form = await request.form()
+            sent = str(form.get("csrf", ""))
+            if not _same_origin(request) or not hmac.compare_digest(sent, session.csrf):
+                return PlainTextResponse("forbidden: stale or missing form token",
+                                         status_code=403)
+        request.state.staff = session
+        return await endpoint(request)
+
+    return Route(path, guarded, methods=list(methods), name=name)
