@@ -10,6 +10,7 @@ from bot.engine.core import EngineConfig
 from bot.engine.loader import load_flows
 from bot.engine.model import FlowSet
 from bot.i18n import Catalogs
+from bot.publishing import LiveRelease
 from bot.runner import Runner
 from bot.services.booking import BookingPolicy, BookingService
 from bot.services.content import Content, load_content
@@ -23,6 +24,7 @@ from bot.store.cases import CaseBook
 from bot.store.content import publish_content
 from bot.store.database import make_engine, migrate
 from bot.store.knowledge import KnowledgeStore
+from bot.store.releases import ReleaseBook
 from bot.store.repository import Store
 from nlu.pipeline import RasaOptions, Understanding, build_understanding
 
@@ -38,6 +40,8 @@ class Orienta:
     catalogs: Catalogs
     store: Store
     runner: Runner
+    #: Keeps the runner and catalogs on the newest release published in the console.
+    live: LiveRelease
 
 
 def load_checked_flows(settings: Settings, catalogs: Catalogs) -> FlowSet:
@@ -110,4 +114,6 @@ def build(settings: Settings, *, understanding: Understanding | None = None,
         services = default_services(settings, store, catalogs)
     runner = Runner(flows, config, catalogs, store, understanding, services,
                     consent_version=settings.privacy_notice_version)
-    return Orienta(settings, catalogs, store, runner)
+    live = LiveRelease(settings.flows_dir, catalogs, runner, ReleaseBook(store))
+    live.refresh()
+    return Orienta(settings, catalogs, store, runner, live)

@@ -24,15 +24,37 @@ from babel.messages.pofile import write_po
 
 from bot.i18n import DOMAIN, FALLBACK, placeholders, po_path, read_catalog
 
-__all__ = ["CatalogProblem", "check_catalogs", "compile_catalogs", "extract_template",
-           "update_catalogs"]
+__all__ = ["CatalogProblem", "PoEntry", "check_catalogs", "compile_catalogs", "extract_template",
+           "po_entries", "source_hash", "update_catalogs"]
 
 _SOURCE_PREFIX = "en: "
 _HASH_PREFIX = "source-hash: "
 
 
-def _source_hash(text: str) -> str:
+def source_hash(text: str) -> str:
+    """A short hash of an English text: a translation records the one it was made from."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class PoEntry:
+    """One message of a language's ``.po`` file."""
+
+    text: str
+    fuzzy: bool
+    #: The hash of the English text the translation was made from (when recorded).
+    source: str | None
+
+
+def po_entries(locales_dir: Path, lang: str) -> dict[str, PoEntry]:
+    """Every message of a language's catalog file."""
+    path = po_path(locales_dir, lang)
+    if not path.exists():
+        return {}
+    catalog = read_catalog(path)
+    return {str(m.id): PoEntry(str(m.string or ""), bool(m.fuzzy), _recorded_hash(catalog,
+                                                                                  str(m.id)))
+            for m in catalog if m.id}
 
 
 def extract_template(root: Path) -> Catalog:
@@ -85,10 +107,10 @@ def update_catalogs(root: Path, locales_dir: Path, languages: Iterable[str]) -> 
             source = english.get(message.id)
             text = str(source.string) if source is not None and source.string else ""
             old = previous.get(str(message.id))
-            if old is not None and text and old != _source_hash(text) and message.string:
+            if old is not None and text and old != source_hash(text) and message.string:
                 message.flags.add("fuzzy")
             message.auto_comments = [_SOURCE_PREFIX + " / ".join(text.splitlines()),
-                                     _HASH_PREFIX + _source_hash(text)] if text else []
+                                     _HASH_PREFIX + source_hash(text)] if text else []
         catalog.obsolete.clear()
         _write(catalog, path)
     return pot

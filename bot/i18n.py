@@ -109,10 +109,16 @@ class _Missing(dict[str, str]):
 
 
 class Catalogs:
-    """All locales' messages, loaded from the ``.po`` files under ``locales_dir``."""
+    """All locales' messages, loaded from the ``.po`` files under ``locales_dir``, with
+    the console's published edits (``overrides``: language -> message id -> text) on
+    top of them."""
 
-    def __init__(self, locales_dir: Path) -> None:
+    def __init__(self, locales_dir: Path,
+                 overrides: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.locales_dir = locales_dir
+        self._base: dict[str, dict[str, str]] = {}
+        self._overrides: dict[str, dict[str, str]] = {
+            lang: dict(texts) for lang, texts in (overrides or {}).items()}
         self._messages: dict[str, dict[str, str]] = {}
         self.reload()
 
@@ -125,7 +131,28 @@ class Catalogs:
                 str(m.id): str(m.string) for m in catalog
                 if m.id and isinstance(m.string, str) and m.string and not m.fuzzy
             }
-        self._messages = loaded
+        self._base = loaded
+        self._merge()
+
+    def set_overrides(self, overrides: Mapping[str, Mapping[str, str]]) -> None:
+        """Put published edits in force, replacing the previous ones, at once."""
+        self._overrides = {lang: dict(texts) for lang, texts in overrides.items()}
+        self._merge()
+
+    def overlaid(self, overrides: Mapping[str, Mapping[str, str]]) -> Catalogs:
+        """A copy with other edits on the same files (a draft's preview): no file read."""
+        copy = Catalogs.__new__(Catalogs)
+        copy.locales_dir = self.locales_dir
+        copy._base = self._base
+        copy._overrides = {lang: dict(texts) for lang, texts in overrides.items()}
+        copy._merge()
+        return copy
+
+    def _merge(self) -> None:
+        merged = {lang: dict(texts) for lang, texts in self._base.items()}
+        for lang, texts in self._overrides.items():
+            merged.setdefault(lang, {}).update({k: v for k, v in texts.items() if v})
+        self._messages = merged
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -50,6 +50,7 @@ def webhook_secret(settings: Settings) -> str | None:
 _SLOTS_EVERY = 6 * 3600.0
 _REMINDERS_EVERY = 30.0
 _RENOTIFY_EVERY = 30.0
+_RELEASES_EVERY = 5.0  # seconds between checks for a release published elsewhere
 
 
 async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str, *,
@@ -82,8 +83,8 @@ def _worker_name() -> str:
 
 def background_jobs(orienta: Orienta, channels: dict[str, Channel],
                     relay: CaseRelay | None = None) -> list[asyncio.Task[None]]:
-    """The slot calendars (kept ``booking_days`` ahead), the reminders, the case relay
-    and the re-notification of unclaimed cases. Every worker may run them: slot creation
+    """The slot calendars (kept ``booking_days`` ahead), the reminders, the case relay,
+    the re-notification of unclaimed cases, and the newest release from the console. Every worker may run them: slot creation
     is idempotent, and reminders, case deliveries and re-notifications are claimed in the
     database."""
     settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
@@ -100,11 +101,16 @@ def background_jobs(orienta: Orienta, channels: dict[str, Channel],
         if await asyncio.to_thread(book.due_for_renotify, clock(), renotify_after):
             relay.kick()
 
+    async def releases() -> None:  # another worker may have published in the console
+        await asyncio.to_thread(orienta.live.refresh)
+
     # serve() prepared the content and slots before starting: the next round is due later
     return [asyncio.create_task(_every(_SLOTS_EVERY, slots, "slot calendar",
                                        first_after=_SLOTS_EVERY)),
             asyncio.create_task(_every(_REMINDERS_EVERY, sender.run_once, "reminders")),
             asyncio.create_task(_every(_RENOTIFY_EVERY, renotify, "case re-notification")),
+            asyncio.create_task(_every(_RELEASES_EVERY, releases, "published releases",
+                                       first_after=_RELEASES_EVERY)),
             asyncio.create_task(relay.run_forever())]
 
 

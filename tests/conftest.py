@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.app import Orienta, build
@@ -39,11 +40,25 @@ def _postgres_url() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str | None:
+def postgres_url() -> Iterator[str | None]:
+    """The test server's URL, in a schema of this test run's own (so several runs can
+    share one server without dropping each other's tables)."""
     url = _postgres_url()
     if url is None and os.environ.get(REQUIRE_POSTGRES_ENV):
         pytest.fail(f"{REQUIRE_POSTGRES_ENV} is set but {POSTGRES_ENV} is not")
-    return url
+    if url is None:
+        yield None
+        return
+    schema = f"test_{os.getpid()}"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    yield make_url(url).update_query_dict(
+        {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

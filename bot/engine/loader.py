@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,8 @@ from bot.engine.model import (
 )
 from bot.engine.validation import check_flowset
 
-__all__ = ["ROUTES_FILE", "build_flowset", "build_step", "load_flow_documents", "load_flows",
-           "parse_flow_text"]
+__all__ = ["ROUTES_FILE", "build_flowset", "build_step", "check_flow_texts", "flow_texts",
+           "load_flow_documents", "load_flows", "parse_flow_text"]
 
 ROUTES_FILE = "routes.yaml"
 _SCHEMA_FILE = "schema.json"
@@ -72,15 +72,21 @@ def parse_flow_text(text: str, file: str,
     return (doc if not errors else None), errors
 
 
-def load_flow_documents(flows_dir: Path) -> tuple[dict[str, tuple[str, dict[str, Any]]],
-                                                  dict[str, Any], list[FlowError]]:
-    """Read every ``*.yaml`` under ``flows_dir``: (flows by id with file, routes, errors)."""
+def flow_texts(flows_dir: Path) -> dict[str, str]:
+    """The text of every ``*.yaml`` under ``flows_dir``, by file name."""
+    return {path.name: path.read_text("utf-8") for path in sorted(flows_dir.glob("*.yaml"))}
+
+
+def load_flow_documents(flows_dir: Path, texts: Mapping[str, str] | None = None
+                        ) -> tuple[dict[str, tuple[str, dict[str, Any]]], dict[str, Any],
+                                   list[FlowError]]:
+    """Parse every flow file: (flows by id with file, routes, errors). The files are
+    ``texts`` (file name -> YAML, e.g. a console draft) or those under ``flows_dir``;
+    the schema always comes from ``flows_dir``."""
     docs: dict[str, tuple[str, dict[str, Any]]] = {}
     routes: dict[str, Any] = {}
     errors: list[FlowError] = []
-    for path in sorted(flows_dir.glob("*.yaml")):
-        file = path.name
-        text = path.read_text("utf-8")
+    for file, text in sorted((texts if texts is not None else flow_texts(flows_dir)).items()):
         if file == ROUTES_FILE:
             try:
                 raw = yaml.safe_load(text)
@@ -138,11 +144,11 @@ def build_step(step_id: str, raw: Mapping[str, Any]) -> Step:
     return EndStep(step_id, raw.get("text"))
 
 
-def _fingerprint(paths: Iterable[Path]) -> str:
+def _fingerprint(texts: Mapping[str, str]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    for file, text in sorted(texts.items()):
+        digest.update(file.encode())
+        digest.update(text.encode())
     return digest.hexdigest()[:12]
 
 
@@ -160,14 +166,25 @@ def build_flowset(docs: Mapping[str, tuple[str, Mapping[str, Any]]],
     return FlowSet(flows, built_routes, version)
 
 
-def load_flows(flows_dir: Path,
-               catalogs: Mapping[str, Collection[str]] | None = None) -> FlowSet:
-    """Load, schema-check and graph-check every flow; raise :class:`FlowLoadError` on errors."""
-    docs, routes, errors = load_flow_documents(flows_dir)
+def check_flow_texts(flows_dir: Path, texts: Mapping[str, str],
+                     catalogs: Mapping[str, Collection[str]] | None = None
+                     ) -> tuple[FlowSet | None, list[FlowError]]:
+    """Every check of ``orienta flows check`` on flow files given as texts: the flow set
+    when there is no error, and the errors."""
+    docs, routes, errors = load_flow_documents(flows_dir, texts)
     if errors:
-        raise FlowLoadError(errors)
-    flowset = build_flowset(docs, routes, _fingerprint(flows_dir.glob("*.yaml")))
+        return None, errors
+    flowset = build_flowset(docs, routes, _fingerprint(texts))
     errors = check_flowset(flowset, catalogs)
-    if errors:
+    return (None if errors else flowset), errors
+
+
+def load_flows(flows_dir: Path, catalogs: Mapping[str, Collection[str]] | None = None,
+               texts: Mapping[str, str] | None = None) -> FlowSet:
+    """Load, schema-check and graph-check every flow (the files under ``flows_dir``, or
+    ``texts``); raise :class:`FlowLoadError` on errors."""
+    flowset, errors = check_flow_texts(
+        flows_dir, texts if texts is not None else flow_texts(flows_dir), catalogs)
+    if flowset is None:
         raise FlowLoadError(errors)
     return flowset

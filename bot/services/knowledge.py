@@ -109,9 +109,10 @@ class KnowledgeService:
                 ) -> ServiceResult:
         vars_ = {**ctx.vars, **(extra or {})}
         changes = {**(extra or {}), _TOPIC: topic, _QUESTION: ""}
-        if not self._index(ctx.lang).articles:
-            return ServiceResult(ok=False, vars=changes)  # no articles published yet
         region, audience = vars_.get(_REGION, ""), vars_.get(_AUDIENCE, "")
+        if not self._index(ctx.lang).articles:
+            self.store.record_gap(ctx.lang, topic, region, ctx.now.date())
+            return ServiceResult(ok=False, vars=changes)  # no articles published yet
         if not region:
             return self._ask(ctx, KB_TEXTS["ask_region"], "r", self.store.regions(),
                              changes, other=True)
@@ -119,7 +120,8 @@ class KnowledgeService:
             return self._ask(ctx, KB_TEXTS["ask_audience"], "a", self.store.audiences(),
                              changes, other=False)
         ranked = self.rank(ctx.lang, topic, question, region, audience)
-        if not ranked:
+        if not ranked:  # an unanswered question: counted for the dashboard, not kept
+            self.store.record_gap(ctx.lang, topic, region, ctx.now.date())
             if searching:
                 return ServiceResult(ok=False, wait=True, vars=changes, says=(
                     Say(KB_TEXTS["no_match"], buttons=home_buttons()),))

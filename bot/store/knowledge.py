@@ -1,5 +1,5 @@
-"""The rights articles, regions and audiences in the database, and the
-anonymous "did this help?" answers."""
+"""The rights articles, regions and audiences in the database, the anonymous
+"did this help?" answers, and the count of questions no article answered."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.store.models import Article, ArticleFeedback, ArticleText, Audience, Region
 from bot.store.repository import Store
+from bot.store.stats import StatsBook
 
 __all__ = ["ArticleView", "Choice", "KnowledgeStore"]
 
@@ -90,6 +91,10 @@ class KnowledgeStore:
         with self.store.session() as session, session.begin():
             session.add(ArticleFeedback(article_id=article_id, lang=lang, helpful=helpful,
                                         created_at=now))
+
+    def record_gap(self, lang: str, topic: str, region: str, day: date) -> None:
+        """Count a rights question no article answered (only the count, never the text)."""
+        StatsBook(self.store).record_gap(day, lang, topic, region)
 
     def feedback(self) -> dict[str, tuple[int, int]]:
         """Per article: (helpful, not helpful) answers."""

@@ -38,7 +38,8 @@ _WINDOW = timedelta(minutes=15)
 _LIFETIME = timedelta(hours=12)
 _IDLE = timedelta(hours=2)
 # Verified against when the account does not exist, so both cases take as long.
-_DUMMY = "$argon2id$v=19$m=65536,t=3,p=4$HRyRXC7jO8dZILE1RgwN7Q$5kry07/BH29XXAT/hvKv5PlIQTgMKWWe73q+5l1lZLo"
+_DUMMY = ("$argon2id$v=19$m=65536,t=3,p=4$HRyRXC7jO8dZILE1RgwN7Q$"
+          "5kry07/BH29XXAT/hvKv5PlIQTgMKWWe73q+5l1lZLo")
 
 
 def hash_token(token: str) -> str:

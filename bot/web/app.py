@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -17,7 +18,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import Orienta
 from bot.channels.webchat import WebChatMailbox, chat_routes
+from bot.publishing import Workbench
+from bot.simulator import Simulator
 from bot.store.cases import CaseBook
+from bot.store.releases import ReleaseBook
 from bot.store.staff import StaffBook
 from bot.web.audit import audit_routes
 from bot.web.auth import auth_routes
@@ -26,6 +30,8 @@ from bot.web.content import content_routes
 from bot.web.dashboard import dashboard_routes
 from bot.web.flows import flow_routes
 from bot.web.pages import Console
+from bot.web.releases import release_routes
+from bot.web.simulator import simulator_routes
 from bot.web.translations import translation_routes
 
 __all__ = ["create_app"]
@@ -56,15 +62,21 @@ def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
         if runner.after_case_change is not None:
             runner.after_case_change()
 
-    console = Console(orienta.settings, orienta.catalogs, templates, StaffBook(orienta.store),
+    settings = orienta.settings
+    console = Console(settings, orienta.catalogs, templates, StaffBook(orienta.store),
                       runner.clock)
+    bench = Workbench(settings.flows_dir, settings.locales_dir, orienta.catalogs,
+                      ReleaseBook(orienta.store), orienta.live)
+    simulator = Simulator(orienta.store, runner.understanding, runner.config)
     return Starlette(
         routes=[
             *chat_routes(orienta.runner, templates, mailbox),
             *auth_routes(console),
             *case_routes(console, CaseBook(orienta.store), changed),
-            *flow_routes(console, orienta),
-            *translation_routes(console, orienta),
+            *flow_routes(console, bench),
+            *release_routes(console, bench),
+            *translation_routes(console, bench),
+            *simulator_routes(console, bench, simulator),
             *content_routes(console, orienta),
             *dashboard_routes(console, orienta),
             *audit_routes(console),
@@ -73,7 +85,21 @@ def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
             Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],
+        lifespan=_closing(simulator),
     )
+
+
+def _closing(simulator: Simulator) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: the simulator's private store is removed at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            simulator.close()
+
+    return lifespan
 
 
 class SecurityHeaders:

@@ -1,21 +1,140 @@
-"""The console's flow editor (placeholder until written)."""
+"""The flow editor: the flow files with their state, a page per file with its YAML in
+an editor, the checks of ``orienta flows check`` on save, a diff against the
+published version, a Mermaid diagram and the state of its texts in every language.
+
+Saving writes the draft, never what users see: publishing does (``releases.py``). A
+save whose YAML, schema or graph is wrong is refused with the errors and the typed
+text kept; a save that only lacks translations is kept, with the missing messages
+listed (they are added on the translations page).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from bot.app import Orienta
-from bot.web.pages import ADMIN, Console, staff_route
+from bot.engine.diagram import mermaid
+from bot.engine.loader import check_flow_texts
+from bot.engine.model import FlowSet
+from bot.engine.validation import step_msgids
+from bot.publishing import LANGUAGES, Edition, Workbench, diff_lines, flow_files, message_status
+from bot.web.pages import ADMIN, Console, staff, staff_route
 
-__all__ = ["flow_routes"]
+__all__ = ["FLOW_CSP", "flow_routes", "valid_flow_file"]
+
+_FILE = re.compile(r"^[a-z][a-z0-9_]{0,40}\.yaml$")
+_MAX_YAML = 200_000
+_MISSING = "has no translation in"
+#: The flow page draws its diagram with the vendored Mermaid, which styles its SVG inline.
+FLOW_CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "img-src 'self' data:; frame-ancestors 'none'")
 
 
-def flow_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
-    async def content(request: Request) -> Response:
-        return console.render(request, "console_refused.html")
+def valid_flow_file(name: str) -> bool:
+    return bool(_FILE.match(name))
+
+
+def _msgids(flowset: FlowSet | None, file: str) -> list[str]:
+    """The message ids a flow file's steps use, in order."""
+    if flowset is None:
+        return []
+    found: dict[str, None] = {}
+    for flow in flowset.flows.values():
+        if flow.source == file:
+            for step in flow.steps.values():
+                found.update(dict.fromkeys(step_msgids(step)))
+    return list(found)
+
+
+def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
+
+    async def flows(request: Request) -> Response:
+        release, drafts, edition = await asyncio.to_thread(bench.draft)
+        _, published = await asyncio.to_thread(bench.published)
+        files = await asyncio.to_thread(flow_files, bench.flows_dir, edition)
+        drafted = {d.key for d in drafts if d.kind == "flow"}
+        rows = [(name, "draft" if name in drafted else "published" if name in published.flows
+                 else "shipped") for name in sorted(files)]
+        return console.render(request, "console_flows.html", rows=rows, release=release,
+                              drafts=len(drafts))
+
+    async def page(request: Request, file: str, *, text: str | None = None,
+                   errors: tuple[str, ...] = (), saved: bool = False,
+                   status_code: int = 200) -> Response:
+        _, drafts, edition = await asyncio.to_thread(bench.draft)
+        _, published = await asyncio.to_thread(bench.published)
+        shipped_and_published = await asyncio.to_thread(flow_files, bench.flows_dir, published)
+        draft_files = await asyncio.to_thread(flow_files, bench.flows_dir, edition)
+        before = shipped_and_published.get(file, "")
+        current = text if text is not None else draft_files.get(file, "")
+        checked = await asyncio.to_thread(bench.check, edition)
+        # The graph alone (no catalogs): diagram and texts also while translations lack.
+        flowset, _ = await asyncio.to_thread(check_flow_texts, bench.flows_dir, draft_files)
+        po = await asyncio.to_thread(bench.po)
+        msgids = _msgids(flowset, file)
+        texts = [(msgid, checked.catalogs.translator("en").gettext(msgid),
+                  {lang: message_status(lang, msgid, po, edition) for lang in LANGUAGES})
+                 for msgid in msgids]
+        diagrams = ([(flow.id, mermaid(flow)) for flow in flowset.flows.values()
+                     if flow.source == file] if flowset is not None else [])
+        shown_errors = errors or checked.errors
+        response = console.render(
+            request, "console_flow.html", status_code=status_code, file=file, text=current,
+            diff=diff_lines(before, current, file), errors=shown_errors,
+            missing=[e for e in shown_errors if _MISSING in e], saved=saved,
+            blocking=[e for e in shown_errors if _MISSING not in e], texts=texts,
+            languages=LANGUAGES, diagrams=diagrams, is_draft=file in {
+                d.key for d in drafts if d.kind == "flow"}, exists=file in draft_files)
+        response.headers["content-security-policy"] = FLOW_CSP
+        return response
+
+    async def editor(request: Request) -> Response:
+        file = request.path_params["file"]
+        if not valid_flow_file(file):
+            return console.render(request, "console_refused.html", status_code=404)
+        return await page(request, file)
+
+    async def save(request: Request) -> Response:
+        file = request.path_params["file"]
+        if not valid_flow_file(file):
+            return console.render(request, "console_refused.html", status_code=404)
+        form = await request.form()
+        text = str(form.get("text", "")).replace("\r\n", "\n")
+        if not text.strip() or len(text) > _MAX_YAML:
+            return await page(request, file, text=text[:_MAX_YAML], status_code=400,
+                              errors=(f"{file}: the file is empty or too long",))
+        _, _, edition = await asyncio.to_thread(bench.draft)
+        candidate = Edition({**edition.flows, file: text}, edition.messages)
+        checked = await asyncio.to_thread(bench.check, candidate)
+        blocking = tuple(e for e in checked.errors if _MISSING not in e)
+        if blocking:
+            await console.audit(request, "flow.refused", file, {"errors": len(blocking)})
+            return await page(request, file, text=text, errors=checked.errors,
+                              status_code=400)
+        await asyncio.to_thread(bench.book.save_draft, "flow", "", file, text,
+                                staff(request).user.username, console.clock())
+        await console.audit(request, "flow.draft", file)
+        return RedirectResponse(f"/console/flows/{file}?saved=1", status_code=303)
+
+    async def discard(request: Request) -> Response:
+        file = request.path_params["file"]
+        if not valid_flow_file(file):
+            return console.render(request, "console_refused.html", status_code=404)
+        await asyncio.to_thread(bench.book.discard_draft, "flow", "", file)
+        await console.audit(request, "flow.discard", file)
+        return RedirectResponse(f"/console/flows/{file}", status_code=303)
 
     return [
-        staff_route(console, "/console/flows", content, role=ADMIN, name="console_flows"),
+        staff_route(console, "/console/flows", flows, role=ADMIN, name="console_flows"),
+        staff_route(console, "/console/flows/{file:str}", editor, role=ADMIN,
+                    name="console_flow"),
+        staff_route(console, "/console/flows/{file:str}", save, role=ADMIN,
+                    methods=("POST",), name="console_flow_save"),
+        staff_route(console, "/console/flows/{file:str}/discard", discard, role=ADMIN,
+                    methods=("POST",), name="console_flow_discard"),
     ]
+
