@@ -51,6 +51,7 @@ __all__ = ["content_routes"]
 #: The languages content is written in: English (the source) and the served ones.
 LANGUAGES = ("en", *SERVED_LANGUAGES)
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _RESERVED = frozenset({"new"})
 _REVIEW_DUE = timedelta(days=365)
 _MAX_TITLE, _MAX_BODY, _MAX_NAME = 120, 900, 80
@@ -71,6 +72,7 @@ _E = {
     "hours": N_("console.content.error.hours"),
     "closed": N_("console.content.error.closed"),
     "region": N_("console.content.error.region"),
+    "language": N_("console.content.error.language"),
     "minutes": N_("console.content.error.minutes"),
     "capacity": N_("console.content.error.capacity"),
     "no_service": N_("console.content.error.no_service"),
@@ -183,6 +185,11 @@ def hours_text(stored: Mapping[str, Sequence[str]]) -> str:
                      for a, b, r in groups)
 
 
+def _count(value: str | None) -> str:
+    """A count from a query string, shown in a message: digits only."""
+    return value if value and value.isdigit() and len(value) < 7 else "0"
+
+
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -282,9 +289,16 @@ def _office_form(form: _Form, old: OfficeEdit | None, regions: Iterable[str],
     if not chosen:
         form.fail("services", "no_service")
     languages = form.choices("languages", LANGUAGES)
+    others = form.raw("languages_other")
+    for code in filter(None, re.split(r"[\s,;]+", others.lower())):
+        if not _LANGUAGE.match(code):
+            form.fail("languages_other", "language", value=code)
+        elif code not in languages:
+            languages.append(code)
     interpreter, active = form.checked("interpreter"), form.checked("active")
     values = {"id": office_id, "names": names, "region": region, "address": address,
               "phone": phone, "timezone": zone, "languages": languages,
+              "languages_other": others,
               "interpreter": interpreter, "hours": hours_typed, "closed": closed_typed,
               "active": active, "offers": offers}
     if form.errors:
@@ -303,11 +317,13 @@ def _office_values(edit: OfficeEdit | None, services: Sequence[ServiceEdit]
               for s in services}
     if edit is None:
         return {"id": "", "names": {}, "region": "", "address": "", "phone": "",
-                "timezone": "", "languages": [], "interpreter": False, "hours": "",
+                "timezone": "", "languages": [], "languages_other": "",
+                "interpreter": False, "hours": "",
                 "closed": "", "active": True, "offers": offers}
     return {"id": edit.id, "names": dict(edit.name), "region": edit.region or "",
             "address": edit.address, "phone": edit.phone, "timezone": edit.timezone,
             "languages": list(edit.languages), "interpreter": edit.interpreter,
+            "languages_other": ", ".join(x for x in edit.languages if x not in LANGUAGES),
             "hours": hours_text(edit.hours), "active": edit.active, "offers": offers,
             "closed": ", ".join(d.isoformat() for d in edit.closed)}
 
@@ -404,7 +420,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         return console.render(
             request, "console_content_office.html", status_code=status, new=old is None,
             v=values, errors=errors, saved="saved" in q,
-            created=q.get("created", "0"), removed=q.get("removed", "0"),
+            created=_count(q.get("created")), removed=_count(q.get("removed")),
             regions=regions, services=services, languages=LANGUAGES, directions=directions,
             named=lambda names: local_name(names, lang))
 
@@ -467,8 +483,8 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
                "start": "", "minutes": str(first.minutes if first else 30),
                "capacity": str(first.capacity if first else 1), **(typed or {})}
         result = q.get("result", "")
-        message = t.gettext(_SLOT_RESULTS[result], created=q.get("created", "0"),
-                            removed=q.get("removed", "0")) if result in _SLOT_RESULTS else ""
+        message = t.gettext(_SLOT_RESULTS[result], created=_count(q.get("created")),
+                            removed=_count(q.get("removed"))) if result in _SLOT_RESULTS else ""
         return console.render(
             request, "console_content_slots.html", status_code=400 if errors else 200,
             office=office, office_name=local_name(office.name, t.lang), week=week.isoformat(),

@@ -21,11 +21,16 @@ from bot.engine.diagram import mermaid
 from bot.engine.loader import check_flow_texts
 from bot.engine.model import FlowSet
 from bot.engine.validation import step_msgids
+from bot.i18n import N_
 from bot.publishing import LANGUAGES, Edition, Workbench, diff_lines, flow_files, message_status
 from bot.web.pages import ADMIN, Console, staff, staff_route
 
-__all__ = ["FLOW_CSP", "flow_routes", "valid_flow_file"]
+__all__ = ["FLOW_CSP", "FLOW_STATES", "flow_routes", "valid_flow_file"]
 
+#: Where a flow file's text in force comes from.
+FLOW_STATES = {"draft": N_("console.flows.state.draft"),
+               "published": N_("console.flows.state.published"),
+               "shipped": N_("console.flows.state.shipped")}
 _FILE = re.compile(r"^[a-z][a-z0-9_]{0,40}\.yaml$")
 _MAX_YAML = 200_000
 _MISSING = "has no translation in"
@@ -60,7 +65,7 @@ def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         rows = [(name, "draft" if name in drafted else "published" if name in published.flows
                  else "shipped") for name in sorted(files)]
         return console.render(request, "console_flows.html", rows=rows, release=release,
-                              drafts=len(drafts))
+                              drafts=len(drafts), states=FLOW_STATES)
 
     async def page(request: Request, file: str, *, text: str | None = None,
                    errors: tuple[str, ...] = (), saved: bool = False,

@@ -84,12 +84,16 @@ def staff(request: Request) -> SessionView:
 
 
 def _same_origin(request: Request) -> bool:
-    """A POST's Origin (or Referer) header, when the browser sent one, names this site."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin or origin == "null":
-        return origin is None
-    expected = f"{request.url.scheme}://{request.url.netloc}"
-    return origin == expected or origin.startswith(expected + "/")
+    """A POST the browser says comes from this site. Browsers send ``Sec-Fetch-Site``,
+    and ``Origin`` except as "null" under the pages' no-referrer policy; a request
+    without them (not a browser) still needs the session's CSRF token."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return True
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
 def staff_route(console: Console, path: str, endpoint: Endpoint, *, role: str = STAFF,

@@ -6,18 +6,12 @@ Screenshots are saved under ``tests/artifacts/`` for people to look at.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from bot.app import build
 from bot.channels.memory import MemoryChannel
@@ -25,47 +19,21 @@ from bot.messages import Incoming
 from bot.services.hours import hours_to_json, parse_hours
 from bot.settings import Settings
 from bot.store.cases import CaseBook
-from bot.web.app import create_app
 from nlu.pipeline import Understanding
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
+from tests.web.serving import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, need_chromium, serving, sign_in
+from tests.web.staff import account
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path, understanding: Understanding) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("ORIENTA_TEST_REQUIRE_BROWSER"):
-            pytest.fail("ORIENTA_TEST_REQUIRE_BROWSER is set but Chromium is missing")
-        pytest.skip("no Chromium: apt-get install chromium (.ci/run does)")
+    need_chromium()
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}",
                         var_dir=tmp_path / "var")
     orienta = build(settings, understanding=understanding)
-    port = _free_port()
-    config = uvicorn.Config(create_app(orienta), host="127.0.0.1", port=port,
-                            log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "web server did not start"
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serving(orienta) as url:
+        yield url
     orienta.store.engine.dispose()
 
 
@@ -124,31 +92,20 @@ def test_french_conversation_and_untrusted_text_is_not_html(server: str) -> None
 @pytest.fixture
 def console(tmp_path: Path, understanding: Understanding) -> Iterator[tuple[str, Any]]:
     """The web server with the case console in Arabic, and one waiting case."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("ORIENTA_TEST_REQUIRE_BROWSER"):
-            pytest.fail("ORIENTA_TEST_REQUIRE_BROWSER is set but Chromium is missing")
-        pytest.skip("no Chromium: apt-get install chromium (.ci/run does)")
+    need_chromium()
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}",
                         var_dir=tmp_path / "var", staff_language="ar")
     orienta = build(settings, understanding=understanding)
-    CaseBook(orienta.store).add_mediator("أمينة", ["ar"], hours_to_json(parse_hours("always")),
-                                         "Europe/Rome", datetime.now(UTC))
+    amina = CaseBook(orienta.store).add_mediator(
+        "أمينة", ["ar"], hours_to_json(parse_hours("always")), "Europe/Rome", datetime.now(UTC))
+    account(orienta, "amina", "mediator", mediator_id=amina.id)
     channel = MemoryChannel()
     for text in ("/start", "lang:ar", "/mediator", "<b>مرحبا</b> أحتاج مساعدة في السكن"):
         kind = "button" if text.startswith("lang:") else "text"
         asyncio.run(orienta.runner.handle(Incoming("memory", "u1", kind, text=text, data=text),
                                           channel))
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(create_app(orienta), host="127.0.0.1", port=port,
-                                       log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", orienta
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serving(orienta) as url:
+        yield url, orienta
     orienta.store.engine.dispose()
 
 
@@ -160,6 +117,7 @@ def test_case_console_in_arabic_reads_right_to_left(console: tuple[str, Any]) ->
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 900, "height": 900})
+        sign_in(page, server, "amina")
         page.goto(f"{server}/console/cases")
         assert page.evaluate("document.documentElement.dir") == "rtl"
         link = page.locator("table.cases a").first
