@@ -84,9 +84,9 @@ def _worker_name() -> str:
 def background_jobs(orienta: Orienta, channels: dict[str, Channel],
                     relay: CaseRelay | None = None) -> list[asyncio.Task[None]]:
     """The slot calendars (kept ``booking_days`` ahead), the reminders, the case relay,
-    the re-notification of unclaimed cases, and the newest release from the console. Every worker may run them: slot creation
-    is idempotent, and reminders, case deliveries and re-notifications are claimed in the
-    database."""
+    the re-notification of unclaimed cases, and the newest release from the console.
+    Every worker may run them: slot creation is idempotent, reminders, case deliveries
+    and re-notifications are claimed in the database, and releases only read."""
     settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
     sender = ReminderSender(AppointmentBook(store), orienta.catalogs, channels,
                             _worker_name(), clock, is_blocked=store.is_blocked)

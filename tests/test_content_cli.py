@@ -122,3 +122,32 @@ def test_mediators_add_list_remove(tmp_path: Path) -> None:
     assert orienta_cmd("mediators", "list", env=env).stdout == ""
     assert "removed" in orienta_cmd("mediators", "list", "--all", env=env).stdout
     assert orienta_cmd("mediators", "remove", "Amina", env=env).returncode == 2
+
+
+def test_users_add_list_password_disable(tmp_path: Path) -> None:
+    env = {"ORIENTA_DATABASE_URL": f"sqlite:///{tmp_path / 'u.sqlite3'}"}
+    assert orienta_cmd("db", "upgrade", env=env).returncode == 0
+    orienta_cmd("mediators", "add", "Amina", "--languages", "ar,fr", env=env)
+    password = "a long enough password\n"
+    added = orienta_cmd("users", "add", "ada", "--role", "admin", "--password-stdin",
+                        env=env, stdin=password)
+    assert added.returncode == 0, added.stderr
+    assert "added admin account ada" in added.stdout
+    short = orienta_cmd("users", "add", "bob", "--role", "admin", "--password-stdin",
+                        env=env, stdin="short\n")
+    assert short.returncode == 2 and "at least 12" in short.stderr
+    lonely = orienta_cmd("users", "add", "sam", "--role", "mediator", "--password-stdin",
+                         env=env, stdin=password)
+    assert lonely.returncode == 2 and "--mediator" in lonely.stderr
+    linked = orienta_cmd("users", "add", "amina", "--role", "mediator", "--mediator", "Amina",
+                         "--language", "ar", "--password-stdin", env=env, stdin=password)
+    assert linked.returncode == 0, linked.stderr
+    listed = orienta_cmd("users", "list", env=env)
+    assert listed.stdout.splitlines() == ["1\tada\tadmin\t-\tactive",
+                                          "2\tamina\tmediator\tar,fr\tactive"]
+    changed = orienta_cmd("users", "password", "amina", "--password-stdin", env=env,
+                          stdin="another long password\n")
+    assert changed.returncode == 0 and "sessions ended" in changed.stdout
+    assert orienta_cmd("users", "disable", "amina", env=env).returncode == 0
+    assert orienta_cmd("users", "list", env=env).stdout.splitlines()[1].endswith("disabled")
+    assert orienta_cmd("users", "disable", "nobody", env=env).returncode == 2

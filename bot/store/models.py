@@ -32,7 +32,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Appointment", "Article", "ArticleFeedback", "ArticleText", "AuditEntry", "Audience",
+__all__ = ["Appointment", "Article", "ArticleFeedback", "ArticleText", "Audience", "AuditEntry",
            "Base", "BookableService", "Case", "CaseEvent", "CaseMessage", "Conversation", "Draft",
            "InboxItem", "LoginFailure", "Mediator", "Message", "Office", "OfficeService",
            "QuestionGap", "Region", "Release", "Reminder", "Slot", "StaffSession", "StaffUser",

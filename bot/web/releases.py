@@ -8,21 +8,29 @@ workers pick it up within seconds (``LiveRelease.refresh``), without a restart.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from bot.catalogs import PoEntry
 from bot.publishing import DiffLine, Edition, Workbench, diff_lines, edition_of
 from bot.web.pages import ADMIN, Console, staff, staff_route
 
 __all__ = ["release_routes"]
 
 
-def _changes(before: Edition, after: Edition) -> tuple[list[tuple[str, list[DiffLine]]],
-                                                        list[tuple[str, str, str, str]]]:
+def _changes(before: Edition, after: Edition, po: Mapping[str, Mapping[str, PoEntry]]
+             ) -> tuple[list[tuple[str, list[DiffLine]]], list[tuple[str, str, str, str]]]:
     """Flow files whose text differs (with their diff) and messages that differ
-    (language, id, before, after) between two editions."""
+    (language, id, before, after) between two editions; a message an edition leaves
+    alone reads as shipped."""
+
+    def shipped(lang: str, msgid: str) -> str:
+        entry = po.get(lang, {}).get(msgid)
+        return entry.text if entry else ""
+
     files = []
     for name in sorted(set(before.flows) | set(after.flows)):
         old, new = before.flows.get(name, ""), after.flows.get(name, "")
@@ -32,7 +40,8 @@ def _changes(before: Edition, after: Edition) -> tuple[list[tuple[str, list[Diff
     for lang in sorted(set(before.messages) | set(after.messages)):
         ids = set(before.messages.get(lang, {})) | set(after.messages.get(lang, {}))
         for msgid in sorted(ids):
-            old_text, new_text = before.text(lang, msgid) or "", after.text(lang, msgid) or ""
+            old_text = before.text(lang, msgid) or shipped(lang, msgid)
+            new_text = after.text(lang, msgid) or shipped(lang, msgid)
             if old_text != new_text:
                 messages.append((lang, msgid, old_text, new_text))
     return files, messages
@@ -46,7 +55,8 @@ def release_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         checked = await asyncio.to_thread(bench.check, edition)
         history = await asyncio.to_thread(bench.book.releases)
         _, published = await asyncio.to_thread(bench.published)
-        files, messages = _changes(published, edition)
+        po = await asyncio.to_thread(bench.po)
+        files, messages = _changes(published, edition, po)
         return console.render(
             request, "console_releases.html", status_code=status_code, release=release,
             drafts=drafts, files=files, messages=messages,
@@ -82,7 +92,8 @@ def release_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         if release is None:
             return console.render(request, "console_refused.html", status_code=404)
         previous = await asyncio.to_thread(bench.book.release, release_id - 1)
-        files, messages = _changes(edition_of(previous), edition_of(release))
+        po = await asyncio.to_thread(bench.po)
+        files, messages = _changes(edition_of(previous), edition_of(release), po)
         return console.render(request, "console_release.html", release=release,
                               files=files, messages=messages)
 
