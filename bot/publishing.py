@@ -243,7 +243,8 @@ class Workbench:
             return Published(None, checked)
         try:
             new = self.book.publish(author, note, edition.flows, edition.messages, now,
-                                    expected=release.id if release else None)
+                                    expected=release.id if release else None,
+                                    published=drafts)
         except StalePublish:
             return Published(None, checked, stale=True)
         self.live.apply(new)
@@ -263,7 +264,7 @@ class Workbench:
             new = self.book.publish(author, f"rollback to {release_id or 'shipped files'}",
                                     edition.flows, edition.messages, now,
                                     expected=self.book.latest_id(),
-                                    restored_from=release_id or None, clear_draft=False)
+                                    restored_from=release_id or None)
         except StalePublish:
             return Published(None, checked, stale=True)
         self.live.apply(new)

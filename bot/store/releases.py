@@ -10,12 +10,13 @@ history only grows and says who did what and when.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.store.models import Draft, Release
 from bot.store.repository import Store
@@ -83,9 +84,10 @@ class ReleaseBook:
     def publish(self, author: str, note: str, flows: Mapping[str, str],
                 messages: Mapping[str, Mapping[str, Mapping[str, str]]], now: datetime, *,
                 expected: int | None, restored_from: int | None = None,
-                clear_draft: bool = True) -> ReleaseView:
+                published: Sequence[DraftView] = ()) -> ReleaseView:
         """A new release, in force at once. ``expected`` is the release the draft was
-        checked against: when another is in force now, :class:`StalePublish`."""
+        checked against: when another is in force now, :class:`StalePublish`. The
+        ``published`` draft edits leave the draft (not one saved again meanwhile)."""
         with self.store.session() as session, session.begin():
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 session.execute(select(func.pg_advisory_xact_lock(0x0E1E_A5E)))
@@ -97,8 +99,10 @@ class ReleaseBook:
                                     for lang, texts in messages.items()},
                           restored_from=restored_from)
             session.add(row)
-            if clear_draft:
-                session.execute(delete(Draft))
+            for draft in published:
+                session.execute(delete(Draft).where(
+                    Draft.kind == draft.kind, Draft.lang == draft.lang, Draft.key == draft.key,
+                    Draft.updated_at == draft.updated_at))
             session.flush()
             return _view(row)
 
@@ -113,14 +117,22 @@ class ReleaseBook:
     def save_draft(self, kind: str, lang: str, key: str, text: str, author: str,
                    now: datetime, source: str | None = None) -> None:
         """Create or replace one draft edit (a flow file, or a message in a language)."""
-        with self.store.session() as session, session.begin():
-            row = session.scalar(select(Draft).where(Draft.kind == kind, Draft.lang == lang,
-                                                     Draft.key == key).with_for_update())
-            if row is None:
-                session.add(Draft(kind=kind, lang=lang, key=key, text=text, source=source,
-                                  author=author, updated_at=now))
+        for attempt in range(3):
+            try:
+                with self.store.session() as session, session.begin():
+                    row = session.scalar(select(Draft).where(
+                        Draft.kind == kind, Draft.lang == lang, Draft.key == key
+                    ).with_for_update())
+                    if row is None:
+                        session.add(Draft(kind=kind, lang=lang, key=key, text=text,
+                                          source=source, author=author, updated_at=now))
+                    else:
+                        row.text, row.source, row.author = text, source, author
+                        row.updated_at = now
                 return
-            row.text, row.source, row.author, row.updated_at = text, source, author, now
+            except IntegrityError:  # another admin created the same edit at that moment
+                if attempt == 2:
+                    raise
 
     def discard_draft(self, kind: str | None = None, lang: str | None = None,
                       key: str | None = None) -> int:
