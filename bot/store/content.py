@@ -84,6 +84,7 @@ def publish_content(store: Store, content: Content) -> PublishedCounts:
                                         body=body))
         session.execute(update(Article).where(Article.id.not_in(article_ids))
                         .values(active=False))
+        session.execute(update(Article).values(revision=Article.revision + 1))
         counts = PublishedCounts(
             len(session.scalars(select(Region.id)).all()),
             len(session.scalars(select(Audience.id)).all()),

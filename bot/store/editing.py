@@ -201,6 +201,7 @@ class ContentEditor:
                 row.source_url = edit.source_url
                 row.reviewed = edit.reviewed
                 row.active = edit.active
+                row.revision = (row.revision or 0) + 1  # the bot's index follows
                 session.flush()
                 existing = {t.lang: t for t in session.scalars(
                     select(ArticleText).where(ArticleText.article_id == edit.id))}

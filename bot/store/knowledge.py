@@ -77,14 +77,16 @@ class KnowledgeStore:
                     for a, t in rows]
 
     def stamp(self) -> tuple[int, ...]:
-        """Changes when articles are published (to refresh a cached index)."""
+        """Changes when articles are published or edited (to refresh a cached index):
+        every change raises an article's ``revision``."""
         with self.store.session() as session:
             row = session.execute(select(
                 func.count(), func.coalesce(func.sum(func.length(ArticleText.body)), 0))
                 .select_from(ArticleText)).one()
-            active = session.scalar(select(func.count()).select_from(Article)
-                                    .where(Article.active)) or 0
-            return int(row[0]), int(row[1]), int(active)
+            articles = session.execute(select(
+                func.count(), func.coalesce(func.sum(Article.revision), 0))
+                .select_from(Article).where(Article.active)).one()
+            return int(row[0]), int(row[1]), int(articles[0]), int(articles[1])
 
     def record_feedback(self, article_id: str, lang: str, helpful: bool,
                         now: datetime) -> None:

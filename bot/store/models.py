@@ -309,6 +309,8 @@ class Article(Base):
     source_url: Mapped[str] = mapped_column(String(500))
     reviewed: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Raised by every change (console or content files): the bot's index follows it.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ArticleText(Base):

@@ -147,6 +147,12 @@ async def test_article_with_arabic_reaches_the_bots_knowledge_store(content: Ori
         arabic = {a.id: a for a in knowledge.articles("ar")}["housing-help-desk"]
         assert arabic.title == "السكن والمساعدة" and arabic.regions == ("anderlecht",)
         assert {a.id: a.title for a in knowledge.articles("fi")}["housing-help-desk"] == "Asuminen"
+        # A change that keeps every length still refreshes the bot's cached index.
+        stamp = knowledge.stamp()
+        await post(c, "/console/content/articles/housing-help-desk", article_form(
+            title_ar="السكن والمساعدة", title_fi="Asumista", body_fi="Kysy neuvontaa.",
+            regions=["anderlecht"]))
+        assert knowledge.stamp() != stamp
 
         again = await post(c, "/console/content/articles/new", article_form())
         assert again.status_code == 400  # the id is taken: nothing overwritten
@@ -161,7 +167,7 @@ async def test_article_with_arabic_reaches_the_bots_knowledge_store(content: Ori
         assert "housing-help-desk" not in {a.id for a in knowledge.articles("ar")}
 
     saves = audited(content, "article.save")
-    assert [s["target"] for s in saves] == ["article:housing-help-desk"] * 3
+    assert [s["target"] for s in saves] == ["article:housing-help-desk"] * 4
     assert saves[-1]["new"] is True and saves[-1]["languages"] == ["ar", "en"]
 
 
