@@ -20,7 +20,7 @@ from bot.engine.core import home_buttons
 from bot.i18n import N_, Catalogs
 from bot.render import render
 from bot.services.booking import appointment_params
-from bot.store.appointments import AppointmentBook, ReminderJob
+from bot.store.appointments import STAFF_CANCELLED, AppointmentBook, ReminderJob
 
 __all__ = ["REMINDER_TEXTS", "ReminderSender"]
 
@@ -31,6 +31,7 @@ REMINDER_TEXTS = {
     "two_hours": N_("reminder.two_hours"),
     "move": N_("reminder.move"),
     "cancel": N_("reminder.cancel"),
+    STAFF_CANCELLED: N_("reminder.staff_cancel"),
 }
 
 
@@ -52,6 +53,9 @@ class ReminderSender:
     def message(self, job: ReminderJob) -> Say:
         lang = job.language or job.appointment.language
         view = job.appointment
+        if job.kind == STAFF_CANCELLED:  # nothing left to move or cancel
+            return Say(REMINDER_TEXTS[job.kind], appointment_params(view, lang),
+                       buttons=home_buttons(), lang=lang)
         rows = ((Button(REMINDER_TEXTS["move"], f"b:m:{view.id}", "🔁"),
                  Button(REMINDER_TEXTS["cancel"], f"b:x:{view.id}", "❌")),)
         return Say(REMINDER_TEXTS[job.kind], appointment_params(view, lang),

@@ -36,6 +36,7 @@ from bot.store.repository import Store
 
 __all__ = [
     "REMINDERS",
+    "STAFF_CANCELLED",
     "AppointmentBook",
     "AppointmentView",
     "BookingStatus",
@@ -49,6 +50,8 @@ __all__ = [
 #: Reminders sent before each appointment: kind and how long before it starts.
 REMINDERS: Mapping[str, timedelta] = {"day_before": timedelta(days=1),
                                       "two_hours": timedelta(hours=2)}
+#: The notice that staff cancelled an appointment, queued with the reminders.
+STAFF_CANCELLED = "staff_cancel"
 
 
 class BookingStatus(StrEnum):
@@ -413,6 +416,8 @@ class AppointmentBook:
                             .values(booked=Slot.booked - 1))
             session.execute(delete(Reminder).where(Reminder.appointment_id == row.id,
                                                    Reminder.sent_at.is_(None)))
+            if by == "staff":  # the person must hear it: sent like a reminder, at once
+                session.add(Reminder(appointment_id=row.id, kind=STAFF_CANCELLED, due_at=now))
         session.refresh(row)
 
     def _held(self, session: Session, user_id: int, slot_id: int) -> AppointmentView | None:
@@ -448,7 +453,8 @@ class AppointmentBook:
                     reminder.kind == "day_before"
                     and view.slot.starts_at - now <= REMINDERS["two_hours"])
                 user = session.get(User, appointment.user_id)
-                if late or user is None or appointment.status != "booked":
+                expected = "cancelled" if reminder.kind == STAFF_CANCELLED else "booked"
+                if late or user is None or appointment.status != expected:
                     reminder.sent_at = now
                     continue
                 jobs.append(ReminderJob(reminder.id, reminder.kind, view, user.channel,

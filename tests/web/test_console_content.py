@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Orienta, prepare_content
+from bot.channels.memory import MemoryChannel
+from bot.services.reminders import ReminderSender
 from bot.store.appointments import AppointmentBook, SlotView
 from bot.store.editing import ContentEditor, OfficeEdit
 from bot.store.knowledge import KnowledgeStore
@@ -373,6 +375,16 @@ async def test_staff_cancel_frees_the_slot(content: Orienta) -> None:
     assert booked == active
     assert [e["result"] for e in audited(content, "appointment.cancel")] == [
         "gone", "not_booked", "cancelled"]
+    # The person hears it, in their language, through the reminders' queue (once).
+    channel = MemoryChannel()
+    sender = ReminderSender(book, content.catalogs, {"memory": channel}, "worker-1",
+                            lambda: NOW + timedelta(minutes=1))
+    assert await sender.run_once() == 1
+    assert await sender.run_once() == 0
+    [notice] = channel.take("amal")
+    t = content.catalogs.translator("ar")
+    assert notice.lang == "ar" and notice.direction == "rtl"
+    assert notice.text.startswith(t.gettext("reminder.staff_cancel").split("\n")[0])
 
 
 async def test_no_show_only_once_the_slot_has_begun(content: Orienta, clock: Clock) -> None:
