@@ -163,6 +163,7 @@ def _cmd_appointments(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_mediators(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.hours import hours_to_json, parse_hours
     from bot.store.cases import CaseBook
+    from bot.store.staff import StaffBook
 
     book = CaseBook(_store(settings))
     if args.action == "list":
@@ -177,6 +178,8 @@ def _cmd_mediators(settings: Settings, args: argparse.Namespace) -> int:
         if not book.remove_mediator(args.name):
             print(f"no active mediator named {args.name!r}", file=sys.stderr)
             return 2
+        StaffBook(book.store).audit(None, "mediator.remove", args.name, datetime.now(UTC),
+                                    {"by": "command line"})
         print(f"removed {args.name}; their open cases are back in the queue")
         return 0
     languages = [x.strip().lower() for x in args.languages.split(",") if x.strip()]
@@ -197,6 +200,8 @@ def _cmd_mediators(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    StaffBook(book.store).audit(None, "mediator.add", mediator.name, datetime.now(UTC),
+                                {"by": "command line", "languages": list(mediator.languages)})
     print(f"added mediator {mediator.id}: {mediator.name} ({', '.join(mediator.languages)})")
     return 0
 

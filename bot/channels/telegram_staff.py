@@ -34,6 +34,7 @@ from bot.relay import DeliveryFailed
 from bot.services.casework import case_title, staff_text, summary_text
 from bot.store.cases import CaseBook, CaseStatus, CaseView, EventView, MediatorView
 from bot.store.knowledge import KnowledgeStore
+from bot.store.staff import StaffBook
 
 __all__ = ["STAFF_CHANNEL", "TelegramStaffDesk", "to_staff_incoming"]
 
@@ -289,7 +290,15 @@ class TelegramStaffDesk:
         status = await asyncio.to_thread(
             self.book.mediator_message, case.id, mediator.id, kind,
             incoming.text or None, self.clock(), ref=incoming.ref)
+        await self._audit(mediator, "reply", case, status)
         await self._answer(case, mediator, status, sending=True)
+
+    async def _audit(self, mediator: MediatorView, action: str, case: CaseView,
+                     status: CaseStatus | None = None) -> None:
+        """Mediators' actions in the group go to the console's audit log too."""
+        detail = {"via": "telegram", **({"result": str(status)} if status else {})}
+        await asyncio.to_thread(StaffBook(self.book.store).audit, mediator.name,
+                                f"case.{action}", f"case:{case.id}", self.clock(), detail)
 
     async def _act(self, case: CaseView, mediator: MediatorView, action: str, rest: str) -> None:
         now = self.clock()
@@ -302,9 +311,11 @@ class TelegramStaffDesk:
                     "closed" if action == "close" else "returned", now)
             case "note" if rest:
                 await asyncio.to_thread(self.book.note, case.id, mediator.id, rest, now)
+                await self._audit(mediator, "note", case)
                 await self._post(case.staff_thread_id, self._text("note_saved"))
                 return
             case "summary":
+                await self._audit(mediator, "read", case)
                 fresh = await asyncio.to_thread(self.book.case, case.id) or case
                 await self._post(case.staff_thread_id, await self._summary(fresh),
                                  self._buttons(fresh))
@@ -312,6 +323,7 @@ class TelegramStaffDesk:
             case _:
                 await self._post(case.staff_thread_id, self._text("help"))
                 return
+        await self._audit(mediator, action, case, status)
         await self._answer(case, mediator, status, sending=False)
 
     async def _answer(self, case: CaseView, mediator: MediatorView, status: CaseStatus, *,

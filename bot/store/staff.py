@@ -228,12 +228,16 @@ class StaffBook:
 
     # -- the audit log -----------------------------------------------------------------
 
-    def audit(self, user: StaffView | None, action: str, target: str, now: datetime,
+    def audit(self, user: StaffView | str | None, action: str, target: str, now: datetime,
               detail: Mapping[str, Any] | None = None) -> None:
+        """Record an action of a console account, of someone named otherwise (a mediator
+        in the Telegram staff group), or of nobody in particular (the command line)."""
+        account = user if isinstance(user, StaffView) else None
+        name = account.username if account else (user if isinstance(user, str) else "-")
         with self.store.session() as session, session.begin():
-            session.add(AuditEntry(at=now, user_id=user.id if user else None,
-                                   username=user.username if user else "-", action=action,
-                                   target=target[:200], detail=dict(detail or {})))
+            session.add(AuditEntry(at=now, user_id=account.id if account else None,
+                                   username=name[:64], action=action, target=target[:200],
+                                   detail=dict(detail or {})))
 
     def audit_entries(self, *, limit: int = 200, before: int | None = None,
                       username: str | None = None, action: str | None = None

@@ -18,6 +18,7 @@ from bot.serve import attach_staff_group, case_relay
 from bot.services.hours import hours_to_json, parse_hours
 from bot.settings import Settings
 from bot.store.cases import CaseBook, MediatorView
+from bot.store.staff import StaffBook
 from tests.builders import callback_update, media_update, staff_callback, staff_update, text_update
 from tests.channels.test_telegram import NAMES, adapter_for, button, replies, wait_for
 from tests.dialog import bare
@@ -191,6 +192,11 @@ async def test_arabic_round_trip(orienta: Orienta, fake: RunningFakeBotApi,
     transcript = [(m.author, m.body) for m in book.transcript(case.id)]
     assert ("person", tricky) in transcript
     assert ("mediator", "مرحبا، أنا هنا لمساعدتك") in transcript
+    # What mediators did in the group is in the console's audit log, under their names.
+    log = {(e.action, e.detail.get("result")) for e in StaffBook(orienta.store).audit_entries()
+           if e.target == f"case:{case.id}" and e.detail.get("via") == "telegram"}
+    assert {("case.claim", "done"), ("case.claim", "taken"), ("case.reply", "done"),
+            ("case.return", "done")} <= log
 
 
 async def test_emergency_notifies_everyone_on_duty(orienta: Orienta, fake: RunningFakeBotApi,
