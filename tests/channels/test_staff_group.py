@@ -281,8 +281,10 @@ async def test_topic_creation_limits_are_waited_out_and_order_kept(
     for user in users:
         fake.inject(text_update(user, "/mediator", language_code="uk"))
         fake.inject(text_update(user, f"допоможіть, я {user}", language_code="uk"))
-    threads = await wait_for(lambda: len(t := fake.topics()) == 3 and t, timeout=30)
     book = CaseBook(orienta.store)
+    # Three topics, each recorded on its case (saved just after Telegram answers).
+    threads = await wait_for(lambda: len(t := fake.topics()) == 3 and all(
+        book.case_by_thread(thread) for thread in t) and t, timeout=30)
     for thread in threads:
         case = book.case_by_thread(thread)
         assert case is not None
