@@ -23,6 +23,7 @@ from bot.simulator import Simulator
 from bot.store.cases import CaseBook
 from bot.store.releases import ReleaseBook
 from bot.store.staff import StaffBook
+from bot.web.appointments import appointment_routes
 from bot.web.audit import audit_routes
 from bot.web.auth import auth_routes
 from bot.web.cases import case_routes
@@ -78,6 +79,7 @@ def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
             *translation_routes(console, bench),
             *simulator_routes(console, bench, simulator),
             *content_routes(console, orienta),
+            *appointment_routes(console, orienta),
             *dashboard_routes(console, orienta),
             *audit_routes(console),
             Route("/healthz", healthz),

@@ -24,7 +24,7 @@ from bot.store.editing import ContentEditor, OfficeEdit
 from bot.store.knowledge import KnowledgeStore
 from bot.store.models import Appointment
 from bot.store.staff import StaffBook
-from bot.web.content import hours_text
+from bot.web.content_forms import hours_text
 from tests.web.staff import StaffClient, account, signed_in, web_client
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
