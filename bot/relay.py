@@ -26,13 +26,12 @@ from bot.i18n import Catalogs
 from bot.messages import Outgoing
 from bot.render import render
 from bot.services.escalation import CASE_TEXTS, rating_buttons
-from bot.store.cases import CaseBook, CaseView, EventView
+from bot.store.cases import GIVE_UP_AFTER, CaseBook, CaseView, EventView
 
 __all__ = ["CaseRelay", "DeliveryFailed", "StaffDesk"]
 
 log = logging.getLogger(__name__)
 _LEASE = timedelta(minutes=2)
-_GIVE_UP_AFTER = 12
 
 
 class DeliveryFailed(Exception):
@@ -115,7 +114,7 @@ class CaseRelay:
                 await self._tell_person(case, event)
             except Exception as exc:
                 attempts = await asyncio.to_thread(self.book.failed, event.id)
-                if attempts < _GIVE_UP_AFTER:
+                if attempts < GIVE_UP_AFTER:
                     log.warning("case %s: event %s (%s) not delivered (%s); will retry",
                                 case_id, event.id, event.kind, exc)
                     return done  # keep the order: later events wait for this one

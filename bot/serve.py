@@ -27,6 +27,7 @@ from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
+from bot.store.retention import erase_before
 from bot.web.app import create_app
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ _SLOTS_EVERY = 6 * 3600.0
 _REMINDERS_EVERY = 30.0
 _RENOTIFY_EVERY = 30.0
 _RELEASES_EVERY = 5.0  # seconds between checks for a release published elsewhere
+_RETENTION_EVERY = 3600.0
 
 
 async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str, *,
@@ -84,7 +86,8 @@ def _worker_name() -> str:
 def background_jobs(orienta: Orienta, channels: dict[str, Channel],
                     relay: CaseRelay | None = None) -> list[asyncio.Task[None]]:
     """The slot calendars (kept ``booking_days`` ahead), the reminders, the case relay,
-    the re-notification of unclaimed cases, and the newest release from the console.
+    the re-notification of unclaimed cases, the newest release from the console, and
+    the erasure of bodies older than ``retention_days``.
     Every worker may run them: slot creation is idempotent, reminders, case deliveries
     and re-notifications are claimed in the database, and releases only read."""
     settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
@@ -104,6 +107,12 @@ def background_jobs(orienta: Orienta, channels: dict[str, Channel],
     async def releases() -> None:  # another worker may have published in the console
         await asyncio.to_thread(orienta.live.refresh)
 
+    async def retention() -> None:
+        cutoff = clock() - timedelta(days=settings.retention_days)
+        erased = await asyncio.to_thread(erase_before, store, cutoff)
+        if erased.total:
+            log.info("retention: erased %s", erased)
+
     # serve() prepared the content and slots before starting: the next round is due later
     return [asyncio.create_task(_every(_SLOTS_EVERY, slots, "slot calendar",
                                        first_after=_SLOTS_EVERY)),
@@ -111,6 +120,7 @@ def background_jobs(orienta: Orienta, channels: dict[str, Channel],
             asyncio.create_task(_every(_RENOTIFY_EVERY, renotify, "case re-notification")),
             asyncio.create_task(_every(_RELEASES_EVERY, releases, "published releases",
                                        first_after=_RELEASES_EVERY)),
+            asyncio.create_task(_every(_RETENTION_EVERY, retention, "retention")),
             asyncio.create_task(relay.run_forever())]
 
 

@@ -153,6 +153,12 @@ class Settings(BaseSettings):
         le=1.0,
         description="Below this intent confidence the bot does not guess: it offers buttons.",
     )
+    retention_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days after which what people wrote (message bodies, copies in cases "
+        "once closed, stored updates) is erased; the anonymous counts stay.",
+    )
     privacy_notice_version: str = Field(
         default="2026-11",
         description="Version of the privacy notice users consent to; stored with the consent.",

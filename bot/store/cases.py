@@ -31,11 +31,13 @@ from bot.services.hours import hours_from_json, is_open, next_opening
 from bot.store.models import Case, CaseEvent, CaseMessage, Conversation, Mediator, User
 from bot.store.repository import Store
 
-__all__ = ["OPEN", "URGENCIES", "CaseBook", "CaseMessageView", "CaseStatus", "CaseView",
-           "EventView", "MediatorView", "Opened", "owner_case"]
+__all__ = ["GIVE_UP_AFTER", "OPEN", "URGENCIES", "CaseBook", "CaseMessageView", "CaseStatus",
+           "CaseView", "EventView", "MediatorView", "Opened", "owner_case"]
 
 #: Statuses of a case someone still has to deal with.
 OPEN = ("queued", "claimed")
+#: Delivery rounds after which the relay gives a case event up (logged).
+GIVE_UP_AFTER = 12
 #: Urgencies, least urgent first.
 URGENCIES = ("normal", "high", "emergency")
 

@@ -1,0 +1,55 @@
+"""Erasing what people wrote once it is older than the retention period.
+
+Message bodies are personal data; the rows stay, so the anonymous counts (messages per
+day and language, intents, escalations, ratings) remain. Bodies in a case still open
+are kept until it is closed: a mediator may need them. Delivered case events, which
+carry copies of the bodies, are deleted, and so are those given up. (A stored update's
+text is already erased when it is processed.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+
+from bot.store.cases import GIVE_UP_AFTER, OPEN
+from bot.store.models import Case, CaseEvent, CaseMessage, Message
+from bot.store.repository import Store
+
+__all__ = ["Erased", "erase_before"]
+
+@dataclass(frozen=True)
+class Erased:
+    messages: int
+    case_messages: int
+    summaries: int
+    events: int
+
+    @property
+    def total(self) -> int:
+        return self.messages + self.case_messages + self.summaries + self.events
+
+
+def erase_before(store: Store, cutoff: datetime) -> Erased:
+    """Erase the bodies written before ``cutoff``, in one transaction."""
+    with store.session() as session, session.begin():
+        messages = session.execute(
+            update(Message).where(Message.created_at < cutoff, Message.body.is_not(None))
+            .values(body=None)).rowcount  # type: ignore[attr-defined]
+        finished = select(Case.id).where(Case.status.not_in(OPEN))
+        case_messages = session.execute(
+            update(CaseMessage).where(CaseMessage.created_at < cutoff,
+                                      CaseMessage.body.is_not(None),
+                                      CaseMessage.case_id.in_(finished))
+            .values(body=None)).rowcount  # type: ignore[attr-defined]
+        summaries = session.execute(
+            update(Case).where(Case.status.not_in(OPEN), Case.closed_at < cutoff,
+                               Case.summary != "")
+            .values(summary="")).rowcount  # type: ignore[attr-defined]
+        events = session.execute(
+            delete(CaseEvent).where(CaseEvent.created_at < cutoff, or_(
+                CaseEvent.delivered_at.is_not(None), CaseEvent.attempts >= GIVE_UP_AFTER)))
+        return Erased(int(messages or 0), int(case_messages or 0),
+                      int(summaries or 0), int(events.rowcount or 0))  # type: ignore[attr-defined]
