@@ -119,16 +119,17 @@ class Runner:
         entry.users += 1
         try:
             async with entry.lock:
+                known: list[str] = []  # the conversation's language, once it is read
                 try:
-                    outgoing = await self._handle(incoming, inbox_id)
+                    outgoing = await self._handle(incoming, inbox_id, known)
                 except Exception:
                     log.exception("failed to handle a message on %s", incoming.channel)
                     if inbox_id is not None:
                         with contextlib.suppress(Exception):
                             await asyncio.to_thread(self.store.mark_processed, inbox_id,
                                                     self.clock())
-                    outgoing = [render(say, incoming.chat_id,
-                                       language_of(incoming.language_code), self.catalogs)
+                    lang = known[-1] if known else self._guess_language(incoming)
+                    outgoing = [render(say, incoming.chat_id, lang, self.catalogs)
                                 for say in self._when_broken(incoming)]
                 for message in outgoing:
                     await channel.send(message)
@@ -137,6 +138,18 @@ class Runner:
             entry.users -= 1
             if entry.users == 0:
                 self._locks.pop(key, None)
+
+    def _guess_language(self, incoming: Incoming) -> str | None:
+        """The language to apologise in when the conversation could not be read: the
+        text's, else the client's."""
+        hint = language_of(incoming.language_code)
+        if incoming.kind == "text" and incoming.text.strip():
+            with contextlib.suppress(Exception):
+                decided = self.understanding.langid.decide(
+                    clean_user_text(incoming.text[:MAX_TEXT]), None, hint, ())
+                if decided.lang in self.config.served:
+                    return decided.lang
+        return hint
 
     def _when_broken(self, incoming: Incoming) -> list[Say]:
         """What to say when handling failed (the store is down, a bug): sorry, and the
@@ -147,13 +160,16 @@ class Runner:
             says.insert(0, Say(EMERGENCY_NUMBERS))
         return says
 
-    async def _handle(self, incoming: Incoming, inbox_id: int | None) -> list[Outgoing]:
+    async def _handle(self, incoming: Incoming, inbox_id: int | None,
+                      known: list[str]) -> list[Outgoing]:
         hint = language_of(incoming.language_code)
         for _ in range(_MAX_REPLAYS):
             now = self.clock()
             record = await asyncio.to_thread(self.store.conversation, incoming.channel,
                                              incoming.chat_id, hint, now)
             state = State.from_dict(record.state)
+            if state.lang:
+                known.append(state.lang)
             event, inbound, truncated = await self._event(incoming, record, state, hint)
             if state.lang is None and hint in self.config.served and not isinstance(event, Text):
                 # First contact by a command or a button: the client's language is the best
@@ -170,6 +186,12 @@ class Runner:
             if (turn.relay is not None or turn.escalated) and self.after_case_change:
                 self.after_case_change()
             lang = turn.state.lang or hint
+            # What the turn was, never what was written: no text, no chat id.
+            log.debug("turn: conversation %s, %s in %s, intent %s (%s), %d replies",
+                      record.id, inbound.kind if inbound else "-",
+                      inbound.detected_language if inbound else "-",
+                      inbound.intent if inbound else "-",
+                      inbound.nlu_backend if inbound else "-", len(turn.replies))
             return [render(say, incoming.chat_id, lang, self.catalogs) for say in turn.replies]
         raise ConcurrentUpdate(f"gave up replaying a turn for {incoming.channel}")
 

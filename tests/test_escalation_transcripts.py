@@ -137,3 +137,17 @@ async def test_when_the_store_fails_danger_still_gets_the_numbers(
                               dialog.t("fr", "error.internal")]
     await dialog.say("bonjour")
     assert dialog.texts() == [dialog.t("fr", "error.internal")]
+
+
+async def test_when_the_store_fails_the_apology_is_in_the_persons_language(
+        orienta: Orienta, monkeypatch: pytest.MonkeyPatch) -> None:
+    def database_down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("could not connect to server"))
+
+    monkeypatch.setattr(orienta.store, "conversation", database_down)
+    dialog = Dialog(orienta, "u10")  # no client language: the text decides
+    await dialog.say("Доброго дня, мені потрібна допомога з житлом для моєї родини")
+    assert dialog.texts() == [dialog.t("uk", "error.internal")]
+    await dialog.say("مرحبا، أحتاج إلى مساعدة في العثور على سكن لعائلتي")
+    assert dialog.texts() == [dialog.t("ar", "error.internal")]
+    assert dialog.last[0].direction == "rtl"
