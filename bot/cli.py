@@ -25,6 +25,7 @@ from nlu.backends.rasa import RasaBackend, RasaUnavailable
 if TYPE_CHECKING:
     from bot.services.content import Content
     from bot.store.repository import Store
+    from bot.store.staff import StaffBook
     from nlu.evaluation import Prediction
     from nlu.pipeline import Understanding
     from nlu.result import IntentBackend
@@ -217,12 +218,32 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
+def _export_person(store: Store, book: StaffBook, args: argparse.Namespace) -> int:
+    """A person's data on request, as JSON (the export itself is audited)."""
+    from bot.store.subject import personal_data
+
+    data = personal_data(store, args.channel, args.chat)
+    if data is None:
+        print(f"nothing is stored about {args.channel} {args.chat}", file=sys.stderr)
+        return 2
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    book.audit(None, "person.export", f"{args.channel}:{args.chat}", datetime.now(UTC),
+               {"by": "command line"})
+    return 0
+
+
 def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.cases import CaseBook
     from bot.store.staff import StaffBook
 
     store = _store(settings)
     book = StaffBook(store)
+    if args.action == "export":
+        return _export_person(store, book, args)
     if args.action == "list":
         for user in book.users():
             print("\t".join([str(user.id), user.username, user.role,
@@ -547,6 +568,13 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--password-stdin", action="store_true",
                          help="read the password from standard input instead of asking")
     users_sub.add_parser("list", help="list accounts")
+    users_export = users_sub.add_parser(
+        "export", help="everything stored about one person (a request to see their data), "
+                       "as JSON")
+    users_export.add_argument("--channel", required=True, help="telegram or web")
+    users_export.add_argument("--chat", required=True, help="their chat id on that channel")
+    users_export.add_argument("--output", "-o", default=None,
+                              help="file (default: standard output)")
     for name in ("disable", "enable"):
         users_sub.add_parser(name, help=f"{name} an account").add_argument("username")
     return parser

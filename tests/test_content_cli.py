@@ -151,3 +151,38 @@ def test_users_add_list_password_disable(tmp_path: Path) -> None:
     assert orienta_cmd("users", "disable", "amina", env=env).returncode == 0
     assert orienta_cmd("users", "list", env=env).stdout.splitlines()[1].endswith("disabled")
     assert orienta_cmd("users", "disable", "nobody", env=env).returncode == 2
+
+
+def test_users_export_gives_a_persons_data(tmp_path: Path) -> None:
+    import asyncio
+    import json
+
+    from bot.app import build
+    from bot.settings import Settings
+    from tests.dialog import Dialog
+
+    url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
+    orienta = build(Settings(database_url=url, var_dir=tmp_path / "var"))
+
+    async def talk() -> None:
+        dialog = Dialog(orienta, chat_id="4242")
+        await dialog.say("/start")
+        await dialog.press("Français")
+        await dialog.press(dialog.t("fr", "consent.agree"))
+        await dialog.say("Je cherche un logement, je m'appelle Nadia")
+        await dialog.say("/mediator")
+
+    asyncio.run(talk())
+    orienta.store.engine.dispose()
+    env = {"ORIENTA_DATABASE_URL": url, "ORIENTA_VAR_DIR": str(tmp_path / "var")}
+    out = tmp_path / "nadia.json"
+    exported = orienta_cmd("users", "export", "--channel", "memory", "--chat", "4242",
+                           "-o", str(out), env=env)
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(out.read_text("utf-8"))
+    assert data["id"] == "4242" and data["consent"]["notice"]
+    assert "Je cherche un logement, je m'appelle Nadia" in [m["text"] for m in data["messages"]]
+    assert data["cases"][0]["status"] == "queued"
+    assert "Nadia" in json.dumps(data["cases"][0]["summary"], ensure_ascii=False)
+    unknown = orienta_cmd("users", "export", "--channel", "memory", "--chat", "1", env=env)
+    assert unknown.returncode == 2 and "nothing is stored" in unknown.stderr
