@@ -10,6 +10,7 @@ from bot.engine.core import EngineConfig
 from bot.engine.loader import load_flows
 from bot.engine.model import FlowSet
 from bot.i18n import Catalogs
+from bot.metrics import Metrics
 from bot.publishing import LiveRelease
 from bot.runner import Runner
 from bot.services.booking import BookingPolicy, BookingService
@@ -42,6 +43,7 @@ class Orienta:
     runner: Runner
     #: Keeps the runner and catalogs on the newest release published in the console.
     live: LiveRelease
+    metrics: Metrics
 
 
 def load_checked_flows(settings: Settings, catalogs: Catalogs) -> FlowSet:
@@ -110,10 +112,14 @@ def build(settings: Settings, *, understanding: Understanding | None = None,
     if understanding is None:
         understanding = understanding_from_settings(settings)
     config = EngineConfig(served=SERVED_LANGUAGES, intent_threshold=settings.intent_threshold)
+    metrics = Metrics()
     if services is None:
         services = default_services(settings, store, catalogs)
+        if isinstance(services.booking, BookingService):
+            services.booking.on_conflict = metrics.booking_conflict
     runner = Runner(flows, config, catalogs, store, understanding, services,
                     consent_version=settings.privacy_notice_version)
+    runner.metrics = metrics
     live = LiveRelease(settings.flows_dir, catalogs, runner, ReleaseBook(store))
     live.refresh()
-    return Orienta(settings, catalogs, store, runner, live)
+    return Orienta(settings, catalogs, store, runner, live, metrics)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from bot.logs import configure_logging
 from bot.settings import SERVED_LANGUAGES, Settings
 from nlu import rasa_service
 from nlu.backends.embedded import EmbeddedBackend
@@ -589,9 +589,5 @@ _COMMANDS = {"run": _cmd_run, "chat": _cmd_chat, "flows": _cmd_flows, "nlu": _cm
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and the Rasa token travels in the query string.
-    for noisy in ("alembic", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.log_format)
     return _COMMANDS[args.command](settings, args)

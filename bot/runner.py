@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from bot.engine.state import State
 from bot.engine.texts import EMERGENCY_NUMBERS, TEXTS
 from bot.i18n import Catalogs, language_of
 from bot.messages import Incoming, Outgoing
+from bot.metrics import Metrics
 from bot.render import render
 from bot.services.escalation import CASE_TEXTS
 from bot.services.interfaces import ServiceContext, Services
@@ -102,6 +104,8 @@ class Runner:
         self.cases = CaseBook(store)
         #: Called after a turn that wrote case events (wakes the case relay).
         self.after_case_change: Callable[[], None] | None = None
+        #: Counts updates, their latency and the NLU backend used (``bot.metrics``).
+        self.metrics: Metrics | None = None
         self._locks: dict[tuple[str, str], _ChatLock] = {}
 
     def publish(self, flows: FlowSet) -> None:
@@ -120,9 +124,12 @@ class Runner:
         try:
             async with entry.lock:
                 known: list[str] = []  # the conversation's language, once it is read
+                started = time.perf_counter()
+                outcome = "ok"
                 try:
                     outgoing = await self._handle(incoming, inbox_id, known)
                 except Exception:
+                    outcome = "failed"
                     log.exception("failed to handle a message on %s", incoming.channel)
                     if inbox_id is not None:
                         with contextlib.suppress(Exception):
@@ -133,6 +140,10 @@ class Runner:
                                 for say in self._when_broken(incoming)]
                 for message in outgoing:
                     await channel.send(message)
+                if self.metrics is not None:
+                    self.metrics.updates.labels(incoming.channel, outcome).inc()
+                    self.metrics.latency.labels(incoming.channel).observe(
+                        time.perf_counter() - started)
                 return outgoing
         finally:
             entry.users -= 1
@@ -238,6 +249,9 @@ class Runner:
             return command, MessageRecord("in", "command", text[:200]), False
         recent = await asyncio.to_thread(self.store.recent_languages, record.id)
         understood = await self.understanding.understand(text, state.lang, hint, recent)
+        if self.metrics is not None:
+            self.metrics.nlu.labels(understood.nlu.backend,
+                                    "yes" if understood.nlu.fallback else "no").inc()
         detection = understood.language.detected
         return _text_event(text, understood), MessageRecord(
             "in", "text", text, detection.lang, detection.confidence,

@@ -164,3 +164,9 @@ class Settings(BaseSettings):
         description="Version of the privacy notice users consent to; stored with the consent.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: str = Field(
+        default="text",
+        pattern="^(text|json)$",
+        description="`text` (a line per record) or `json` (one JSON object per line, for a "
+        "log collector).",
+    )

@@ -53,3 +53,21 @@ async def test_no_message_text_or_name_in_the_logs(orienta: Orienta, dialog: Dia
         text = handler.format(record)
         for secret in SECRETS:
             assert secret not in text, f"{record.name} logged {secret!r}: {text[:200]}"
+
+
+def test_json_logs_are_one_object_per_line() -> None:
+    import json
+
+    from bot.logs import JsonFormatter
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+        record = logging.LogRecord("bot.runner", logging.ERROR, __file__, 1,
+                                   "failed on %s", ("telegram",), sys.exc_info())
+    line = JsonFormatter().format(record)
+    assert "\n" not in line.replace("\\n", "")
+    entry = json.loads(line)
+    assert entry["message"] == "failed on telegram" and entry["level"] == "ERROR"
+    assert "ValueError: boom" in entry["exception"]

@@ -137,6 +137,7 @@ async def test_bad_presses_get_clear_answers(ready: Orienta) -> None:
     # taken between offer and confirm, someone else's appointment, nonsense data
     await bob.press_data(f"b:c:{slot.id}")
     assert bob.texts()[0] == bob.t("uk", "booking.full")
+    assert b"orienta_booking_conflicts_total 1.0" in ready.metrics.exposition({})
     await bob.press_data(f"b:X:{appointment.id}")
     assert bob.texts()[0] == bob.t("uk", "booking.not_yours")
     await bob.press_data("b:c:notanumber")

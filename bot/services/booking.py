@@ -14,7 +14,7 @@ times · ``t:<slot>`` pick · ``c:<slot>`` confirm · ``l`` my appointments ·
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -112,6 +112,8 @@ class BookingService:
         self.book = book
         self.day_parts = day_parts
         self.policy = policy or BookingPolicy()
+        #: Called when a place was taken meanwhile (counted in the metrics).
+        self.on_conflict: Callable[[], None] | None = None
 
     # -- the service protocol ------------------------------------------------------
     def start(self, ctx: ServiceContext, args: Mapping[str, str]) -> ServiceResult:
@@ -287,6 +289,8 @@ class BookingService:
             return self._done(T["booked"], outcome.appointment, ctx.lang)
         if outcome.status is BookingStatus.ALREADY and outcome.appointment is not None:
             return self._done(T["already"], outcome.appointment, ctx.lang)
+        if outcome.status is BookingStatus.FULL and self.on_conflict is not None:
+            self.on_conflict()
         if outcome.status is BookingStatus.LIMIT:
             listing = self._list(ctx)
             return ServiceResult(ok=True, wait=True, vars=listing.vars, says=(
@@ -362,6 +366,8 @@ class BookingService:
         if outcome.status is BookingStatus.MOVED and outcome.appointment is not None:
             return self._done(T["moved"], outcome.appointment, ctx.lang)
         if outcome.status in (BookingStatus.FULL, BookingStatus.GONE):
+            if outcome.status is BookingStatus.FULL and self.on_conflict is not None:
+                self.on_conflict()
             slot = self.book.slot(slot_id)
             return self._problem(ctx, outcome.status, slot)
         if outcome.status is BookingStatus.ALREADY and outcome.appointment is not None:

@@ -291,6 +291,13 @@ class CaseBook:
             rows.sort(key=lambda c: (-URGENCIES.index(c.urgency), c.status != "queued"))
             return [self._view(session, row) for row in rows]
 
+    def waiting_by_language(self) -> dict[str, int]:
+        """How many cases wait for a mediator, per language."""
+        with self.store.session() as session:
+            rows = session.execute(select(Case.language, func.count()).where(
+                Case.status == "queued").group_by(Case.language))
+            return {language: int(count) for language, count in rows}
+
     def transcript(self, case_id: int) -> list[CaseMessageView]:
         with self.store.session() as session:
             rows = session.execute(

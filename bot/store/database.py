@@ -12,7 +12,8 @@ from sqlalchemy.engine import make_url
 
 from bot.store.models import Base
 
-__all__ = ["alembic_config", "drop_everything", "make_engine", "migrate"]
+__all__ = ["alembic_config", "current_revision", "drop_everything", "head_revision",
+           "make_engine", "migrate"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -47,6 +48,25 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None when it was never migrated)."""
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def migrate(url: str, revision: str = "head") -> None:

@@ -9,9 +9,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +28,7 @@ from bot.web.cases import case_routes
 from bot.web.content import content_routes
 from bot.web.dashboard import dashboard_routes
 from bot.web.flows import flow_routes
+from bot.web.health import health_routes
 from bot.web.pages import Console
 from bot.web.releases import release_routes
 from bot.web.simulator import simulator_routes
@@ -53,9 +52,6 @@ def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
     and ``extra_routes`` (the Telegram webhook). ``mailbox`` holds the web
     chat's later messages (a mediator's reply, a reminder) until the page fetches them."""
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
-
-    async def healthz(request: Request) -> Response:
-        return PlainTextResponse("ok")
 
     runner = orienta.runner
 
@@ -82,7 +78,7 @@ def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
             *appointment_routes(console, orienta),
             *dashboard_routes(console, orienta),
             *audit_routes(console),
-            Route("/healthz", healthz),
+            *health_routes(orienta),
             *extra_routes,
             Mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static"),
         ],

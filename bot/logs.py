@@ -1,0 +1,35 @@
+"""Logging set-up: plain lines for a terminal, or one JSON object per line for a log
+collector (``ORIENTA_LOG_FORMAT=json``). Log messages carry ids and counts, never what
+people wrote (``tests/test_log_privacy.py``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+__all__ = ["JsonFormatter", "configure_logging"]
+
+_QUIET = ("alembic", "httpx", "httpcore")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, message, and the exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+                 "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    # httpx logs every request URL at INFO, and the Rasa token travels in the query string.
+    for noisy in _QUIET:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
