@@ -5,6 +5,7 @@ reply, /forget) at DEBUG level, formatted with its arguments and any traceback."
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -18,9 +19,29 @@ from tests.dialog import Dialog
 SECRETS = ("Samira Benali", "0471 23 45 67", "rue des Tanneurs 12", "Bonjour Samira")
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def caught() -> Iterator[_Records]:
+    """Every record of every logger, at DEBUG."""
+    root = logging.getLogger()
+    handler, level = _Records(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
 async def test_no_message_text_or_name_in_the_logs(orienta: Orienta, dialog: Dialog,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
+                                                   caught: _Records) -> None:
     book = CaseBook(orienta.store)
     mediator = book.add_mediator("Amina", ["fr"], hours_to_json(parse_hours("always")),
                                  "Europe/Brussels", datetime.now(UTC))
@@ -45,11 +66,11 @@ async def test_no_message_text_or_name_in_the_logs(orienta: Orienta, dialog: Dia
         connection.execute(sql("DROP TABLE messages"))
     answer = await dialog.say(f"{SECRETS[0]} encore, {SECRETS[1]}")
     assert answer[-1].text == dialog.t("fr", "error.internal")
-    assert any(r.levelno >= logging.ERROR for r in caplog.records)
-    assert caplog.records, "nothing was logged at all: the test would prove nothing"
+    assert any(r.levelno >= logging.ERROR for r in caught.records)
+    assert caught.records, "nothing was logged at all: the test would prove nothing"
     handler = logging.Handler()
     handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    for record in caplog.records:
+    for record in caught.records:
         text = handler.format(record)
         for secret in SECRETS:
             assert secret not in text, f"{record.name} logged {secret!r}: {text[:200]}"
