@@ -5,13 +5,22 @@ happens, so an update Telegram delivers twice counts once and an update received
 just before a crash is processed after the restart. One worker task per chat
 drains that chat's pending updates in ``update_id`` order; different chats run
 concurrently.
+
+Several workers (processes, machines behind a load balancer) may receive updates of
+the same chat: a lease in the database (``chat_leases``) lets one of them at a time work
+on a chat. A worker that finds the lease taken leaves its stored update to the holder,
+which looks for new updates once more after letting the lease go; a lease whose worker
+died runs out and the periodic ``resume`` takes the chat over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from bot.channels.base import Channel
 from bot.messages import Incoming
@@ -22,6 +31,9 @@ __all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
 
+#: How long a worker may hold a chat without renewing (renewed before every update).
+LEASE = timedelta(seconds=60)
+
 
 class Dispatcher:
     """Inbox-backed, per-chat ordered processing of one channel's updates."""
@@ -30,7 +42,7 @@ class Dispatcher:
                  typing: Callable[[str], Awaitable[object]] | None = None,
                  typing_after: float = 0.5, concurrency: int = 8,
                  handler: Callable[[Incoming, int], Awaitable[object]] | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, worker: str | None = None) -> None:
         self.runner = runner
         self.channel = channel
         #: The inbox channel the updates are stored under (the channel's name by default).
@@ -39,6 +51,8 @@ class Dispatcher:
         self.handler = handler or self._run_turn
         self.typing = typing
         self.typing_after = typing_after
+        #: This worker's name in the chat leases.
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._dirty: set[str] = set()
         self._background: set[asyncio.Task[object]] = set()
@@ -79,22 +93,38 @@ class Dispatcher:
         try:
             while chat_id in self._dirty:
                 self._dirty.discard(chat_id)
-                while True:
-                    items = await asyncio.to_thread(self.store.pending, self.name, chat_id)
-                    if not items:
+                while await self._claim(chat_id):
+                    await self._work(chat_id)
+                    await asyncio.to_thread(self.store.release_chat, self.name, chat_id,
+                                            self.worker)
+                    # An update stored while we held the lease was left to us: look again.
+                    if not await asyncio.to_thread(self.store.pending, self.name, chat_id, 1):
                         break
-                    async with self._slots:
-                        for item in items:
-                            timer = self._typing_later(chat_id)
-                            try:
-                                await self.handler(item.incoming, item.id)
-                            finally:
-                                if timer is not None:
-                                    timer.cancel()
         except Exception:  # pragma: no cover - handle() never raises; the store might
             log.exception("worker for a chat on %s stopped", self.name)
         finally:
             self._workers.pop(chat_id, None)
+
+    async def _claim(self, chat_id: str) -> bool:
+        return await asyncio.to_thread(self.store.claim_chat, self.name, chat_id, self.worker,
+                                       self.runner.clock(), LEASE)
+
+    async def _work(self, chat_id: str) -> None:
+        """Handle the chat's pending updates in order, renewing the lease for each."""
+        while True:
+            items = await asyncio.to_thread(self.store.pending, self.name, chat_id)
+            if not items:
+                return
+            async with self._slots:
+                for item in items:
+                    if not await self._claim(chat_id):
+                        return  # the lease ran out and another worker took the chat
+                    timer = self._typing_later(chat_id)
+                    try:
+                        await self.handler(item.incoming, item.id)
+                    finally:
+                        if timer is not None:
+                            timer.cancel()
 
     async def _run_turn(self, incoming: Incoming, inbox_id: int) -> None:
         await self.runner.handle(incoming, self.channel, inbox_id=inbox_id)

@@ -34,7 +34,13 @@ from bot.render import render
 from bot.services.escalation import CASE_TEXTS
 from bot.services.interfaces import ServiceContext, Services
 from bot.store.cases import CaseBook, owner_case
-from bot.store.repository import ConcurrentUpdate, ConversationRecord, MessageRecord, Store
+from bot.store.repository import (
+    AlreadyProcessed,
+    ConcurrentUpdate,
+    ConversationRecord,
+    MessageRecord,
+    Store,
+)
 from nlu.pipeline import Understanding, Understood
 from nlu.text import clean_user_text
 
@@ -191,6 +197,10 @@ class Runner:
                 turn.replies.insert(0, Say(TEXTS["too_long"]))
             try:
                 await asyncio.to_thread(self._save, record, turn, inbound, now, inbox_id)
+            except AlreadyProcessed:
+                log.info("update %s of conversation %s was handled by another worker",
+                         inbox_id, record.id)
+                return []
             except ConcurrentUpdate:
                 log.info("conversation %s changed meanwhile; replaying the turn", record.id)
                 continue

@@ -53,6 +53,7 @@ _REMINDERS_EVERY = 30.0
 _RENOTIFY_EVERY = 30.0
 _RELEASES_EVERY = 5.0  # seconds between checks for a release published elsewhere
 _RETENTION_EVERY = 3600.0
+_RESUME_EVERY = 15.0  # stored updates of a chat whose worker died (its lease ran out)
 
 
 async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str, *,
@@ -156,6 +157,8 @@ async def serve(settings: Settings) -> None:
     await telegram.start(settings.webhook_url)
     log.info("Telegram bot running (%s)", "polling" if polling else "webhook")
     jobs = background_jobs(orienta, channels, relay)
+    jobs.append(asyncio.create_task(_every(_RESUME_EVERY, telegram.resume, "stored updates",
+                                           first_after=_RESUME_EVERY)))
     try:
         await uvicorn.Server(config).serve()
     finally:

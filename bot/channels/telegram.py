@@ -225,9 +225,7 @@ class TelegramAdapter:
         """Initialise, set the command menus, resume stored updates, start receiving."""
         await self.application.initialize()
         await self.set_commands()
-        resumed = await self.dispatcher.resume()
-        if self._staff is not None:
-            resumed += await self._staff[1].resume()
+        resumed = await self.resume()
         if resumed:
             log.info("resuming stored updates of %d chats", resumed)
         await self.application.start()
@@ -240,6 +238,14 @@ class TelegramAdapter:
             await self.channel.call("", partial(bot.delete_webhook))
             assert self.application.updater is not None
             await self.application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+
+    async def resume(self) -> int:
+        """Work on every chat with stored updates not being worked on (after a restart,
+        and periodically: a worker that died leaves its chats when its leases run out)."""
+        resumed = await self.dispatcher.resume()
+        if self._staff is not None:
+            resumed += await self._staff[1].resume()
+        return resumed
 
     async def stop(self) -> None:
         """Stop receiving, finish the work in hand, shut down."""

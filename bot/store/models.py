@@ -33,10 +33,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 __all__ = ["Appointment", "Article", "ArticleFeedback", "ArticleText", "Audience", "AuditEntry",
-           "Base", "BookableService", "Case", "CaseEvent", "CaseMessage", "Conversation", "Draft",
-           "InboxItem", "LoginFailure", "Mediator", "Message", "Office", "OfficeService",
-           "QuestionGap", "Region", "Release", "Reminder", "Slot", "StaffSession", "StaffUser",
-           "UTCDateTime", "User"]
+           "Base", "BookableService", "Case", "CaseEvent", "CaseMessage", "ChatLease",
+           "Conversation", "Draft", "InboxItem", "LoginFailure", "Mediator", "Message", "Office",
+           "OfficeService", "QuestionGap", "Region", "Release", "Reminder", "Slot", "StaffSession",
+           "StaffUser", "UTCDateTime", "User"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -161,6 +161,19 @@ class InboxItem(Base):
     ref: Mapped[str | None] = mapped_column(String(64))  # the channel's message id
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+
+
+class ChatLease(Base):
+    """Which worker is working on a chat's stored updates, until when. One worker per
+    chat at a time, across processes and machines: the chat's updates are handled in
+    order and each once. A lease that ran out (its worker died) is taken over."""
+
+    __tablename__ = "chat_leases"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # -- content: regions, offices, services, articles -------------------------------------

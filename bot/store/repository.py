@@ -11,19 +11,31 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.messages import Incoming
-from bot.store.models import Appointment, Conversation, InboxItem, Message, Slot, User
+from bot.store.models import (
+    Appointment,
+    ChatLease,
+    Conversation,
+    InboxItem,
+    Message,
+    Slot,
+    User,
+)
 
-__all__ = ["ConcurrentUpdate", "ConversationRecord", "InboxRecord", "MessageRecord", "Store",
-           "UserRecord"]
+__all__ = ["AlreadyProcessed", "ConcurrentUpdate", "ConversationRecord", "InboxRecord",
+           "MessageRecord", "Store", "UserRecord"]
+
+
+class AlreadyProcessed(Exception):
+    """The stored update was handled by another worker: this turn is dropped unsent."""
 
 
 class ConcurrentUpdate(Exception):
@@ -139,8 +151,12 @@ class Store:
                     session.execute(update(User).where(User.id == record.user.id)
                                     .values(**user_changes))
                 if inbox_id is not None:
-                    session.execute(update(InboxItem).where(InboxItem.id == inbox_id)
-                                    .values(processed_at=now, text=None))
+                    marked = session.execute(
+                        update(InboxItem).where(InboxItem.id == inbox_id,
+                                                InboxItem.processed_at.is_(None))
+                        .values(processed_at=now, text=None)).rowcount  # type: ignore[attr-defined]
+                    if marked != 1:  # another worker handled this update meanwhile
+                        raise AlreadyProcessed(f"update {inbox_id} was handled already")
                 result = session.execute(
                     update(Conversation)
                     .where(Conversation.id == record.id, Conversation.version == record.version)
@@ -234,6 +250,36 @@ class Store:
                 text=row.text or "", data=row.data or "", language_code=row.language_code,
                 ref=row.ref or "", sender=row.sender or ""))
                 for row in rows]
+
+    def claim_chat(self, channel: str, chat_id: str, worker: str, now: datetime,
+                   lease: timedelta) -> bool:
+        """Take (or extend) the lease on a chat's updates; False while another worker
+        holds a lease that has not run out."""
+        for _ in range(2):
+            try:
+                with self.session() as session, session.begin():
+                    taken = session.execute(
+                        update(ChatLease).where(
+                            ChatLease.channel == channel, ChatLease.chat_id == chat_id,
+                            or_(ChatLease.holder == worker, ChatLease.until < now))
+                        .values(holder=worker, until=now + lease)
+                    ).rowcount  # type: ignore[attr-defined]
+                    if taken:
+                        return True
+                    if session.get(ChatLease, (channel, chat_id)) is not None:
+                        return False
+                    session.add(ChatLease(channel=channel, chat_id=chat_id, holder=worker,
+                                          until=now + lease))
+                return True
+            except IntegrityError:  # another worker created it at the same moment
+                continue
+        return False
+
+    def release_chat(self, channel: str, chat_id: str, worker: str) -> None:
+        with self.session() as session, session.begin():
+            session.execute(delete(ChatLease).where(
+                ChatLease.channel == channel, ChatLease.chat_id == chat_id,
+                ChatLease.holder == worker))
 
     def pending_chats(self, channel: str) -> list[str]:
         """Chats with unprocessed updates (to resume after a restart)."""

@@ -1,0 +1,84 @@
+"""Several workers on one database: each chat's updates are handled once each and in
+order whichever worker received them (a lease per chat in the database, not process
+memory), and a chat whose worker died is taken over once its lease runs out.
+
+The workers here are dispatchers with runners and stores of their own in one process,
+on SQLite and on PostgreSQL; the channel is the in-memory one."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from bot.app import Orienta, build
+from bot.channels.memory import MemoryChannel
+from bot.dispatch import LEASE, Dispatcher
+from bot.messages import Incoming
+from nlu.pipeline import Understanding
+
+CHATS = 12
+PER_CHAT = 6
+
+
+def worker(orienta: Orienta, name: str, seen: dict[str, list[str]]) -> Dispatcher:
+    channel = MemoryChannel()
+    runner = orienta.runner
+
+    async def handle(incoming: Incoming, inbox_id: int) -> None:
+        seen[incoming.chat_id].append(incoming.text)  # what this chat's turns were, in order
+        await asyncio.sleep(random.random() / 200)  # let the workers interleave
+        await runner.handle(incoming, channel, inbox_id=inbox_id)
+
+    return Dispatcher(runner, channel, handler=handle, name="memory", worker=name)
+
+
+async def test_updates_split_between_workers_are_handled_once_in_order(
+        orienta: Orienta, understanding: Understanding) -> None:
+    other = build(orienta.settings, understanding=understanding, run_migrations=False)
+    seen: dict[str, list[str]] = defaultdict(list)
+    workers = [worker(orienta, "w1", seen), worker(other, "w2", seen)]
+    rng = random.Random(7)
+    update = 0
+    sends = []
+    for turn in range(PER_CHAT):
+        for chat in range(CHATS):
+            update += 1
+            text = "/start" if turn == 0 else f"message {turn}"
+            incoming = Incoming("memory", f"chat-{chat}", text=text)
+            # Telegram may deliver an update twice, to any worker.
+            for target in rng.sample(workers, rng.choice((1, 1, 2))):
+                sends.append(target.submit(incoming, update))
+    await asyncio.gather(*sends)
+    for _ in range(3):  # a round of the periodic resume, as serve.py runs it
+        await asyncio.gather(*(w.idle() for w in workers))
+        await asyncio.gather(*(w.resume() for w in workers))
+    await asyncio.gather(*(w.idle() for w in workers))
+    expected = ["/start", *(f"message {turn}" for turn in range(1, PER_CHAT))]
+    assert {chat: texts for chat, texts in seen.items()} == {
+        f"chat-{chat}": expected for chat in range(CHATS)}
+    assert orienta.store.pending_chats("memory") == []
+    other.store.engine.dispose()
+
+
+async def test_a_chat_whose_worker_died_is_taken_over(orienta: Orienta) -> None:
+    now = [datetime(2026, 11, 23, 9, 0, tzinfo=UTC)]
+    orienta.runner.clock = lambda: now[0]
+    seen: dict[str, list[str]] = defaultdict(list)
+    store = orienta.store
+    # A worker took the chat, then died before handling its update.
+    assert store.claim_chat("memory", "lost", "dead-worker", now[0], LEASE)
+    assert store.enqueue(Incoming("memory", "lost", text="/start"), 1, now[0])
+    alive = worker(orienta, "alive", seen)
+    await alive.resume()
+    await alive.idle()
+    assert seen["lost"] == []  # the lease still holds
+    now[0] += LEASE + timedelta(seconds=1)
+    await alive.resume()
+    await alive.idle()
+    assert seen["lost"] == ["/start"]
+    assert store.pending_chats("memory") == []
+    # The dead worker's lease is gone with it: it cannot come back and work meanwhile.
+    assert not store.claim_chat("memory", "lost", "dead-worker", now[0], LEASE) or (
+        store.pending("memory", "lost") == [])
