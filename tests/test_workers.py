@@ -82,3 +82,18 @@ async def test_a_chat_whose_worker_died_is_taken_over(orienta: Orienta) -> None:
     # The dead worker's lease is gone with it: it cannot come back and work meanwhile.
     assert not store.claim_chat("memory", "lost", "dead-worker", now[0], LEASE) or (
         store.pending("memory", "lost") == [])
+
+
+async def test_an_update_handled_elsewhere_meanwhile_is_not_answered_twice(
+        orienta: Orienta) -> None:
+    """A worker whose lease ran out while it was slow finds, when it saves, that the
+    update was handled by the worker that took over: it sends nothing."""
+    store = orienta.store
+    now = datetime.now(UTC)
+    assert store.enqueue(Incoming("memory", "slow", text="/start"), 1, now)
+    [item] = store.pending("memory", "slow")
+    channel = MemoryChannel()
+    first = await orienta.runner.handle(item.incoming, channel, inbox_id=item.id)
+    assert first  # the worker that took over answered
+    again = await orienta.runner.handle(item.incoming, channel, inbox_id=item.id)
+    assert again == [] and len(channel.sent["slow"]) == len(first)
