@@ -26,7 +26,10 @@ _CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def is_private_client(request: Request) -> bool:
-    """The request comes from this machine or a private network."""
+    """The request comes from this machine or a private network, and not through a
+    proxy (which would make anyone on the internet look like a neighbour)."""
+    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+        return False
     try:
         address = ipaddress.ip_address(request.client.host if request.client else "")
     except ValueError:

@@ -44,3 +44,7 @@ async def test_metrics_count_updates_nlu_and_waiting_cases(orienta: Orienta,
     assert "orienta_booking_conflicts_total 0.0" in lines
     async with web_client(orienta, peer="93.184.216.34") as outside:
         assert (await outside.get("/metrics")).status_code == 403
+    async with web_client(orienta, peer="10.0.0.5") as proxied:  # a proxy beside the bot
+        assert (await proxied.get("/metrics")).status_code == 200
+        relayed = await proxied.get("/metrics", headers={"x-forwarded-for": "93.184.216.34"})
+        assert relayed.status_code == 403
