@@ -89,16 +89,19 @@ def prepare_content(settings: Settings, store: Store, today: date) -> None:
         log.info("slots: %d created, %d removed", created, removed)
 
 
-def default_services(settings: Settings, store: Store, catalogs: Catalogs) -> Services:
-    """The knowledge base, booking and escalation over the store."""
+def default_services(settings: Settings, store: Store, catalogs: Catalogs,
+                     metrics: Metrics | None = None) -> Services:
+    """The knowledge base, booking and escalation over the store (booking conflicts
+    counted in ``metrics``)."""
     policy = BookingPolicy(days=settings.booking_days,
                            notice=timedelta(minutes=settings.booking_notice_minutes),
                            max_active=settings.max_appointments)
-    return Services(
-        knowledge=KnowledgeService(KnowledgeStore(store)),
-        booking=BookingService(AppointmentBook(store),
-                               DayParts(settings.nlu_lexicons_dir / "dayparts"), policy),
-        escalation=EscalationService(CaseBook(store), store, catalogs))
+    booking = BookingService(AppointmentBook(store),
+                             DayParts(settings.nlu_lexicons_dir / "dayparts"), policy)
+    if metrics is not None:
+        booking.on_conflict = metrics.booking_conflict
+    return Services(knowledge=KnowledgeService(KnowledgeStore(store)), booking=booking,
+                    escalation=EscalationService(CaseBook(store), store, catalogs))
 
 
 def build(settings: Settings, *, understanding: Understanding | None = None,
@@ -114,9 +117,7 @@ def build(settings: Settings, *, understanding: Understanding | None = None,
     config = EngineConfig(served=SERVED_LANGUAGES, intent_threshold=settings.intent_threshold)
     metrics = Metrics()
     if services is None:
-        services = default_services(settings, store, catalogs)
-        if isinstance(services.booking, BookingService):
-            services.booking.on_conflict = metrics.booking_conflict
+        services = default_services(settings, store, catalogs, metrics)
     runner = Runner(flows, config, catalogs, store, understanding, services,
                     consent_version=settings.privacy_notice_version)
     runner.metrics = metrics

@@ -291,25 +291,22 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_flows(settings: Settings, args: argparse.Namespace) -> int:
     from bot.engine.diagram import mermaid
     from bot.engine.errors import FlowLoadError
-    from bot.engine.loader import build_flowset, load_flow_documents
-    from bot.engine.validation import check_flowset
+    from bot.engine.loader import check_flow_texts, flow_texts
     from bot.i18n import Catalogs
 
-    docs, routes, errors = load_flow_documents(settings.flows_dir)
-    if not errors:
-        flowset = build_flowset(docs, routes)
-        catalogs = Catalogs(settings.locales_dir)
-        errors = check_flowset(flowset, {lang: catalogs.msgids(lang)
-                                         for lang in ("en", *SERVED_LANGUAGES)})
+    catalogs = Catalogs(settings.locales_dir)
+    flowset, errors = check_flow_texts(
+        settings.flows_dir, flow_texts(settings.flows_dir),
+        {lang: catalogs.msgids(lang) for lang in ("en", *SERVED_LANGUAGES)})
     if args.action == "check":
         for error in errors:
             print(error)
-        if errors:
+        if errors or flowset is None:
             print(f"{len(errors)} error(s)", file=sys.stderr)
             return 1
-        print(f"{len(docs)} flows OK")
+        print(f"{len(flowset.flows)} flows OK")
         return 0
-    if errors:
+    if errors or flowset is None:
         print(FlowLoadError(errors), file=sys.stderr)
         return 1
     if args.flow not in flowset.flows:

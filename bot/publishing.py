@@ -28,7 +28,7 @@ from bot.store.releases import DraftView, ReleaseBook, ReleaseView, StalePublish
 
 __all__ = ["LANGUAGES", "Checked", "DiffLine", "Edition", "LiveRelease", "Published",
            "Workbench", "check_edition", "diff_lines", "edition_of", "flow_files",
-           "message_status", "with_drafts"]
+           "message_status", "message_text", "with_drafts"]
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +87,14 @@ def flow_files(flows_dir: Path, edition: Edition) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Checked:
-    """An edition after the checks: its flows when they passed, the errors, and the
-    catalogs with its messages (for a preview)."""
+    """An edition after the checks: its flows when they passed, the errors, the
+    catalogs with its messages (for a preview), and the flows as built despite graph or
+    translation errors (for a diagram and the texts a draft uses)."""
 
     flowset: FlowSet | None
     errors: tuple[str, ...]
     catalogs: Catalogs
+    built: FlowSet | None = None
 
     @property
     def ok(self) -> bool:
@@ -115,14 +117,21 @@ def check_edition(flows_dir: Path, catalogs: Catalogs, edition: Edition) -> Chec
             if want != got:
                 problems.append(f"{lang}: {msgid}: placeholders {sorted(got)} differ from "
                                 f"English {sorted(want)}")
-    return Checked(flowset if not problems else None, tuple(problems), overlaid)
+    return Checked(flowset if not problems else None, tuple(problems), overlaid, flowset)
+
+
+def message_text(lang: str, msgid: str, po: Mapping[str, Mapping[str, PoEntry]],
+                 edition: Edition) -> str:
+    """A message's text under an edition: the edited one, else the shipped one (as the
+    catalogs serve it)."""
+    entry = po.get(lang, {}).get(msgid)
+    return edition.text(lang, msgid) or (entry.text if entry else "")
 
 
 def message_status(lang: str, msgid: str, po: Mapping[str, Mapping[str, PoEntry]],
                    edition: Edition) -> str:
     """``missing``, ``fuzzy`` (made from an older English text) or ``done``."""
-    shipped_en = po.get(FALLBACK, {}).get(msgid)
-    english = edition.text(FALLBACK, msgid) or (shipped_en.text if shipped_en else "")
+    english = message_text(FALLBACK, msgid, po, edition)
     if lang == FALLBACK:
         return "done" if english else "missing"
     edited = edition.messages.get(lang, {}).get(msgid)
@@ -174,14 +183,15 @@ class LiveRelease:
         self.refused: int | None = None
 
     def apply(self, release: ReleaseView | None) -> Checked:
-        checked = check_edition(self.flows_dir, self.catalogs, edition_of(release))
+        edition = edition_of(release)
+        checked = check_edition(self.flows_dir, self.catalogs, edition)
         if not checked.ok or checked.flowset is None:
             self.refused = release.id if release else None
             log.error("release %s not put in force: %s", release.id if release else "-",
                       "; ".join(checked.errors[:5]))
             return checked
         self.runner.publish(checked.flowset)
-        self.catalogs.set_overrides(edition_of(release).overrides())
+        self.catalogs.set_overrides(edition.overrides())
         self.in_force = release.id if release else None
         if release is not None:
             log.info("release %d in force", release.id)

@@ -170,13 +170,13 @@ def check_flow_texts(flows_dir: Path, texts: Mapping[str, str],
                      catalogs: Mapping[str, Collection[str]] | None = None
                      ) -> tuple[FlowSet | None, list[FlowError]]:
     """Every check of ``orienta flows check`` on flow files given as texts: the flow set
-    when there is no error, and the errors."""
+    built from them (None when a file does not parse or fails the schema; it is built,
+    and usable for a diagram, despite graph or translation errors) and the errors."""
     docs, routes, errors = load_flow_documents(flows_dir, texts)
     if errors:
         return None, errors
     flowset = build_flowset(docs, routes, _fingerprint(texts))
-    errors = check_flowset(flowset, catalogs)
-    return (None if errors else flowset), errors
+    return flowset, check_flowset(flowset, catalogs)
 
 
 def load_flows(flows_dir: Path, catalogs: Mapping[str, Collection[str]] | None = None,
@@ -185,6 +185,6 @@ def load_flows(flows_dir: Path, catalogs: Mapping[str, Collection[str]] | None =
     ``texts``); raise :class:`FlowLoadError` on errors."""
     flowset, errors = check_flow_texts(
         flows_dir, texts if texts is not None else flow_texts(flows_dir), catalogs)
-    if flowset is None:
+    if flowset is None or errors:
         raise FlowLoadError(errors)
     return flowset

@@ -24,7 +24,7 @@ from bot.engine.model import (
 )
 from nlu.intents import INTENTS
 
-__all__ = ["REQUIRED_FLOWS", "check_flowset", "step_msgids", "step_targets"]
+__all__ = ["REQUIRED_FLOWS", "check_flowset", "flowset_msgids", "step_msgids", "step_targets"]
 
 #: Flows the engine enters by itself (commands, fallbacks, safety).
 REQUIRED_FLOWS = ("welcome", "menu", "help", "language", "fallback", "emergency", "mediator")
@@ -70,6 +70,16 @@ def step_msgids(step: Step) -> list[str]:
             return [step.text] if step.text else []
     text = getattr(step, "text", None)
     return [text] if isinstance(text, str) else []
+
+
+def flowset_msgids(flowset: FlowSet, source: str | None = None) -> list[str]:
+    """The message ids the flows use (only those of the file ``source``), in order."""
+    found: dict[str, None] = {}
+    for flow in flowset.flows.values():
+        if source is None or flow.source == source:
+            for step in flow.steps.values():
+                found.update(dict.fromkeys(step_msgids(step)))
+    return list(found)
 
 
 def _reachable(flow: Flow) -> set[str]:

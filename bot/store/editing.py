@@ -21,6 +21,7 @@ from enum import StrEnum
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.appointments import ServiceView
 from bot.store.models import (
     Appointment,
     Article,
@@ -34,7 +35,7 @@ from bot.store.models import (
 from bot.store.repository import Store
 
 __all__ = ["AppointmentEntry", "ArticleEdit", "ArticleRow", "ContentEditor", "EditStatus",
-           "NoShow", "OfferEdit", "OfficeEdit", "ServiceEdit", "SlotEntry", "SlotRemoval"]
+           "NoShow", "OfferEdit", "OfficeEdit", "SlotEntry", "SlotRemoval"]
 
 
 class EditStatus(StrEnum):
@@ -108,12 +109,6 @@ class OfficeEdit:
     closed: tuple[date, ...]
     active: bool
     offers: tuple[OfferEdit, ...]
-
-
-@dataclass(frozen=True)
-class ServiceEdit:
-    id: str
-    name: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -277,19 +272,14 @@ class ContentEditor:
         except IntegrityError:
             return EditStatus.EXISTS
 
-    def services(self) -> list[ServiceEdit]:
+    def services(self) -> list[ServiceView]:
         """Every bookable service, offered somewhere or not."""
         with self.store.session() as session:
-            return [ServiceEdit(r.id, dict(r.name)) for r in session.scalars(
+            return [ServiceView(r.id, dict(r.name)) for r in session.scalars(
                 select(BookableService).order_by(BookableService.position,
                                                  BookableService.id))]
 
-    def service(self, service_id: str) -> ServiceEdit | None:
-        with self.store.session() as session:
-            row = session.get(BookableService, service_id)
-            return ServiceEdit(row.id, dict(row.name)) if row else None
-
-    def save_service(self, edit: ServiceEdit, *, new: bool) -> EditStatus:
+    def save_service(self, edit: ServiceView, *, new: bool) -> EditStatus:
         """Create a service (listed last) or rename one."""
         try:
             with self.store.session() as session, session.begin():

@@ -25,7 +25,7 @@ from bot.services.export import to_csv, to_ics
 from bot.store.appointments import AppointmentBook, AppointmentView, BookingStatus
 from bot.store.editing import AppointmentEntry, ContentEditor, OfficeEdit
 from bot.web.content_forms import midnight
-from bot.web.pages import ADMIN, Console, Endpoint, staff, staff_route
+from bot.web.pages import ADMIN, Console, Endpoint, download, staff, staff_route
 
 __all__ = ["appointment_routes"]
 
@@ -142,9 +142,7 @@ def appointment_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             body = to_ics(views, name, console.clock(), t.lang)
             media = "text/calendar; charset=utf-8"
         filename = f"orienta-appointments-{office or 'all'}-{first}-{last}.{kind}"
-        return Response(body, media_type=media, headers={
-            "content-disposition": f'attachment; filename="{filename}"',
-            "cache-control": "no-store"})
+        return download(body, media, filename)
 
     table: list[tuple[str, Endpoint, tuple[str, ...], str]] = [
         ("/console/appointments", appointments, ("GET",), "console_appointments"),

@@ -10,10 +10,10 @@ import json
 from collections.abc import Iterator
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from bot.web.pages import ADMIN, Console, staff_route
+from bot.web.pages import ADMIN, Console, download, staff_route
 
 __all__ = ["audit_routes", "csv_cell"]
 
@@ -54,9 +54,7 @@ def audit_routes(console: Console) -> list[BaseRoute]:
                 out.truncate()
             yield out.getvalue()
 
-        return StreamingResponse(rows(), media_type="text/csv; charset=utf-8", headers={
-            "content-disposition": 'attachment; filename="orienta-audit.csv"',
-            "cache-control": "no-store"})
+        return download(rows(), "text/csv; charset=utf-8", "orienta-audit.csv")
 
     return [
         staff_route(console, "/console/audit", audit, role=ADMIN, name="console_audit"),

@@ -27,8 +27,8 @@ from starlette.routing import BaseRoute
 from bot.app import Orienta
 from bot.i18n import N_, Translator, text_direction
 from bot.services.content import ALL, local_name
-from bot.store.appointments import AppointmentBook
-from bot.store.editing import ContentEditor, EditStatus, ServiceEdit
+from bot.store.appointments import AppointmentBook, ServiceView
+from bot.store.editing import ContentEditor, EditStatus
 from bot.store.knowledge import KnowledgeStore
 from bot.web.content_forms import (
     LANGUAGES,
@@ -166,7 +166,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
 
     async def service_page(request: Request) -> Response:
         service_id = request.path_params.get("service_id")
-        old = await asyncio.to_thread(editor.service, service_id) if service_id else None
+        old = await asyncio.to_thread(book.service, service_id) if service_id else None
         if service_id and old is None:
             return not_found(request)
         values: dict[str, Any] = {"id": old.id if old else "",
@@ -178,7 +178,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             sid = old.id if old else form.ident("id")
             values = {"id": sid, "names": form.names("name")}
             if not form.errors:
-                edit = ServiceEdit(sid, values["names"])
+                edit = ServiceView(sid, values["names"])
                 saved = await asyncio.to_thread(editor.save_service, edit, new=old is None)
                 if saved is EditStatus.SAVED:
                     await console.audit(request, "service.save", f"service:{sid}",

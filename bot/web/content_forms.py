@@ -20,7 +20,8 @@ from bot.i18n import N_, Translator
 from bot.services.content import ALL, TOPICS, WEEKDAYS
 from bot.services.hours import hours_to_json, parse_hours
 from bot.settings import SERVED_LANGUAGES
-from bot.store.editing import ArticleEdit, OfferEdit, OfficeEdit, ServiceEdit
+from bot.store.appointments import ServiceView
+from bot.store.editing import ArticleEdit, OfferEdit, OfficeEdit
 
 __all__ = ["LANGUAGES", "Form", "article_form", "article_values", "hours_text", "midnight",
            "office_form", "office_values"]
@@ -196,7 +197,7 @@ def article_values(edit: ArticleEdit | None, today: date) -> dict[str, Any]:
 
 
 def office_form(form: Form, old: OfficeEdit | None, regions: Iterable[str],
-                 services: Sequence[ServiceEdit]) -> tuple[dict[str, Any], OfficeEdit | None]:
+                 services: Sequence[ServiceView]) -> tuple[dict[str, Any], OfficeEdit | None]:
     office_id = old.id if old else form.ident("id")
     names = form.names("name")
     region = form.raw("region")
@@ -254,7 +255,7 @@ def office_form(form: Form, old: OfficeEdit | None, regions: Iterable[str],
                               active, tuple(chosen))
 
 
-def office_values(edit: OfficeEdit | None, services: Sequence[ServiceEdit]
+def office_values(edit: OfficeEdit | None, services: Sequence[ServiceView]
                    ) -> dict[str, Any]:
     offered = {o.service_id: o for o in edit.offers} if edit else {}
     offers = {s.id: {"on": s.id in offered,

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 from bot.app import Orienta
 from bot.store.stats import PERIODS, StatsBook, export_rows
 from bot.web.audit import csv_cell
-from bot.web.pages import ADMIN, Console, staff_route
+from bot.web.pages import ADMIN, Console, download, staff_route
 
 __all__ = ["dashboard_routes", "period_days"]
 
@@ -49,9 +49,7 @@ def dashboard_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         writer.writerow(["metric", "key", "key2", "key3", "value"])
         writer.writerows([csv_cell(cell) for cell in row] for row in export_rows(board))
         name = f"orienta-dashboard-{board.end.date().isoformat()}-{days}d.csv"
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
-            "content-disposition": f'attachment; filename="{name}"',
-            "cache-control": "no-store"})
+        return download(out.getvalue(), "text/csv; charset=utf-8", name)
 
     return [
         staff_route(console, "/console/dashboard", dashboard, role=ADMIN,

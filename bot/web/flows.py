@@ -18,11 +18,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.engine.diagram import mermaid
-from bot.engine.loader import check_flow_texts
-from bot.engine.model import FlowSet
-from bot.engine.validation import step_msgids
+from bot.engine.validation import flowset_msgids
 from bot.i18n import N_
-from bot.publishing import LANGUAGES, Edition, Workbench, diff_lines, flow_files, message_status
+from bot.publishing import (
+    LANGUAGES,
+    Edition,
+    Workbench,
+    diff_lines,
+    edition_of,
+    flow_files,
+    message_status,
+)
 from bot.web.pages import ADMIN, Console, staff, staff_route
 
 __all__ = ["FLOW_CSP", "FLOW_STATES", "flow_routes", "valid_flow_file"]
@@ -43,23 +49,11 @@ def valid_flow_file(name: str) -> bool:
     return bool(_FILE.match(name))
 
 
-def _msgids(flowset: FlowSet | None, file: str) -> list[str]:
-    """The message ids a flow file's steps use, in order."""
-    if flowset is None:
-        return []
-    found: dict[str, None] = {}
-    for flow in flowset.flows.values():
-        if flow.source == file:
-            for step in flow.steps.values():
-                found.update(dict.fromkeys(step_msgids(step)))
-    return list(found)
-
-
 def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
 
     async def flows(request: Request) -> Response:
         release, drafts, edition = await asyncio.to_thread(bench.draft)
-        _, published = await asyncio.to_thread(bench.published)
+        published = edition_of(release)
         files = await asyncio.to_thread(flow_files, bench.flows_dir, edition)
         drafted = {d.key for d in drafts if d.kind == "flow"}
         rows = [(name, "draft" if name in drafted else "published" if name in published.flows
@@ -70,17 +64,17 @@ def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
     async def page(request: Request, file: str, *, text: str | None = None,
                    errors: tuple[str, ...] = (), saved: bool = False,
                    status_code: int = 200) -> Response:
-        _, drafts, edition = await asyncio.to_thread(bench.draft)
-        _, published = await asyncio.to_thread(bench.published)
+        release, drafts, edition = await asyncio.to_thread(bench.draft)
+        published = edition_of(release)
         shipped_and_published = await asyncio.to_thread(flow_files, bench.flows_dir, published)
         draft_files = await asyncio.to_thread(flow_files, bench.flows_dir, edition)
         before = shipped_and_published.get(file, "")
         current = text if text is not None else draft_files.get(file, "")
         checked = await asyncio.to_thread(bench.check, edition)
-        # The graph alone (no catalogs): diagram and texts also while translations lack.
-        flowset, _ = await asyncio.to_thread(check_flow_texts, bench.flows_dir, draft_files)
+        # As built despite errors: diagram and texts also while translations lack.
+        flowset = checked.built
         po = await asyncio.to_thread(bench.po)
-        msgids = _msgids(flowset, file)
+        msgids = flowset_msgids(flowset, file) if flowset is not None else []
         texts = [(msgid, checked.catalogs.translator("en").gettext(msgid),
                   {lang: message_status(lang, msgid, po, edition) for lang in LANGUAGES})
                  for msgid in msgids]

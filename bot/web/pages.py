@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
@@ -28,7 +33,8 @@ from bot.services.casework import staff_text
 from bot.settings import Settings
 from bot.store.staff import SessionView, StaffBook, StaffView
 
-__all__ = ["ADMIN", "SESSION_COOKIE", "STAFF", "Console", "Endpoint", "staff", "staff_route"]
+__all__ = ["ADMIN", "SESSION_COOKIE", "STAFF", "Console", "Endpoint", "download", "staff",
+           "staff_route"]
 
 SESSION_COOKIE = "orienta_console"
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -75,6 +81,16 @@ class Console:
                     detail: Mapping[str, Any] | None = None) -> None:
         await asyncio.to_thread(self.staff.audit, staff(request).user, action, target,
                                 self.clock(), detail)
+
+
+def download(body: str | bytes | Iterator[str], media_type: str, filename: str) -> Response:
+    """An export the browser saves as ``filename`` and keeps out of its cache; an
+    iterator is streamed."""
+    headers = {"content-disposition": f'attachment; filename="{filename}"',
+               "cache-control": "no-store"}
+    if isinstance(body, str | bytes):
+        return Response(body, media_type=media_type, headers=headers)
+    return StreamingResponse(body, media_type=media_type, headers=headers)
 
 
 def staff(request: Request) -> SessionView:

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.catalogs import PoEntry
-from bot.publishing import DiffLine, Edition, Workbench, diff_lines, edition_of
+from bot.publishing import DiffLine, Edition, Workbench, diff_lines, edition_of, message_text
 from bot.web.pages import ADMIN, Console, staff, staff_route
 
 __all__ = ["release_routes"]
@@ -27,9 +27,6 @@ def _changes(before: Edition, after: Edition, po: Mapping[str, Mapping[str, PoEn
     (language, id, before, after) between two editions; a message an edition leaves
     alone reads as shipped."""
 
-    def shipped(lang: str, msgid: str) -> str:
-        entry = po.get(lang, {}).get(msgid)
-        return entry.text if entry else ""
 
     files = []
     for name in sorted(set(before.flows) | set(after.flows)):
@@ -40,8 +37,8 @@ def _changes(before: Edition, after: Edition, po: Mapping[str, Mapping[str, PoEn
     for lang in sorted(set(before.messages) | set(after.messages)):
         ids = set(before.messages.get(lang, {})) | set(after.messages.get(lang, {}))
         for msgid in sorted(ids):
-            old_text = before.text(lang, msgid) or shipped(lang, msgid)
-            new_text = after.text(lang, msgid) or shipped(lang, msgid)
+            old_text = message_text(lang, msgid, po, before)
+            new_text = message_text(lang, msgid, po, after)
             if old_text != new_text:
                 messages.append((lang, msgid, old_text, new_text))
     return files, messages
@@ -54,7 +51,7 @@ def release_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         release, drafts, edition = await asyncio.to_thread(bench.draft)
         checked = await asyncio.to_thread(bench.check, edition)
         history = await asyncio.to_thread(bench.book.releases)
-        _, published = await asyncio.to_thread(bench.published)
+        published = edition_of(release)
         po = await asyncio.to_thread(bench.po)
         files, messages = _changes(published, edition, po)
         return console.render(

@@ -21,10 +21,17 @@ from starlette.routing import BaseRoute
 
 from bot.catalogs import PoEntry, source_hash
 from bot.engine.loader import check_flow_texts
-from bot.engine.validation import step_msgids
+from bot.engine.validation import flowset_msgids
 from bot.i18n import FALLBACK, placeholders, po_path, read_catalog, text_direction
-from bot.publishing import LANGUAGES, Edition, Workbench, flow_files, message_status
-from bot.web.pages import ADMIN, Console, staff, staff_route
+from bot.publishing import (
+    LANGUAGES,
+    Edition,
+    Workbench,
+    flow_files,
+    message_status,
+    message_text,
+)
+from bot.web.pages import ADMIN, Console, download, staff, staff_route
 
 __all__ = ["translation_routes"]
 
@@ -41,24 +48,8 @@ def _all_msgids(bench: Workbench, edition: Edition,
         found.update(texts)
     flowset, _ = check_flow_texts(bench.flows_dir, flow_files(bench.flows_dir, edition))
     if flowset is not None:
-        for flow in flowset.flows.values():
-            for step in flow.steps.values():
-                found.update(step_msgids(step))
+        found.update(flowset_msgids(flowset))
     return sorted(found)
-
-
-def _english(msgid: str, po: Mapping[str, Mapping[str, PoEntry]], edition: Edition) -> str:
-    shipped = po.get(FALLBACK, {}).get(msgid)
-    return edition.text(FALLBACK, msgid) or (shipped.text if shipped else "")
-
-
-def _current(lang: str, msgid: str, po: Mapping[str, Mapping[str, PoEntry]],
-             edition: Edition) -> str:
-    edited = edition.text(lang, msgid)
-    if edited is not None:
-        return edited
-    entry = po.get(lang, {}).get(msgid)
-    return entry.text if entry else ""
 
 
 def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
@@ -88,8 +79,8 @@ def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         rows = []
         for msgid in msgids:
             state = message_status(lang, msgid, po, edition)
-            english = _english(msgid, po, edition)
-            current = _current(lang, msgid, po, edition)
+            english = message_text(FALLBACK, msgid, po, edition)
+            current = message_text(lang, msgid, po, edition)
             if status != "all" and state != status:
                 continue
             if search and not any(search.lower() in value.lower()
@@ -129,9 +120,9 @@ def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
             if msgid not in known:
                 continue
             text = text.strip("\n")[:_MAX_TEXT]
-            if not text.strip() or text == _current(lang, msgid, po, edition):
+            if not text.strip() or text == message_text(lang, msgid, po, edition):
                 continue
-            english = text if lang == FALLBACK else _english(msgid, po, edition)
+            english = text if lang == FALLBACK else message_text(FALLBACK, msgid, po, edition)
             if lang != FALLBACK and english and placeholders(text) != placeholders(english):
                 errors[msgid] = ", ".join(sorted("{" + p + "}" for p in placeholders(english)))
                 continue
@@ -142,7 +133,8 @@ def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         user = staff(request).user.username
         now = console.clock()
         for msgid, text in changes.items():
-            source = None if lang == FALLBACK else source_hash(_english(msgid, po, edition))
+            english = message_text(FALLBACK, msgid, po, edition)
+            source = None if lang == FALLBACK else source_hash(english)
             await asyncio.to_thread(bench.book.save_draft, "message", lang, msgid, text,
                                     user, now, source)
         if changes:
@@ -169,9 +161,7 @@ def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         out = io.BytesIO()
         write_po(out, catalog, width=100, sort_output=True)
         await console.audit(request, "translation.export", lang)
-        return Response(out.getvalue(), media_type="text/x-gettext-translation", headers={
-            "content-disposition": f'attachment; filename="orienta-{lang}.po"',
-            "cache-control": "no-store"})
+        return download(out.getvalue(), "text/x-gettext-translation", f"orienta-{lang}.po")
 
     return [
         staff_route(console, "/console/translations", overview, role=ADMIN,

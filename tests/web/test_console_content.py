@@ -276,8 +276,9 @@ async def test_new_office_and_service(content: Orienta) -> None:
             "capacity_debt_advice": "1"})
         assert taken.status_code == 400 and 'id="error-id"' in taken.text
     editor = ContentEditor(content.store)
-    assert editor.service("debt_advice") is not None
-    assert editor.service("debt_advice").name == {  # type: ignore[union-attr]
+    services = AppointmentBook(content.store)
+    assert services.service("debt_advice") is not None
+    assert services.service("debt_advice").name == {  # type: ignore[union-attr]
         "en": "Debt and budget advice", "ar": "نصائح حول الديون"}
     desk = editor.office("oulu_debt_desk")
     assert desk is not None and desk.name == {"en": "Oulu debt desk"}
