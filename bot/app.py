@@ -23,7 +23,7 @@ from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
 from bot.store.content import publish_content
-from bot.store.database import make_engine, migrate
+from bot.store.database import exclusive, make_engine, migrate
 from bot.store.knowledge import KnowledgeStore
 from bot.store.releases import ReleaseBook
 from bot.store.repository import Store
@@ -78,12 +78,13 @@ def prepare_content(settings: Settings, store: Store, today: date) -> None:
     example deployment of a fresh clone); then make sure the slot calendars reach
     ``ORIENTA_BOOKING_DAYS`` ahead."""
     book = AppointmentBook(store)
-    if not book.offices() and not KnowledgeStore(store).articles("en"):
-        content = load_content_files(settings, today)
-        for problem in content.problems:
-            log.warning("content: %s", problem)
-        if not content.errors:
-            publish_content(store, content)
+    with exclusive(store.engine, "content"):  # workers starting together publish it once
+        if not book.offices() and not KnowledgeStore(store).articles("en"):
+            content = load_content_files(settings, today)
+            for problem in content.problems:
+                log.warning("content: %s", problem)
+            if not content.errors:
+                publish_content(store, content)
     created, removed = book.generate_slots(today, settings.booking_days)
     if created or removed:
         log.info("slots: %d created, %d removed", created, removed)

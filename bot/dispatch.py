@@ -10,7 +10,12 @@ Several workers (processes, machines behind a load balancer) may receive updates
 the same chat: a lease in the database (``chat_leases``) lets one of them at a time work
 on a chat. A worker that finds the lease taken leaves its stored update to the holder,
 which looks for new updates once more after letting the lease go; a lease whose worker
-died runs out and the periodic ``resume`` takes the chat over.
+died runs out and the periodic ``resume`` takes the chat over, first sending the replies
+the dead worker saved but did not send (the outbox), then the chat's next updates.
+
+When a chat cannot be worked on now (the database is unreachable, Telegram keeps
+failing), its updates and replies stay stored and the chat is tried again after a
+growing pause (1 s, 2 s, 4 s … 30 s), keeping its lease so its order holds.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: How long a worker may hold a chat without renewing (renewed before every update).
 LEASE = timedelta(seconds=60)
+#: First and longest pause before a chat that could not be worked on is tried again.
+RETRY_FIRST, RETRY_MAX = 1.0, 30.0
 
 
 class Dispatcher:
@@ -42,13 +49,17 @@ class Dispatcher:
                  typing: Callable[[str], Awaitable[object]] | None = None,
                  typing_after: float = 0.5, concurrency: int = 8,
                  handler: Callable[[Incoming, int], Awaitable[object]] | None = None,
-                 name: str | None = None, worker: str | None = None) -> None:
+                 name: str | None = None, worker: str | None = None,
+                 lease: timedelta = LEASE) -> None:
         self.runner = runner
         self.channel = channel
         #: The inbox channel the updates are stored under (the channel's name by default).
         self.name = name or channel.name
         #: What processes one stored update (the runner's turn; the staff group's desk).
         self.handler = handler or self._run_turn
+        #: The runner's turns leave replies in the outbox; the staff desk's handler does not.
+        self.outbox = handler is None
+        self.lease = lease
         self.typing = typing
         self.typing_after = typing_after
         #: This worker's name in the chat leases.
@@ -56,6 +67,8 @@ class Dispatcher:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._dirty: set[str] = set()
         self._background: set[asyncio.Task[object]] = set()
+        self._backoff: dict[str, float] = {}
+        self._retries: dict[str, asyncio.TimerHandle] = {}
         # Chats are worked on concurrently, but only this many at once: hundreds of tasks
         # queueing on one HTTP connection pool cost more than they gain.
         self._slots = asyncio.Semaphore(concurrency)
@@ -100,17 +113,32 @@ class Dispatcher:
                     # An update stored while we held the lease was left to us: look again.
                     if not await asyncio.to_thread(self.store.pending, self.name, chat_id, 1):
                         break
-        except Exception:  # pragma: no cover - handle() never raises; the store might
-            log.exception("worker for a chat on %s stopped", self.name)
+            self._backoff.pop(chat_id, None)
+        except Exception as exc:
+            # Unreachable database, a channel that keeps failing: everything stays stored.
+            delay = self._backoff.get(chat_id, RETRY_FIRST)
+            self._backoff[chat_id] = min(delay * 2, RETRY_MAX)
+            log.warning("a chat on %s waits (%s); trying again in %.0f s", self.name,
+                        type(exc).__name__, delay)
+            self._retries[chat_id] = asyncio.get_running_loop().call_later(
+                delay, self._retry, chat_id)
         finally:
             self._workers.pop(chat_id, None)
 
+    def _retry(self, chat_id: str) -> None:
+        self._retries.pop(chat_id, None)
+        self.kick(chat_id)
+
     async def _claim(self, chat_id: str) -> bool:
         return await asyncio.to_thread(self.store.claim_chat, self.name, chat_id, self.worker,
-                                       self.runner.clock(), LEASE)
+                                       self.runner.clock(), self.lease)
 
     async def _work(self, chat_id: str) -> None:
-        """Handle the chat's pending updates in order, renewing the lease for each."""
+        """Send what an earlier turn left in the outbox, then handle the chat's pending
+        updates in order, renewing the lease for each."""
+        async with self._slots:
+            if self.outbox:
+                await self.runner.flush(self.name, chat_id, self.channel)
         while True:
             items = await asyncio.to_thread(self.store.pending, self.name, chat_id)
             if not items:
@@ -143,7 +171,16 @@ class Dispatcher:
         return asyncio.get_running_loop().call_later(self.typing_after, start)
 
     async def idle(self) -> None:
-        """Wait until every worker (and typing notice) has finished (tests, shutdown)."""
+        """Wait until every worker (and typing notice) has finished (tests, shutdown).
+        Chats waiting to be tried again are not waited for."""
         while self._workers or self._background:
             await asyncio.gather(*self._workers.values(), *self._background,
                                  return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Finish the work in hand; drop the planned retries (their updates stay stored,
+        and the next start, or another worker once the leases run out, takes them)."""
+        for timer in self._retries.values():
+            timer.cancel()
+        self._retries.clear()
+        await self.idle()

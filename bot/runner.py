@@ -2,9 +2,13 @@
 
 For each incoming message it loads the conversation, understands the text
 (language, intent, crisis phrases), steps the engine, carries out the actions
-(services, language, consent, forgetting), saves state and messages in one
-transaction, then sends the replies through the channel. Nothing is lost: a
-failure anywhere still answers the user, in their language.
+(services, language, consent, forgetting), saves state, messages and the rendered
+replies (the outbox) in one transaction, then sends the replies through the channel,
+each leaving the outbox once the channel has it. Nothing is lost: a failure anywhere
+still answers the user, in their language; when the database cannot be reached, a
+stored update is left for the dispatcher to try again (and someone in danger gets
+the emergency numbers at once); a reply the channel could not take stays in the
+outbox and goes out, in order, before the chat's next turn.
 """
 
 from __future__ import annotations
@@ -40,11 +44,12 @@ from bot.store.repository import (
     ConversationRecord,
     MessageRecord,
     Store,
+    unreachable,
 )
 from nlu.pipeline import Understanding, Understood
 from nlu.text import clean_user_text
 
-__all__ = ["MAX_TEXT", "Runner", "utc_now"]
+__all__ = ["MAX_TEXT", "Runner", "TryLater", "utc_now"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,12 @@ _MAX_REPLAYS = 3
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class TryLater(Exception):
+    """A stored update could not be finished now (the database is unreachable, or the
+    channel did not take a reply): it stays stored, its replies stay in the outbox, and
+    the dispatcher tries the chat again later."""
 
 
 @dataclass
@@ -113,6 +124,10 @@ class Runner:
         #: Counts updates, their latency and the NLU backend used (``bot.metrics``).
         self.metrics: Metrics | None = None
         self._locks: dict[tuple[str, str], _ChatLock] = {}
+        #: Outbox ids the channel took whose deletion has not been saved yet.
+        self._delivered: set[int] = set()
+        #: Stored updates whose sender got the emergency numbers while the store was down.
+        self._warned: set[int | None] = set()
 
     def publish(self, flows: FlowSet) -> None:
         """Swap in a new flow set; the next message uses it (no restart)."""
@@ -120,10 +135,12 @@ class Runner:
 
     async def handle(self, incoming: Incoming, channel: Channel,
                      inbox_id: int | None = None) -> list[Outgoing]:
-        """Process one incoming message and send the replies. Never raises.
+        """Process one incoming message and send the replies; return what was sent.
 
         ``inbox_id`` names the stored update this message came from: it is marked
-        processed in the same transaction as the conversation's new state."""
+        processed in the same transaction as the conversation's new state and replies.
+        Without it this never raises. With it, :class:`TryLater` means the update or
+        its replies wait in the database for the dispatcher's next try."""
         key = (incoming.channel, incoming.chat_id)
         entry = self._locks.setdefault(key, _ChatLock())
         entry.users += 1
@@ -133,28 +150,99 @@ class Runner:
                 started = time.perf_counter()
                 outcome = "ok"
                 try:
-                    outgoing = await self._handle(incoming, inbox_id, known)
-                except Exception:
+                    outgoing, saved = await self._handle(incoming, inbox_id, known)
+                except Exception as exc:
+                    if inbox_id is not None and unreachable(exc):
+                        await self._while_unreachable(incoming, inbox_id, channel, known)
+                        self._count(incoming, "postponed", started)
+                        raise TryLater("the database cannot be reached") from exc
                     outcome = "failed"
                     log.exception("failed to handle a message on %s", incoming.channel)
                     if inbox_id is not None:
                         with contextlib.suppress(Exception):
                             await asyncio.to_thread(self.store.mark_processed, inbox_id,
                                                     self.clock())
-                    lang = known[-1] if known else self._guess_language(incoming)
-                    outgoing = [render(say, incoming.chat_id, lang, self.catalogs)
-                                for say in self._when_broken(incoming)]
-                for message in outgoing:
-                    await channel.send(message)
-                if self.metrics is not None:
-                    self.metrics.updates.labels(incoming.channel, outcome).inc()
-                    self.metrics.latency.labels(incoming.channel).observe(
-                        time.perf_counter() - started)
+                    outgoing, saved = self._apologies(incoming, known), False
+                self._warned.discard(inbox_id)
+                try:
+                    if saved:
+                        outgoing = await self._deliver(incoming.channel, incoming.chat_id,
+                                                       channel)
+                    else:
+                        for message in outgoing:
+                            await channel.send(message)
+                except Exception as exc:
+                    self._count(incoming, "postponed", started)
+                    if inbox_id is None:
+                        log.warning("replies on %s not delivered (%s); they wait in the "
+                                    "outbox", incoming.channel, type(exc).__name__)
+                        return []
+                    raise TryLater("replies not delivered") from exc
+                self._count(incoming, outcome, started)
                 return outgoing
         finally:
             entry.users -= 1
             if entry.users == 0:
                 self._locks.pop(key, None)
+
+    async def flush(self, channel_name: str, chat_id: str, channel: Channel) -> list[Outgoing]:
+        """Send a chat's replies left in the outbox (by a worker that died, or when the
+        channel failed), in order, before the chat's next update is handled. Raises
+        :class:`TryLater` when they cannot go out yet."""
+        key = (channel_name, chat_id)
+        entry = self._locks.setdefault(key, _ChatLock())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                try:
+                    return await self._deliver(channel_name, chat_id, channel)
+                except Exception as exc:
+                    raise TryLater("replies not delivered") from exc
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                self._locks.pop(key, None)
+
+    async def _deliver(self, channel_name: str, chat_id: str,
+                       channel: Channel) -> list[Outgoing]:
+        """Send the chat's outbox, oldest first, deleting each reply once sent. A reply
+        sent whose deletion failed (the database went away) is not sent again by this
+        process when the deletion is retried."""
+        sent: list[Outgoing] = []
+        while batch := await asyncio.to_thread(self.store.unsent, channel_name, chat_id):
+            for outbox_id, message in batch:
+                if outbox_id not in self._delivered:
+                    await channel.send(message)
+                    self._delivered.add(outbox_id)
+                    sent.append(message)
+                await asyncio.to_thread(self.store.sent, outbox_id)
+                self._delivered.discard(outbox_id)
+        return sent
+
+    async def _while_unreachable(self, incoming: Incoming, inbox_id: int, channel: Channel,
+                                 known: list[str]) -> None:
+        """The database is unreachable: the stored update will be handled once it is back.
+        Someone whose words say they are in danger gets the emergency numbers now (once)."""
+        log.warning("database unreachable; update %s on %s waits for the next try",
+                    inbox_id, incoming.channel)
+        if inbox_id in self._warned or not self._in_danger(incoming):
+            return
+        lang = known[-1] if known else self._guess_language(incoming)
+        with contextlib.suppress(Exception):
+            await channel.send(render(Say(EMERGENCY_NUMBERS), incoming.chat_id, lang,
+                                      self.catalogs))
+            self._warned.add(inbox_id)
+
+    def _count(self, incoming: Incoming, outcome: str, started: float) -> None:
+        if self.metrics is not None:
+            self.metrics.updates.labels(incoming.channel, outcome).inc()
+            self.metrics.latency.labels(incoming.channel).observe(
+                time.perf_counter() - started)
+
+    def _apologies(self, incoming: Incoming, known: list[str]) -> list[Outgoing]:
+        lang = known[-1] if known else self._guess_language(incoming)
+        return [render(say, incoming.chat_id, lang, self.catalogs)
+                for say in self._when_broken(incoming)]
 
     def _guess_language(self, incoming: Incoming) -> str | None:
         """The language to apologise in when the conversation could not be read: the
@@ -172,13 +260,18 @@ class Runner:
         """What to say when handling failed (the store is down, a bug): sorry, and the
         emergency numbers at once when the words say someone is in danger."""
         says = [Say(TEXTS["internal"])]
-        if incoming.kind == "text" and self.understanding.crisis.match(
-                clean_user_text(incoming.text[:MAX_TEXT])):
+        if self._in_danger(incoming):
             says.insert(0, Say(EMERGENCY_NUMBERS))
         return says
 
+    def _in_danger(self, incoming: Incoming) -> bool:
+        return incoming.kind == "text" and bool(self.understanding.crisis.match(
+            clean_user_text(incoming.text[:MAX_TEXT])))
+
     async def _handle(self, incoming: Incoming, inbox_id: int | None,
-                      known: list[str]) -> list[Outgoing]:
+                      known: list[str]) -> tuple[list[Outgoing], bool]:
+        """The turn's rendered replies, and whether they were saved to the outbox (all
+        but a ``/forget`` turn's, which leave nothing behind)."""
         hint = language_of(incoming.language_code)
         for _ in range(_MAX_REPLAYS):
             now = self.clock()
@@ -195,25 +288,28 @@ class Runner:
             turn = await self._turn(incoming, record, state, event, inbound)
             if truncated:
                 turn.replies.insert(0, Say(TEXTS["too_long"]))
+            lang = turn.state.lang or hint
+            rendered = [render(say, incoming.chat_id, lang, self.catalogs)
+                        for say in turn.replies]
             try:
-                await asyncio.to_thread(self._save, record, turn, inbound, now, inbox_id)
+                await asyncio.to_thread(self._save, record, turn, inbound, now, inbox_id,
+                                        rendered)
             except AlreadyProcessed:
                 log.info("update %s of conversation %s was handled by another worker",
                          inbox_id, record.id)
-                return []
+                return [], False
             except ConcurrentUpdate:
                 log.info("conversation %s changed meanwhile; replaying the turn", record.id)
                 continue
             if (turn.relay is not None or turn.escalated) and self.after_case_change:
                 self.after_case_change()
-            lang = turn.state.lang or hint
             # What the turn was, never what was written: no text, no chat id.
             log.debug("turn: conversation %s, %s in %s, intent %s (%s), %d replies",
                       record.id, inbound.kind if inbound else "-",
                       inbound.detected_language if inbound else "-",
                       inbound.intent if inbound else "-",
                       inbound.nlu_backend if inbound else "-", len(turn.replies))
-            return [render(say, incoming.chat_id, lang, self.catalogs) for say in turn.replies]
+            return rendered, not turn.forget
         raise ConcurrentUpdate(f"gave up replaying a turn for {incoming.channel}")
 
     async def _turn(self, incoming: Incoming, record: ConversationRecord, state: State,
@@ -301,7 +397,7 @@ class Runner:
         return turn
 
     def _save(self, record: ConversationRecord, turn: _Turn, inbound: MessageRecord | None,
-              now: datetime, inbox_id: int | None) -> None:
+              now: datetime, inbox_id: int | None, rendered: Sequence[Outgoing]) -> None:
         if turn.forget:
             self.store.forget_user(record.user.id)
             if inbox_id is not None:
@@ -322,7 +418,7 @@ class Runner:
                 self.cases.person_message(session, relay[0], relay[1], relay[2], relay[3], now)
         self.store.save_turn(record, turn.state.to_dict(), messages, now,
                              keep_bodies=turn.state.consent == "given", inbox_id=inbox_id,
-                             user_changes=changes, also=also)
+                             user_changes=changes, also=also, replies=rendered)
 
     def _plain(self, say: Say, lang: str | None) -> str:
         return render(say, "", lang, self.catalogs).text

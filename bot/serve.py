@@ -53,7 +53,6 @@ _REMINDERS_EVERY = 30.0
 _RENOTIFY_EVERY = 30.0
 _RELEASES_EVERY = 5.0  # seconds between checks for a release published elsewhere
 _RETENTION_EVERY = 3600.0
-_RESUME_EVERY = 15.0  # stored updates of a chat whose worker died (its lease ran out)
 
 
 async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str, *,
@@ -150,15 +149,16 @@ async def serve(settings: Settings) -> None:
     telegram = TelegramAdapter.create(
         settings.telegram_token.get_secret_value(), settings.telegram_api_url, orienta.runner,
         orienta.catalogs, SERVED_LANGUAGES, webhook_secret=webhook_secret(settings),
-        polling=polling)
+        polling=polling, lease=timedelta(seconds=settings.chat_lease_seconds))
     config.app = create_app(orienta, [] if polling else [telegram.webhook_route()])
     channels: dict[str, Channel] = {"telegram": telegram.channel}
     relay = case_relay(orienta, channels, attach_staff_group(orienta, telegram))
     await telegram.start(settings.webhook_url)
     log.info("Telegram bot running (%s)", "polling" if polling else "webhook")
     jobs = background_jobs(orienta, channels, relay)
-    jobs.append(asyncio.create_task(_every(_RESUME_EVERY, telegram.resume, "stored updates",
-                                           first_after=_RESUME_EVERY)))
+    # Stored updates and unsent replies of chats whose worker died (their leases ran out).
+    jobs.append(asyncio.create_task(_every(settings.resume_seconds, telegram.resume,
+                                           "stored updates", first_after=settings.resume_seconds)))
     try:
         await uvicorn.Server(config).serve()
     finally:

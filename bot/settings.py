@@ -73,6 +73,18 @@ class Settings(BaseSettings):
         description="Minutes a case may wait unclaimed before the mediators on duty are "
         "notified again (and then again after as many minutes).",
     )
+    chat_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a worker holds a chat without renewing its lease; a chat whose "
+        "worker died is taken over by another worker after this long.",
+    )
+    resume_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds between a worker's looks for stored updates and unsent replies "
+        "that no live worker holds (a worker died, or the database was away).",
+    )
     rasa_url: str | None = Field(
         default=None,
         description="Base URL of a Rasa server (rasa run --enable-api), e.g. "

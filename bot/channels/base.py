@@ -6,7 +6,13 @@ from typing import Protocol
 
 from bot.messages import Outgoing
 
-__all__ = ["Channel"]
+__all__ = ["Channel", "DeliveryFailed"]
+
+
+class DeliveryFailed(Exception):
+    """The channel kept failing (network errors, server errors) and gave up for now; the
+    message may be sent again later. Not raised for a message that can never be
+    delivered (the person blocked the bot, the request was refused as malformed)."""
 
 
 class Channel(Protocol):
@@ -15,5 +21,5 @@ class Channel(Protocol):
     name: str
 
     async def send(self, message: Outgoing) -> None:
-        """Deliver one message to ``message.chat_id``."""
+        """Deliver one message to ``message.chat_id``, or raise :class:`DeliveryFailed`."""
         ...

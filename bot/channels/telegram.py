@@ -5,8 +5,9 @@ It translates updates into neutral :class:`~bot.messages.Incoming` messages and
 hands them to the :class:`~bot.dispatch.Dispatcher` (stored first, idempotent by
 ``update_id``, in order per chat), and sends :class:`~bot.messages.Outgoing`
 messages back: HTML-escaped, split at Telegram's length limit, inline keyboards
-on the last part, retried on 429 and network errors, never retried for a user
-who blocked the bot. Button presses are answered at once and the message the
+on the last part, retried on 429, server and network errors (then left for a later
+try: :class:`~bot.channels.base.DeliveryFailed`), never retried for a user who
+blocked the bot. Button presses are answered at once and the message the
 button belonged to loses its keyboard and shows the choice, so a button cannot
 be pressed twice.
 """
@@ -14,6 +15,7 @@ be pressed twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import html
 import logging
@@ -37,12 +39,13 @@ from telegram.constants import ChatAction, ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.dispatch import Dispatcher
+from bot.channels.base import DeliveryFailed
+from bot.dispatch import LEASE, Dispatcher
 from bot.engine.texts import COMMAND_DESCRIPTIONS
 from bot.i18n import Catalogs
 from bot.messages import Incoming, Outgoing
 from bot.runner import Runner
-from bot.store.repository import Store
+from bot.store.repository import Store, unreachable
 
 __all__ = ["CHANNEL", "TelegramAdapter", "TelegramChannel", "split_message", "to_incoming"]
 
@@ -50,7 +53,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-_MAX_ATTEMPTS = 8
+_MAX_ATTEMPTS = 6
 _MAX_WEBHOOK_BODY = 1_000_000
 T = TypeVar("T")
 
@@ -156,12 +159,15 @@ class TelegramChannel:
 
     async def typing(self, chat_id: str) -> None:
         """Show "typing…" in the chat (the dispatcher calls this when a reply is slow)."""
-        await self.call(chat_id, partial(self.bot.send_chat_action, chat_id=int(chat_id),
-                                         action=ChatAction.TYPING))
+        with contextlib.suppress(DeliveryFailed):
+            await self.call(chat_id, partial(self.bot.send_chat_action, chat_id=int(chat_id),
+                                             action=ChatAction.TYPING))
 
     async def call(self, chat_id: str, request: Callable[[], Awaitable[T]]) -> T | None:
-        """Run a Bot API request, waiting out 429s and retrying network errors with
-        backoff; a user who blocked the bot is marked and not retried."""
+        """Run a Bot API request, waiting out 429s and retrying network and server errors
+        with backoff; a user who blocked the bot is marked and not retried (None), and a
+        request Telegram refuses is not retried (None). Raises :class:`DeliveryFailed`
+        after ``_MAX_ATTEMPTS``: the caller keeps the message for a later try."""
         delay = 0.5
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
@@ -182,8 +188,8 @@ class TelegramChannel:
                             type(exc).__name__, delay)
                 await self.sleep(delay)
                 delay = min(delay * 2, 30.0)
-        log.error("gave up a Telegram request after %d attempts", _MAX_ATTEMPTS)
-        return None
+        log.error("Telegram request failed %d times; left for a later try", _MAX_ATTEMPTS)
+        raise DeliveryFailed(f"Telegram failed {_MAX_ATTEMPTS} times")
 
 
 class TelegramAdapter:
@@ -206,20 +212,21 @@ class TelegramAdapter:
         """Also take the staff group's updates: ``parse`` recognises them, ``handler``
         carries them out (stored first and in order per topic, like users' updates)."""
         self._staff = (parse, Dispatcher(self.dispatcher.runner, self.channel,
-                                         handler=handler, name="staff"))
+                                         handler=handler, name="staff",
+                                         lease=self.dispatcher.lease))
 
     @classmethod
     def create(cls, token: str, api_url: str | None, runner: Runner, catalogs: Catalogs,
                languages: tuple[str, ...], *, webhook_secret: str | None = None,
-               polling: bool = True) -> TelegramAdapter:
+               polling: bool = True, lease: timedelta = LEASE) -> TelegramAdapter:
         """The application, channel and dispatcher for one bot token."""
         builder = cls.builder(token, api_url)
         if not polling:
             builder = builder.updater(None)
         application = builder.build()
         channel = TelegramChannel(application.bot, runner.store, runner.clock)
-        return cls(application, channel, Dispatcher(runner, channel, typing=channel.typing),
-                   catalogs, languages, webhook_secret)
+        dispatcher = Dispatcher(runner, channel, typing=channel.typing, lease=lease)
+        return cls(application, channel, dispatcher, catalogs, languages, webhook_secret)
 
     async def start(self, webhook_url: str | None = None) -> None:
         """Initialise, set the command menus, resume stored updates, start receiving."""
@@ -254,9 +261,9 @@ class TelegramAdapter:
             await updater.stop()
         if self.application.running:
             await self.application.stop()
-        await self.dispatcher.idle()
+        await self.dispatcher.stop()
         if self._staff is not None:
-            await self._staff[1].idle()
+            await self._staff[1].stop()
         await self.application.shutdown()
 
     @staticmethod
@@ -270,7 +277,20 @@ class TelegramAdapter:
         return builder
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.handle_update(update)
+        """A polled update: Telegram will not send it again, so storing it is retried
+        until the database answers."""
+        delay = 0.5
+        while True:
+            try:
+                await self.handle_update(update)
+                return
+            except Exception as exc:
+                if not unreachable(exc):
+                    raise
+                log.warning("database unreachable; storing update %s again in %.1f s",
+                            update.update_id, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     async def handle_update(self, update: Update) -> bool:
         """Store and schedule one update; False when it was not for us or seen before."""
@@ -318,8 +338,12 @@ class TelegramAdapter:
             translator = self.catalogs.translator(lang or "en")
             commands = [BotCommand(name, translator.gettext(msgid))
                         for name, msgid in COMMAND_DESCRIPTIONS.items()]
-            await self.channel.call("", partial(self.application.bot.set_my_commands,
-                                                commands, language_code=lang))
+            try:
+                await self.channel.call("", partial(self.application.bot.set_my_commands,
+                                                    commands, language_code=lang))
+            except DeliveryFailed:
+                log.warning("command menu not set (Telegram failing); the bot works without")
+                return
 
     def webhook_route(self) -> Route:
         """The Starlette route Telegram posts updates to; it checks the secret token."""
@@ -343,7 +367,15 @@ class TelegramAdapter:
                 log.warning("webhook: update %s could not be read; skipped",
                             data.get("update_id") if isinstance(data, dict) else "?")
                 return JSONResponse({"ok": True})
-            await self.handle_update(update)
+            try:
+                await self.handle_update(update)
+            except Exception as exc:
+                if not unreachable(exc):
+                    raise
+                # Not stored: Telegram sends the update again when it is not acknowledged.
+                log.warning("database unreachable; update %s refused for a later delivery",
+                            update.update_id)
+                return JSONResponse({"ok": False}, status_code=503)
             return JSONResponse({"ok": True})
 
         return Route(WEBHOOK_PATH, webhook, methods=["POST"])

@@ -402,21 +402,20 @@ class CaseBook:
     # -- notifications and delivery ------------------------------------------------------
     def due_for_renotify(self, now: datetime, after: timedelta) -> list[int]:
         """Queued cases nobody claimed for ``after``: each gets a "renotify" event once per
-        period, whichever worker asks first."""
+        period, whichever worker asks first (the due cases are locked with SKIP LOCKED,
+        so workers asking at once share them out instead of waiting or repeating)."""
         renotified = []
-        with self.store.session() as session:
-            ids = list(session.scalars(select(Case.id).where(
-                Case.status == "queued", Case.notified_at <= now - after)))
-        for case_id in ids:
-            with self.store.session() as session, session.begin():
-                done = session.execute(update(Case).where(
-                    Case.id == case_id, Case.status == "queued",
-                    Case.notified_at <= now - after).values(notified_at=now))
-                if done.rowcount == 1:  # type: ignore[attr-defined]
-                    waited = now - session.get(Case, case_id).created_at  # type: ignore[union-attr]
-                    self._event(session, case_id, "renotify",
-                                {"minutes": int(waited.total_seconds() // 60)}, now)
-                    renotified.append(case_id)
+        with self.store.session() as session, session.begin():
+            due = session.scalars(
+                select(Case).where(Case.status == "queued",
+                                   Case.notified_at <= now - after)
+                .order_by(Case.id).with_for_update(skip_locked=True)).all()
+            for case in due:
+                case.notified_at = now
+                waited = now - case.created_at
+                self._event(session, case.id, "renotify",
+                            {"minutes": int(waited.total_seconds() // 60)}, now)
+                renotified.append(case.id)
         return renotified
 
     def set_staff_topic(self, case_id: int, thread_id: int, message_id: int | None) -> None:

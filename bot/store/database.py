@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +15,8 @@ from sqlalchemy.engine import make_url
 
 from bot.store.models import Base
 
-__all__ = ["alembic_config", "current_revision", "drop_everything", "head_revision",
-           "make_engine", "migrate"]
+__all__ = ["alembic_config", "current_revision", "drop_everything", "exclusive",
+           "head_revision", "make_engine", "migrate"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -69,9 +72,34 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@contextmanager
+def exclusive(engine: Engine, name: str) -> Iterator[None]:
+    """Run the block in one process at a time across every worker on this database: a
+    PostgreSQL advisory lock named ``name`` (several workers starting together migrate
+    and load the example content once). SQLite serves one machine: no lock."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = zlib.crc32(f"orienta:{name}".encode())
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            connection.commit()
+
+
 def migrate(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision`` (``head`` by default)."""
-    command.upgrade(alembic_config(url), revision)
+    """Bring the database at ``url`` to ``revision`` (``head`` by default), one worker
+    at a time."""
+    engine = make_engine(url)
+    try:
+        with exclusive(engine, "migrate"):
+            command.upgrade(alembic_config(url), revision)
+    finally:
+        engine.dispose()
 
 
 def drop_everything(url: str) -> None:

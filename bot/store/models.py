@@ -35,8 +35,8 @@ from sqlalchemy.types import TypeDecorator
 __all__ = ["Appointment", "Article", "ArticleFeedback", "ArticleText", "Audience", "AuditEntry",
            "Base", "BookableService", "Case", "CaseEvent", "CaseMessage", "ChatLease",
            "Conversation", "Draft", "InboxItem", "LoginFailure", "Mediator", "Message", "Office",
-           "OfficeService", "QuestionGap", "Region", "Release", "Reminder", "Slot", "StaffSession",
-           "StaffUser", "UTCDateTime", "User"]
+           "OfficeService", "OutboxItem", "QuestionGap", "Region", "Release", "Reminder", "Slot",
+           "StaffSession", "StaffUser", "UTCDateTime", "User"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -174,6 +174,27 @@ class ChatLease(Base):
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxItem(Base):
+    """A reply saved with the turn that produced it, waiting to be sent.
+
+    The turn's state, the processed update and its replies are written in one
+    transaction; each reply is deleted once the channel has it. A worker that dies
+    after saving a turn leaves its replies here, and the worker that takes the chat
+    over sends them (in ``id`` order) before it handles the chat's next update: a
+    saved turn is never left unanswered. Bodies live only until they are sent.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_chat", "channel", "chat_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    #: The rendered message: text, language, direction and buttons.
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # -- content: regions, offices, services, articles -------------------------------------

@@ -15,23 +15,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.messages import Incoming
+from bot.messages import Incoming, Outgoing
 from bot.store.models import (
     Appointment,
     ChatLease,
     Conversation,
     InboxItem,
     Message,
+    OutboxItem,
     Slot,
     User,
 )
 
 __all__ = ["AlreadyProcessed", "ConcurrentUpdate", "ConversationRecord", "InboxRecord",
-           "MessageRecord", "Store", "UserRecord"]
+           "MessageRecord", "Store", "UserRecord", "unreachable"]
 
 
 class AlreadyProcessed(Exception):
@@ -40,6 +41,14 @@ class AlreadyProcessed(Exception):
 
 class ConcurrentUpdate(Exception):
     """Another worker saved the conversation first; load it again and replay."""
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached or answered (a restart, a
+    cut connection, a lock held too long): worth trying again later, unlike a bug."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 @dataclass(frozen=True)
@@ -140,11 +149,12 @@ class Store:
                   messages: Sequence[MessageRecord], now: datetime,
                   *, keep_bodies: bool, inbox_id: int | None = None,
                   user_changes: dict[str, Any] | None = None,
-                  also: Callable[[Session], None] | None = None) -> None:
+                  also: Callable[[Session], None] | None = None,
+                  replies: Sequence[Outgoing] = ()) -> None:
         """Save the new state, the turn's messages and the user's changed language or
-        consent, mark the inbox item that caused them processed, and run ``also`` (the
-        copy of the message to an open case) — all in one transaction — or raise
-        :class:`ConcurrentUpdate`."""
+        consent, mark the inbox item that caused them processed, put the ``replies`` in
+        the outbox and run ``also`` (the copy of the message to an open case) — all in
+        one transaction — or raise :class:`ConcurrentUpdate`."""
         try:
             with self.session() as session, session.begin():
                 if user_changes:
@@ -171,6 +181,10 @@ class Store:
                         language_confidence=message.language_confidence,
                         intent=message.intent, intent_confidence=message.intent_confidence,
                         nlu_backend=message.nlu_backend, created_at=now))
+                for reply in replies:
+                    session.add(OutboxItem(channel=record.user.channel,
+                                           chat_id=record.user.external_id,
+                                           message=reply.to_dict(), created_at=now))
                 if also is not None:
                     also(session)
         except StaleDataError as exc:
@@ -196,6 +210,8 @@ class Store:
             if user is not None:
                 session.execute(delete(InboxItem).where(InboxItem.channel == user.channel,
                                                         InboxItem.chat_id == user.external_id))
+                session.execute(delete(OutboxItem).where(OutboxItem.channel == user.channel,
+                                                         OutboxItem.chat_id == user.external_id))
             session.execute(delete(Message).where(Message.conversation_id.in_(
                 select(Conversation.id).where(Conversation.user_id == user_id))))
             session.execute(delete(Conversation).where(Conversation.user_id == user_id))
@@ -282,12 +298,27 @@ class Store:
                 ChatLease.holder == worker))
 
     def pending_chats(self, channel: str) -> list[str]:
-        """Chats with unprocessed updates (to resume after a restart)."""
+        """Chats with unprocessed updates or unsent replies (to resume after a restart)."""
         with self.session() as session:
-            return list(session.scalars(
-                select(InboxItem.chat_id).where(InboxItem.channel == channel,
-                                                InboxItem.processed_at.is_(None))
-                .group_by(InboxItem.chat_id)))
+            updates = select(InboxItem.chat_id).where(InboxItem.channel == channel,
+                                                      InboxItem.processed_at.is_(None))
+            replies = select(OutboxItem.chat_id).where(OutboxItem.channel == channel)
+            return sorted(set(session.scalars(updates.union(replies))))
+
+    # -- outbox: replies saved with their turn, deleted once sent ----------------------
+    def unsent(self, channel: str, chat_id: str, limit: int = 50) -> list[tuple[int, Outgoing]]:
+        """The chat's replies not yet sent, oldest first, with their outbox ids."""
+        with self.session() as session:
+            rows = session.execute(
+                select(OutboxItem.id, OutboxItem.message)
+                .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id)
+                .order_by(OutboxItem.id).limit(limit)).all()
+            return [(row.id, Outgoing.from_dict(chat_id, row.message)) for row in rows]
+
+    def sent(self, outbox_id: int) -> None:
+        """The channel has the reply: it leaves the outbox (and its body with it)."""
+        with self.session() as session, session.begin():
+            session.execute(delete(OutboxItem).where(OutboxItem.id == outbox_id))
 
     def mark_processed(self, inbox_id: int, now: datetime) -> None:
         with self.session() as session, session.begin():

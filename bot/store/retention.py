@@ -3,8 +3,9 @@
 Message bodies are personal data; the rows stay, so the anonymous counts (messages per
 day and language, intents, escalations, ratings) remain. Bodies in a case still open
 are kept until it is closed: a mediator may need them. Delivered case events, which
-carry copies of the bodies, are deleted, and so are those given up. (A stored update's
-text is already erased when it is processed.)
+carry copies of the bodies, are deleted, and so are those given up. Replies still in the
+outbox after that long (a chat whose channel never took them) are deleted. (A stored
+update's text is already erased when it is processed.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 
 from bot.store.cases import GIVE_UP_AFTER, OPEN
-from bot.store.models import Case, CaseEvent, CaseMessage, Message
+from bot.store.models import Case, CaseEvent, CaseMessage, Message, OutboxItem
 from bot.store.repository import Store
 
 __all__ = ["Erased", "erase_before"]
@@ -26,10 +27,12 @@ class Erased:
     case_messages: int
     summaries: int
     events: int
+    replies: int = 0
 
     @property
     def total(self) -> int:
-        return self.messages + self.case_messages + self.summaries + self.events
+        return (self.messages + self.case_messages + self.summaries + self.events
+                + self.replies)
 
 
 def erase_before(store: Store, cutoff: datetime) -> Erased:
@@ -51,5 +54,7 @@ def erase_before(store: Store, cutoff: datetime) -> Erased:
         events = session.execute(
             delete(CaseEvent).where(CaseEvent.created_at < cutoff, or_(
                 CaseEvent.delivered_at.is_not(None), CaseEvent.attempts >= GIVE_UP_AFTER)))
+        replies = session.execute(delete(OutboxItem).where(OutboxItem.created_at < cutoff))
         return Erased(int(messages or 0), int(case_messages or 0),
-                      int(summaries or 0), int(events.rowcount or 0))  # type: ignore[attr-defined]
+                      int(summaries or 0), int(events.rowcount or 0),  # type: ignore[attr-defined]
+                      int(replies.rowcount or 0))  # type: ignore[attr-defined]
