@@ -5,7 +5,9 @@ implements the methods Orienta uses — getMe, getUpdates with long polling,
 sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
 sendChatAction, setMyCommands, setWebhook, deleteWebhook, getWebhookInfo —
 and a control API for tests: inject user updates, read what the bot sent and
-called, and make methods fail (429 with retry_after, 403 blocked, 5xx).
+called, make methods fail (429 with retry_after, 403 blocked, 5xx), and stall a
+method's next call for a chat (the request hangs and is never carried out, as when
+the caller dies before Telegram has it).
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ class FakeBotApi:
     last_update_id: int = 1000
     injected_at: dict[int, float] = field(default_factory=dict)  # update_id -> monotonic
     topics: dict[int, dict[str, Any]] = field(default_factory=dict)  # thread id -> topic
+    stalls: set[tuple[str, str]] = field(default_factory=set)  # (method, chat id) to stall
+    stalled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     _new: asyncio.Event | None = None
 
     # -- Bot API --------------------------------------------------------------------
@@ -97,6 +101,11 @@ class FakeBotApi:
         method = request.path_params["method"]
         params = await self._params(request)
         self.calls.append((method, params))
+        stall = (method, str(params.get("chat_id", "")))
+        if stall in self.stalls:
+            self.stalls.discard(stall)
+            self.stalled.append((method, params))
+            return await self._stall(request)
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)
@@ -113,6 +122,15 @@ class FakeBotApi:
         if isinstance(result, Response):
             return result
         return JSONResponse({"ok": True, "result": result})
+
+    @staticmethod
+    async def _stall(request: Request) -> Response:
+        """Hang until the caller goes away (a minute at most); nothing is carried out."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            await asyncio.sleep(0.05)
+        return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"},
+                            status_code=502)
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.headers.get("content-type", "").startswith("application/json"):
@@ -287,6 +305,21 @@ class FakeBotApi:
             int(spec["chat_id"]))
         return JSONResponse({"ok": True})
 
+    async def stall(self, request: Request) -> Response:
+        spec = await request.json()
+        self.stalls.add((str(spec["method"]), str(spec["chat_id"])))
+        return JSONResponse({"ok": True})
+
+    async def sent_messages(self, request: Request) -> Response:
+        """The messages sent to private chats, by chat, oldest first (text and buttons)."""
+        chats: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for message in self.messages.values():
+            if message["chat"]["type"] == "private":
+                chats[str(message["chat"]["id"])].append(
+                    {"text": message.get("text", ""), "at": message["at"],
+                     "reply_markup": message.get("reply_markup")})
+        return JSONResponse({"chats": chats, "stalled": [m for m, _ in self.stalled]})
+
     async def state(self, request: Request) -> Response:
         return JSONResponse({"calls": self.calls, "messages": list(self.messages.values()),
                              "pending": len(self.updates), "confirmed": self.confirmed,
@@ -300,6 +333,8 @@ class FakeBotApi:
             Route("/control/fail", self.fail, methods=["POST"]),
             Route("/control/block", self.block, methods=["POST"]),
             Route("/control/state", self.state, methods=["GET"]),
+            Route("/control/stall", self.stall, methods=["POST"]),
+            Route("/control/sent", self.sent_messages, methods=["GET"]),
         ])
 
 
@@ -362,6 +397,19 @@ class RunningFakeBotApi:
 
     def state(self) -> dict[str, Any]:
         return dict(self.control.get("/control/state").json())
+
+    def stall(self, method: str, chat_id: int) -> None:
+        """The next ``method`` call for ``chat_id`` hangs and is never carried out."""
+        self.control.post("/control/stall", json={"method": method, "chat_id": chat_id})
+
+    def stalled(self) -> list[str]:
+        """The methods whose calls were stalled so far."""
+        return list(self.control.get("/control/sent").json()["stalled"])
+
+    def sent_by_chat(self) -> dict[int, list[dict[str, Any]]]:
+        """Every private chat's messages, oldest first: text, buttons, when (monotonic)."""
+        chats = self.control.get("/control/sent", timeout=60).json()["chats"]
+        return {int(chat): messages for chat, messages in chats.items()}
 
     def sent(self, chat_id: int) -> list[dict[str, Any]]:
         """Messages the bot sent to ``chat_id``, oldest first (with their current text)."""

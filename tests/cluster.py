@@ -1,0 +1,134 @@
+"""Pytest fixtures and checks shared by the scale-out and fault tests: one private
+PostgreSQL cluster, one fake Bot API server and one trained NLU model per module; a
+fresh database and fresh worker processes per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.store.database import drop_everything, make_engine
+from bot.store.models import InboxItem, OutboxItem
+from tests.servers import ROOT, PostgresServer, Worker, postgres_binaries, worker_environment
+from tests.fakes.bot_api import RunningFakeBotApi
+from tests.traffic import Chat, Reply
+
+__all__ = ["Cluster", "cluster_fixture", "wait_until_answered"]
+
+
+@dataclass
+class Cluster:
+    postgres: PostgresServer
+    bot_api: RunningFakeBotApi
+    var_dir: Path
+    logs: Path
+
+    def workers(self, count: int, **settings: str) -> list[Worker]:
+        """``count`` new worker processes on a fresh database, started and ready."""
+        drop_everything(self.postgres.url)
+        environment = worker_environment(self.postgres.url, self.bot_api.url, self.var_dir,
+                                         **settings)
+        workers = [Worker(f"w{n + 1}", environment, self.logs / f"w{n + 1}.log")
+                   for n in range(count)]
+        for worker in workers:  # all at once: they migrate and load content one at a time
+            worker.start()
+        for worker in workers:
+            worker.wait_ready()
+        return workers
+
+    def unfinished(self) -> tuple[int, int]:
+        """(stored updates not processed, replies not sent) in the database."""
+        engine = make_engine(self.postgres.url)
+        try:
+            with engine.connect() as connection:
+                updates = connection.scalar(select(func.count()).select_from(InboxItem)
+                                            .where(InboxItem.processed_at.is_(None)))
+                replies = connection.scalar(select(func.count()).select_from(OutboxItem))
+                return int(updates or 0), int(replies or 0)
+        finally:
+            engine.dispose()
+
+    def processed_updates(self) -> list[int]:
+        engine = make_engine(self.postgres.url)
+        try:
+            with engine.connect() as connection:
+                return list(connection.scalars(select(InboxItem.update_id).where(
+                    InboxItem.channel == "telegram").order_by(InboxItem.update_id)))
+        finally:
+            engine.dispose()
+
+
+def cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """The body of the module-scoped ``cluster`` fixture of the tests that use it."""
+    binaries = postgres_binaries()
+    if binaries is None or not (binaries / "initdb").exists():
+        if os.environ.get("ORIENTA_TEST_REQUIRE_POSTGRES"):
+            pytest.fail("ORIENTA_TEST_REQUIRE_POSTGRES is set but PostgreSQL's programs are "
+                        "missing (apt-get install postgresql)")
+        pytest.skip("PostgreSQL's server programs are not installed (.ci/run installs them)")
+    root = tmp_path_factory.mktemp("cluster")
+    var_dir = root / "var"
+    # Train the embedded model once, before the workers share it.
+    subprocess.run([sys.executable, "-m", "bot", "nlu", "train"], cwd=ROOT, check=True,
+                   capture_output=True, env={**os.environ, "ORIENTA_VAR_DIR": str(var_dir)},
+                   timeout=600)
+    # Not under pytest's temporary folder: the postgres user must be able to reach it.
+    pg_root = Path(tempfile.mkdtemp(prefix="orienta-test-pg-"))
+    postgres = PostgresServer(pg_root, binaries)
+    postgres.start()
+    logs = root / "logs"
+    logs.mkdir()
+    try:
+        with RunningFakeBotApi() as bot_api:
+            yield Cluster(postgres, bot_api, var_dir, logs)
+    finally:
+        postgres.stop()
+        shutil.rmtree(pg_root, ignore_errors=True)
+
+
+async def wait_until_answered(cluster: Cluster, chats: list[Chat], workers: list[Worker],
+                              timeout: float = 180.0) -> dict[int, list[Reply]]:
+    """Wait until every chat got as many replies as it should and nothing is left to do,
+    then a little longer (a reply sent twice would show); return what each chat got."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sent = cluster.bot_api.sent_by_chat()
+        counts_reached = all(len(sent.get(c.chat_id, [])) >= len(c.expected) for c in chats)
+        if counts_reached and cluster.unfinished() == (0, 0):
+            break
+        if time.monotonic() > deadline:
+            logs = "\n".join(f"--- {w.name}\n{w.log_tail(30)}" for w in workers)
+            missing = {c.chat_id: (len(sent.get(c.chat_id, [])), len(c.expected))
+                       for c in chats if len(sent.get(c.chat_id, [])) < len(c.expected)}
+            raise AssertionError(f"not answered in {timeout} s: {missing}; unfinished "
+                                 f"{cluster.unfinished()}\n{logs}")
+        await asyncio.sleep(0.25)
+    await asyncio.sleep(1.5)
+    sent = cluster.bot_api.sent_by_chat()
+    return {c.chat_id: [Reply.sent(m) for m in sent.get(c.chat_id, [])] for c in chats}
+
+
+def assert_transcripts(got: dict[int, list[Reply]], chats: list[Chat]) -> None:
+    """Each chat got exactly its replies, each once, in order."""
+    wrong = []
+    for chat in chats:
+        if got[chat.chat_id] != chat.expected:
+            first = next((i for i, (a, b) in enumerate(
+                zip(got[chat.chat_id], chat.expected, strict=False)) if a != b),
+                min(len(got[chat.chat_id]), len(chat.expected)))
+            wrong.append(f"chat {chat.chat_id} ({chat.lang}): {len(got[chat.chat_id])} "
+                         f"replies for {len(chat.expected)}, first difference at {first}: "
+                         f"{got[chat.chat_id][first:first + 1]} != "
+                         f"{chat.expected[first:first + 1]}")
+    assert not wrong, "\n".join(wrong)
