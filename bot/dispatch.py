@@ -21,6 +21,7 @@ growing pause (1 s, 2 s, 4 s … 30 s), keeping its lease so its order holds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -36,7 +37,8 @@ __all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
 
-#: How long a worker may hold a chat without renewing (renewed before every update).
+#: How long a worker may hold a chat without renewing (renewed before every update and
+#: every third of this while one update takes long).
 LEASE = timedelta(seconds=60)
 #: First and longest pause before a chat that could not be worked on is tried again.
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0
@@ -107,7 +109,11 @@ class Dispatcher:
             while chat_id in self._dirty:
                 self._dirty.discard(chat_id)
                 while await self._claim(chat_id):
-                    await self._work(chat_id)
+                    keeper = asyncio.create_task(self._keep_lease(chat_id))
+                    try:
+                        await self._work(chat_id)
+                    finally:
+                        keeper.cancel()
                     await asyncio.to_thread(self.store.release_chat, self.name, chat_id,
                                             self.worker)
                     # An update stored while we held the lease was left to us: look again.
@@ -124,6 +130,14 @@ class Dispatcher:
                 delay, self._retry, chat_id)
         finally:
             self._workers.pop(chat_id, None)
+
+    async def _keep_lease(self, chat_id: str) -> None:
+        """Renew the lease while one update takes long (Telegram retried, the NLU was
+        slow), so no other worker takes the chat over and sends its replies too."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            with contextlib.suppress(Exception):  # the next claim in _work decides
+                await self._claim(chat_id)
 
     def _retry(self, chat_id: str) -> None:
         self._retries.pop(chat_id, None)

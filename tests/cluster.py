@@ -14,17 +14,19 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.store.database import drop_everything, make_engine
-from bot.store.models import InboxItem, OutboxItem
+from bot.store.models import Conversation, InboxItem, Message, OutboxItem, User
 from tests.servers import ROOT, PostgresServer, Worker, postgres_binaries, worker_environment
 from tests.fakes.bot_api import RunningFakeBotApi
 from tests.traffic import Chat, Reply
 
-__all__ = ["Cluster", "cluster_fixture", "wait_until_answered"]
+__all__ = ["Cluster", "assert_store_agrees", "assert_transcripts", "cluster_fixture",
+           "wait_until_answered", "wait_until_replies"]
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Cluster:
     def workers(self, count: int, **settings: str) -> list[Worker]:
         """``count`` new worker processes on a fresh database, started and ready."""
         drop_everything(self.postgres.url)
+        self.bot_api.reset()
         environment = worker_environment(self.postgres.url, self.bot_api.url, self.var_dir,
                                          **settings)
         workers = [Worker(f"w{n + 1}", environment, self.logs / f"w{n + 1}.log")
@@ -58,6 +61,29 @@ class Cluster:
                 return int(updates or 0), int(replies or 0)
         finally:
             engine.dispose()
+
+    def stored_turns(self) -> dict[int, tuple[list[Any], list[Any]]]:
+        """Per chat, what the database recorded in order: the inbound messages
+        (kind, body, NLU backend) and the outbound bodies (None before consent)."""
+        engine = make_engine(self.postgres.url)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    select(User.external_id, Message.direction, Message.kind, Message.body,
+                           Message.nlu_backend)
+                    .join(Conversation, Conversation.user_id == User.id)
+                    .join(Message, Message.conversation_id == Conversation.id)
+                    .where(User.channel == "telegram").order_by(Message.id)).all()
+        finally:
+            engine.dispose()
+        turns: dict[int, tuple[list[Any], list[Any]]] = {}
+        for chat, direction, kind, body, backend in rows:
+            inbound, outbound = turns.setdefault(int(chat), ([], []))
+            if direction == "in":
+                inbound.append((kind, body, backend))
+            else:
+                outbound.append(body)
+        return turns
 
     def processed_updates(self) -> list[int]:
         engine = make_engine(self.postgres.url)
@@ -97,6 +123,19 @@ def cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluste
         shutil.rmtree(pg_root, ignore_errors=True)
 
 
+async def wait_until_replies(cluster: Cluster, wanted: dict[int, int],
+                             timeout: float = 120.0) -> None:
+    """Wait until each chat got at least ``wanted[chat]`` replies."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sent = cluster.bot_api.sent_by_chat()
+        if all(len(sent.get(chat, [])) >= count for chat, count in wanted.items()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"replies missing after {timeout} s")
+        await asyncio.sleep(0.2)
+
+
 async def wait_until_answered(cluster: Cluster, chats: list[Chat], workers: list[Worker],
                               timeout: float = 180.0) -> dict[int, list[Reply]]:
     """Wait until every chat got as many replies as it should and nothing is left to do,
@@ -132,3 +171,22 @@ def assert_transcripts(got: dict[int, list[Reply]], chats: list[Chat]) -> None:
                          f"{got[chat.chat_id][first:first + 1]} != "
                          f"{chat.expected[first:first + 1]}")
     assert not wrong, "\n".join(wrong)
+
+
+def assert_store_agrees(cluster: Cluster, got: dict[int, list[Reply]],
+                        chats: list[Chat]) -> None:
+    """What each chat got is what the database says its turns were, one turn per update
+    in update order, and every update was answered (for runs whose NLU may differ from
+    the reference's, like Rasa's)."""
+    turns = cluster.stored_turns()
+    for chat in chats:
+        inbound, outbound = turns[chat.chat_id]
+        assert len(inbound) == len(chat.updates), chat.chat_id
+        for (kind, body, _backend), update in zip(inbound, chat.updates, strict=True):
+            sent = (update["callback_query"]["data"] if "callback_query" in update
+                    else update["message"]["text"])
+            assert kind in ("button", "text", "command") and body in (None, sent)
+        texts = [reply.text for reply in got[chat.chat_id]]
+        assert len(texts) == len(outbound), chat.chat_id
+        assert all(body in (None, text) for body, text in zip(outbound, texts, strict=True))
+        assert outbound[-1] is not None  # consent was given: the bodies are there to compare

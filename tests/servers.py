@@ -36,7 +36,8 @@ import httpx
 
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 
-__all__ = ["PostgresServer", "TelegramSide", "Worker", "free_port", "postgres_binaries"]
+__all__ = ["PostgresServer", "RasaServer", "TelegramSide", "Worker", "free_port",
+           "postgres_binaries", "worker_environment"]
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token"
@@ -267,3 +268,48 @@ class TelegramSide:
                 await self.chat(updates, pause)
 
         await asyncio.gather(*(one(updates) for updates in chats))
+
+
+class RasaServer:
+    """A Rasa server of its own (``rasa run`` from ``.venv-rasa`` with the model that
+    ``make rasa-train`` made), which a test may stop."""
+
+    def __init__(self, model: Path, rasa_venv: Path, log_path: Path) -> None:
+        self.model = model
+        self.rasa_venv = rasa_venv
+        self.log_path = log_path
+        self.port = free_port()
+        self.token = os.urandom(12).hex()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 240.0) -> None:
+        from nlu.rasa_service import serve_command
+
+        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                serve_command(self.rasa_venv, self.model, self.port, self.token),
+                cwd=self.log_path.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Rasa exited: {self.log_path.read_text('utf-8')[-2000:]}")
+            try:
+                status = httpx.get(f"{self.url}/status", params={"token": self.token},
+                                   timeout=2)
+                if status.status_code == 200 and status.json().get("model_file"):
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"Rasa not ready after {timeout} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)

@@ -65,6 +65,8 @@ class Chat:
     lang: str
     updates: list[dict[str, Any]] = field(default_factory=list)
     expected: list[Reply] = field(default_factory=list)
+    #: How many replies the chat has once its first n + 1 updates are answered.
+    marks: list[int] = field(default_factory=list)
 
 
 def script_for(lang: str, rounds: int = 1) -> list[tuple[str, str]]:
@@ -118,6 +120,7 @@ async def _play(orienta: Any, chats: int, rounds: int) -> list[Chat]:
                 chat.updates.append(_press(chat.chat_id, data))
             assert replies, f"no reply to {kind} {value!r} in {lang}"
             chat.expected += [Reply.of(message) for message in replies]
+            chat.marks.append(len(chat.expected))
         played.append(chat)
     return played
 

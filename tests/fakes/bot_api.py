@@ -91,6 +91,7 @@ class FakeBotApi:
     topics: dict[int, dict[str, Any]] = field(default_factory=dict)  # thread id -> topic
     stalls: set[tuple[str, str]] = field(default_factory=set)  # (method, chat id) to stall
     stalled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    outages: dict[str, tuple[float, int]] = field(default_factory=dict)  # method -> until, status
     _new: asyncio.Event | None = None
 
     # -- Bot API --------------------------------------------------------------------
@@ -106,6 +107,10 @@ class FakeBotApi:
             self.stalls.discard(stall)
             self.stalled.append((method, params))
             return await self._stall(request)
+        outage = self.outages.get(method)
+        if outage is not None and time.monotonic() < outage[0]:
+            return JSONResponse({"ok": False, "error_code": outage[1],
+                                 "description": "Service Unavailable"}, status_code=outage[1])
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)
@@ -305,6 +310,21 @@ class FakeBotApi:
             int(spec["chat_id"]))
         return JSONResponse({"ok": True})
 
+    async def reset(self, request: Request) -> Response:
+        """Forget every message, call, failure, outage and stall (a new test)."""
+        for kept in (self.calls, self.stalled):
+            kept.clear()
+        for table in (self.messages, self.failures, self.outages, self.topics):
+            table.clear()
+        self.stalls.clear()
+        return JSONResponse({"ok": True})
+
+    async def outage(self, request: Request) -> Response:
+        spec = await request.json()
+        self.outages[str(spec["method"])] = (time.monotonic() + float(spec["seconds"]),
+                                             int(spec.get("status", 503)))
+        return JSONResponse({"ok": True})
+
     async def stall(self, request: Request) -> Response:
         spec = await request.json()
         self.stalls.add((str(spec["method"]), str(spec["chat_id"])))
@@ -334,6 +354,8 @@ class FakeBotApi:
             Route("/control/block", self.block, methods=["POST"]),
             Route("/control/state", self.state, methods=["GET"]),
             Route("/control/stall", self.stall, methods=["POST"]),
+            Route("/control/outage", self.outage, methods=["POST"]),
+            Route("/control/reset", self.reset, methods=["POST"]),
             Route("/control/sent", self.sent_messages, methods=["GET"]),
         ])
 
@@ -397,6 +419,14 @@ class RunningFakeBotApi:
 
     def state(self) -> dict[str, Any]:
         return dict(self.control.get("/control/state").json())
+
+    def reset(self) -> None:
+        self.control.post("/control/reset")
+
+    def outage(self, method: str, seconds: float, status: int = 503) -> None:
+        """Every ``method`` call fails with ``status`` for the next ``seconds``."""
+        self.control.post("/control/outage", json={"method": method, "seconds": seconds,
+                                                   "status": status})
 
     def stall(self, method: str, chat_id: int) -> None:
         """The next ``method`` call for ``chat_id`` hangs and is never carried out."""
