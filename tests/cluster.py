@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from bot.store.database import drop_everything, make_engine
 from bot.store.models import Conversation, InboxItem, Message, OutboxItem, User
-from tests.servers import ROOT, PostgresServer, Worker, postgres_binaries, worker_environment
 from tests.fakes.bot_api import RunningFakeBotApi
+from tests.servers import ROOT, PostgresServer, Worker, postgres_binaries, worker_environment
 from tests.traffic import Chat, Reply
 
 __all__ = ["Cluster", "assert_store_agrees", "assert_transcripts", "cluster_fixture",
