@@ -4,14 +4,17 @@ forged button data and commands, random intents and languages, and updates of ki
 the bot does not handle. Every message a person sends still gets an answer, in a
 served language, with a way on.
 
-The number of inputs tried is set here (``ENGINE``, ``RUNNER``, ``UPDATES``)."""
+The number of inputs tried is set here (``ENGINE``, ``RUNNER``, ``UPDATES``,
+``WEBHOOK_ROUNDS`` × ``WEBHOOK_BATCH``)."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from pathlib import Path
 
+import httpx
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from telegram import Update
@@ -31,6 +34,7 @@ from nlu.pipeline import Understanding
 ENGINE = 600
 RUNNER = 150
 UPDATES = 400
+WEBHOOK_ROUNDS, WEBHOOK_BATCH = 6, 40  # 240 bodies through the webhook
 
 ROOT = Path(__file__).resolve().parent.parent
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -174,3 +178,68 @@ def test_telegram_updates_of_any_kind(raw: dict[str, object], staff_chat: int) -
     staff = to_staff_incoming(update, staff_chat)
     if staff is not None:
         assert len(staff.data) <= 64
+
+
+BODIES = st.one_of(
+    updates().map(lambda u: ("json", u)),
+    st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                           st.text(max_size=40)),
+                 lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                         st.dictionaries(st.text(max_size=12), inner,
+                                                         max_size=4)),
+                 max_leaves=12).map(lambda v: ("json", v)),
+    st.binary(max_size=300).map(lambda b: ("raw", b)),
+    st.builds(lambda n: ("raw", b'{"update_id": 1, "message": "' + b"x" * n + b'"}'),
+              st.integers(900_000, 1_100_000)),  # around the size limit
+)
+
+
+@settings(max_examples=WEBHOOK_ROUNDS, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(BODIES, min_size=WEBHOOK_BATCH, max_size=WEBHOOK_BATCH))
+def test_the_webhook_takes_any_body(tmp_path: Path, understanding: Understanding,
+                                    bodies: list[tuple[str, object]]) -> None:
+    """Hostile bodies posted to the real webhook route with the right secret: each gets
+    an answer that is not a server error, and the bot still answers a person after."""
+    from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
+    from bot.web.app import create_app
+    from tests.builders import text_update
+    from tests.fakes.bot_api import RunningFakeBotApi
+
+    database = tmp_path / f"w{next(_chats)}.sqlite3"
+    orienta = build(Settings(database_url=f"sqlite:///{database}", var_dir=tmp_path / "var"),
+                    understanding=understanding)
+
+    async def barrage(fake: RunningFakeBotApi) -> list[int]:
+        adapter = TelegramAdapter.create(fake.fake.token, fake.url, orienta.runner,
+                                         orienta.catalogs, SERVED_LANGUAGES, polling=False,
+                                         webhook_secret="s3cret")
+        await adapter.start("https://orienta.example.org")
+        app = create_app(orienta, [adapter.webhook_route()])
+        statuses = []
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                         base_url="http://127.0.0.1") as http:
+                headers = {SECRET_HEADER: "s3cret", "content-type": "application/json"}
+                for kind, body in bodies:
+                    content = body if kind == "raw" else json.dumps(body).encode()
+                    response = await http.post(WEBHOOK_PATH, content=content,  # type: ignore[arg-type]
+                                               headers=headers)
+                    statuses.append(response.status_code)
+                await adapter.dispatcher.idle()
+                person = {"update_id": 2**40, **text_update(4_242_424, "/help")}
+                statuses.append((await http.post(WEBHOOK_PATH, json=person,
+                                                 headers=headers)).status_code)
+                await adapter.dispatcher.idle()
+        finally:
+            await adapter.stop()
+        return statuses
+
+    try:
+        with RunningFakeBotApi() as fake:
+            statuses = asyncio.run(barrage(fake))
+            assert set(statuses) <= {200, 400, 413}, statuses
+            assert statuses[-1] == 200 and len(fake.sent(4_242_424)) == 3
+    finally:
+        orienta.store.engine.dispose()
