@@ -34,6 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bot.store.database import drop_everything  # noqa: E402
 from tests.fakes.bot_api import RunningFakeBotApi  # noqa: E402
 from tests.servers import (  # noqa: E402
     PostgresServer,
@@ -43,8 +44,6 @@ from tests.servers import (  # noqa: E402
     worker_environment,
 )
 from tests.traffic import Chat, Reply, reference  # noqa: E402
-
-from bot.store.database import drop_everything  # noqa: E402
 
 
 @dataclass
@@ -175,7 +174,8 @@ async def main_async(worker_counts: list[int], rates: list[float], seconds: floa
         postgres.stop()
         shutil.rmtree(root, ignore_errors=True)
     print()
-    print("| workers | offered/s | updates | answered/s | p50 ms | p95 ms | refused | wrong chats |")
+    print("| workers | offered/s | updates | answered/s | p50 ms | p95 ms | refused "
+          "| wrong chats |")
     print("|---|---|---|---|---|---|---|---|")
     for step in steps:
         print(step.row())
