@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -126,8 +126,8 @@ class Runner:
         self._locks: dict[tuple[str, str], _ChatLock] = {}
         #: Outbox ids the channel took whose deletion has not been saved yet.
         self._delivered: set[int] = set()
-        #: Stored updates whose sender got the emergency numbers while the store was down.
-        self._warned: set[int | None] = set()
+        #: Messages whose sender got the emergency numbers while the store was down.
+        self._warned: dict[Hashable, None] = {}
 
     def publish(self, flows: FlowSet) -> None:
         """Swap in a new flow set; the next message uses it (no restart)."""
@@ -153,7 +153,10 @@ class Runner:
                     outgoing, saved = await self._handle(incoming, inbox_id, known)
                 except Exception as exc:
                     if inbox_id is not None and unreachable(exc):
-                        await self._while_unreachable(incoming, inbox_id, channel, known)
+                        log.warning("database unreachable; update %s on %s waits for the "
+                                    "next try", inbox_id, incoming.channel)
+                        await self.warn_if_in_danger(incoming, ("inbox", inbox_id), channel,
+                                                     known[-1] if known else None)
                         self._count(incoming, "postponed", started)
                         raise TryLater("the database cannot be reached") from exc
                     outcome = "failed"
@@ -163,7 +166,7 @@ class Runner:
                             await asyncio.to_thread(self.store.mark_processed, inbox_id,
                                                     self.clock())
                     outgoing, saved = self._apologies(incoming, known), False
-                self._warned.discard(inbox_id)
+                self._warned.pop(("inbox", inbox_id), None)
                 try:
                     if saved:
                         outgoing = await self._deliver(incoming.channel, incoming.chat_id,
@@ -219,19 +222,23 @@ class Runner:
                 self._delivered.discard(outbox_id)
         return sent
 
-    async def _while_unreachable(self, incoming: Incoming, inbox_id: int, channel: Channel,
-                                 known: list[str]) -> None:
-        """The database is unreachable: the stored update will be handled once it is back.
-        Someone whose words say they are in danger gets the emergency numbers now (once)."""
-        log.warning("database unreachable; update %s on %s waits for the next try",
-                    inbox_id, incoming.channel)
-        if inbox_id in self._warned or not self._in_danger(incoming):
+    async def warn_if_in_danger(self, incoming: Incoming, key: Hashable, channel: Channel,
+                                lang: str | None = None) -> None:
+        """``incoming`` cannot be handled now (the database is unreachable): if its words
+        say someone is in danger, send the emergency numbers at once, in their language,
+        once per ``key`` however often the message is tried again."""
+        if key in self._warned or not self._in_danger(incoming):
             return
-        lang = known[-1] if known else self._guess_language(incoming)
-        with contextlib.suppress(Exception):
+        lang = lang or self._guess_language(incoming)
+        try:
             await channel.send(render(Say(EMERGENCY_NUMBERS), incoming.chat_id, lang,
                                       self.catalogs))
-            self._warned.add(inbox_id)
+        except Exception:
+            log.exception("the emergency numbers could not be sent while the store is away")
+            return
+        self._warned[key] = None
+        while len(self._warned) > 10_000:
+            self._warned.pop(next(iter(self._warned)))
 
     def _count(self, incoming: Incoming, outcome: str, started: float) -> None:
         if self.metrics is not None:

@@ -4,7 +4,8 @@
   while its reply was on the way to Telegram;
 - PostgreSQL restarted while updates keep coming;
 - the Bot API answering 429 and 5xx, and an outage longer than a send's retries;
-- the Rasa server stopped while its workers use it.
+- the Rasa server stopped while its workers use it;
+- PostgreSQL down while people write, one of them in danger (in this process).
 
 After each, no update is lost or answered twice and the conversations go on: every chat
 gets exactly the replies one runner gives (``tests/traffic.py``), each once, in order
@@ -19,10 +20,17 @@ import os
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
-from bot.settings import SERVED_LANGUAGES
+from bot.app import build
+from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
+from bot.settings import SERVED_LANGUAGES, Settings
+from bot.store.database import drop_everything
+from bot.web.app import create_app
+from nlu.pipeline import Understanding
 from nlu.rasa_service import model_file
+from tests.builders import text_update
 from tests.cluster import (
     Cluster,
     assert_store_agrees,
@@ -31,7 +39,7 @@ from tests.cluster import (
     wait_until_answered,
     wait_until_replies,
 )
-from tests.servers import ROOT, RasaServer, TelegramSide
+from tests.servers import ROOT, SECRET, RasaServer, TelegramSide
 from tests.traffic import reference
 
 pytestmark = pytest.mark.postgres
@@ -159,3 +167,57 @@ async def test_rasa_stopped_during_traffic(cluster: Cluster) -> None:
         assert backends[6] == "rasa", backends
         assert [b for b in backends[7:] if b] and all(b == "embedded" for b in backends[7:]
                                                       if b), backends
+
+
+async def test_while_the_database_is_down_a_person_in_danger_gets_the_numbers_once(
+        cluster: Cluster, understanding: Understanding) -> None:
+    """Updates posted to the webhook while PostgreSQL is down cannot be stored: the webhook
+    answers 503 and Telegram posts them again until the database is back; then each is
+    answered once. Words that say someone is in danger get the emergency numbers at
+    once, in their language, and only once however often the update is posted."""
+    drop_everything(cluster.postgres.url)
+    bot_api = cluster.bot_api
+    bot_api.reset()
+    orienta = build(Settings(database_url=cluster.postgres.url, var_dir=cluster.var_dir),
+                    understanding=understanding)
+    adapter = TelegramAdapter.create(bot_api.fake.token, bot_api.url, orienta.runner,
+                                     orienta.catalogs, SERVED_LANGUAGES, polling=False,
+                                     webhook_secret=SECRET)
+    await adapter.start("https://orienta.example.org")
+    app = create_app(orienta, [adapter.webhook_route()])
+    fr = orienta.catalogs.translator("fr").gettext
+    danger = {"update_id": 71, **text_update(5001, "au secours, mon mari me frappe, aidez moi")}
+    calm = {"update_id": 72, **text_update(5002, "bonjour, je cherche un logement pour ma famille")}
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://127.0.0.1") as http:
+
+            async def post(update: dict[str, object]) -> int:
+                response = await http.post(WEBHOOK_PATH, json=update,
+                                           headers={SECRET_HEADER: SECRET})
+                return response.status_code
+
+            await asyncio.to_thread(cluster.postgres.stop)
+            try:
+                for _ in range(3):  # Telegram posts them again while they are refused
+                    assert await post(danger) == 503
+                    assert await post(calm) == 503
+                sent = bot_api.sent_by_chat()
+                assert [m["text"] for m in sent.get(5001, [])] == [fr("emergency.numbers")]
+                assert 5002 not in sent
+            finally:
+                await asyncio.to_thread(cluster.postgres.start)
+            assert await post(danger) == 200 and await post(calm) == 200
+            await _until(lambda: len(bot_api.sent_by_chat().get(5002, [])) >= 2, 60)
+            await adapter.dispatcher.idle()
+        sent = bot_api.sent_by_chat()
+        danger_texts = [m["text"] for m in sent[5001]]
+        assert danger_texts[0] == fr("emergency.numbers") and len(danger_texts) > 1
+        assert danger_texts[1:].count(fr("emergency.numbers")) == 1, (
+            "then the emergency flow's own answer, once")
+        assert [m["text"] for m in sent[5002]] == [fr("welcome.hello"),
+                                                   fr("welcome.choose_language")]
+        assert cluster.unfinished() == (0, 0)
+    finally:
+        await adapter.stop()
+        orienta.store.engine.dispose()

@@ -289,6 +289,7 @@ class TelegramAdapter:
                     raise
                 log.warning("database unreachable; storing update %s again in %.1f s",
                             update.update_id, delay)
+                await self._warn_if_in_danger(update)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
 
@@ -306,6 +307,14 @@ class TelegramAdapter:
         if update.callback_query is not None:
             await self._acknowledge(update.callback_query)
         return await self.dispatcher.submit(incoming, update.update_id)
+
+    async def _warn_if_in_danger(self, update: Update) -> None:
+        """An update that cannot be stored yet still brings the emergency numbers at once
+        to someone whose words say they are in danger (once per update)."""
+        incoming = to_incoming(update)
+        if incoming is not None:
+            await self.dispatcher.runner.warn_if_in_danger(
+                incoming, (CHANNEL, update.update_id), self.channel)
 
     @staticmethod
     async def _answer_quietly(query: CallbackQuery) -> None:
@@ -375,6 +384,7 @@ class TelegramAdapter:
                 # Not stored: Telegram sends the update again when it is not acknowledged.
                 log.warning("database unreachable; update %s refused for a later delivery",
                             update.update_id)
+                await self._warn_if_in_danger(update)
                 return JSONResponse({"ok": False}, status_code=503)
             return JSONResponse({"ok": True})
 

@@ -15,7 +15,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,8 +51,9 @@ class ConcurrentUpdate(Exception):
 
 def unreachable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database could not be reached or answered (a restart, a
-    cut connection, a lock held too long): worth trying again later, unlike a bug."""
-    if isinstance(exc, OperationalError | InterfaceError):
+    cut connection, a lock held too long, no free connection in the pool under load):
+    worth trying again later, unlike a bug."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
