@@ -13,10 +13,13 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from bot.app import Orienta, build
+from bot.channels.base import DeliveryFailed
 from bot.channels.memory import MemoryChannel
 from bot.dispatch import LEASE, Dispatcher
-from bot.messages import Incoming
+from bot.messages import Incoming, Outgoing
+from bot.store.retention import erase_before
 from nlu.pipeline import Understanding
+from tests.dialog import Dialog
 
 CHATS = 12
 PER_CHAT = 6
@@ -97,3 +100,61 @@ async def test_an_update_handled_elsewhere_meanwhile_is_not_answered_twice(
     assert first  # the worker that took over answered
     again = await orienta.runner.handle(item.incoming, channel, inbox_id=item.id)
     assert again == [] and len(channel.sent["slow"]) == len(first)
+
+
+class FlakyChannel(MemoryChannel):
+    """Takes ``allowed`` messages, then fails (Telegram away) until ``back`` is set."""
+
+    def __init__(self, allowed: int) -> None:
+        super().__init__()
+        self.allowed = allowed
+        self.back = False
+
+    async def send(self, message: Outgoing) -> None:
+        if not self.back and self.allowed <= 0:
+            raise DeliveryFailed("the channel is away")
+        self.allowed -= 1
+        await super().send(message)
+
+
+async def test_replies_the_channel_did_not_take_wait_and_go_out_first_in_order(
+        orienta: Orienta) -> None:
+    """A turn is saved with its replies; the channel fails on the second one; the chat is
+    tried again later, the rest of that turn goes out before the next update's replies,
+    and nothing is sent twice."""
+    reference = Dialog(orienta, chat_id="reference")
+    first = [m.text for m in await reference.say("/start")]
+    second = [m.text for m in await reference.say("/help")]
+    assert len(first) == 2
+
+    channel = FlakyChannel(allowed=1)
+    dispatcher = Dispatcher(orienta.runner, channel, name="memory")
+    await dispatcher.submit(Incoming("memory", "flaky", text="/start"), 1)
+    await dispatcher.submit(Incoming("memory", "flaky", text="/help"), 2)
+    await dispatcher.idle()
+    assert [m.text for m in channel.sent["flaky"]] == first[:1]
+    assert [m.text for _, m in orienta.store.unsent("memory", "flaky")] == first[1:]
+    assert orienta.store.pending_chats("memory") == ["flaky"]  # the /help waits too
+
+    channel.back = True
+    await asyncio.sleep(1.2)  # the dispatcher tries the chat again after 1 s
+    await dispatcher.idle()
+    assert [m.text for m in channel.sent["flaky"]] == first + second
+    assert orienta.store.unsent("memory", "flaky") == []
+    assert orienta.store.pending_chats("memory") == []
+    await dispatcher.stop()
+
+
+async def test_unsent_replies_are_forgotten_and_expire(orienta: Orienta) -> None:
+    store, now = orienta.store, datetime.now(UTC)
+    channel = FlakyChannel(allowed=0)
+    await orienta.runner.handle(Incoming("memory", "gone", text="/start"), channel)
+    await orienta.runner.handle(Incoming("memory", "late", text="/start"), channel)
+    assert store.unsent("memory", "gone") and store.unsent("memory", "late")
+    user = store.user("memory", "gone")
+    assert user is not None
+    store.forget_user(user.id)
+    assert store.unsent("memory", "gone") == []
+    assert erase_before(store, now - timedelta(days=1)).replies == 0
+    assert erase_before(store, now + timedelta(seconds=1)).replies == 2
+    assert store.unsent("memory", "late") == []
