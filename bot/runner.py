@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -141,48 +141,55 @@ class Runner:
         processed in the same transaction as the conversation's new state and replies.
         Without it this never raises. With it, :class:`TryLater` means the update or
         its replies wait in the database for the dispatcher's next try."""
-        key = (incoming.channel, incoming.chat_id)
+        async with self._chat(incoming.channel, incoming.chat_id):
+            known: list[str] = []  # the conversation's language, once it is read
+            started = time.perf_counter()
+            outcome = "ok"
+            try:
+                outgoing, saved = await self._handle(incoming, inbox_id, known)
+            except Exception as exc:
+                if inbox_id is not None and unreachable(exc):
+                    log.warning("database unreachable; update %s on %s waits for the "
+                                "next try", inbox_id, incoming.channel)
+                    await self.warn_if_in_danger(incoming, ("inbox", inbox_id), channel,
+                                                 known[-1] if known else None)
+                    self._count(incoming, "postponed", started)
+                    raise TryLater("the database cannot be reached") from exc
+                outcome = "failed"
+                log.exception("failed to handle a message on %s", incoming.channel)
+                if inbox_id is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.to_thread(self.store.mark_processed, inbox_id,
+                                                self.clock())
+                outgoing, saved = self._apologies(incoming, known), False
+            self._warned.pop(("inbox", inbox_id), None)
+            try:
+                if saved:
+                    outgoing = await self._deliver(incoming.channel, incoming.chat_id,
+                                                   channel)
+                else:
+                    for message in outgoing:
+                        await channel.send(message)
+            except Exception as exc:
+                self._count(incoming, "postponed", started)
+                if inbox_id is None:
+                    log.warning("replies on %s not delivered (%s); they wait in the "
+                                "outbox", incoming.channel, type(exc).__name__)
+                    return []
+                raise TryLater("replies not delivered") from exc
+            self._count(incoming, outcome, started)
+            return outgoing
+
+    @contextlib.asynccontextmanager
+    async def _chat(self, channel_name: str, chat_id: str) -> AsyncIterator[None]:
+        """One chat's turns and deliveries one at a time in this process (across
+        processes, the dispatcher's lease does it)."""
+        key = (channel_name, chat_id)
         entry = self._locks.setdefault(key, _ChatLock())
         entry.users += 1
         try:
             async with entry.lock:
-                known: list[str] = []  # the conversation's language, once it is read
-                started = time.perf_counter()
-                outcome = "ok"
-                try:
-                    outgoing, saved = await self._handle(incoming, inbox_id, known)
-                except Exception as exc:
-                    if inbox_id is not None and unreachable(exc):
-                        log.warning("database unreachable; update %s on %s waits for the "
-                                    "next try", inbox_id, incoming.channel)
-                        await self.warn_if_in_danger(incoming, ("inbox", inbox_id), channel,
-                                                     known[-1] if known else None)
-                        self._count(incoming, "postponed", started)
-                        raise TryLater("the database cannot be reached") from exc
-                    outcome = "failed"
-                    log.exception("failed to handle a message on %s", incoming.channel)
-                    if inbox_id is not None:
-                        with contextlib.suppress(Exception):
-                            await asyncio.to_thread(self.store.mark_processed, inbox_id,
-                                                    self.clock())
-                    outgoing, saved = self._apologies(incoming, known), False
-                self._warned.pop(("inbox", inbox_id), None)
-                try:
-                    if saved:
-                        outgoing = await self._deliver(incoming.channel, incoming.chat_id,
-                                                       channel)
-                    else:
-                        for message in outgoing:
-                            await channel.send(message)
-                except Exception as exc:
-                    self._count(incoming, "postponed", started)
-                    if inbox_id is None:
-                        log.warning("replies on %s not delivered (%s); they wait in the "
-                                    "outbox", incoming.channel, type(exc).__name__)
-                        return []
-                    raise TryLater("replies not delivered") from exc
-                self._count(incoming, outcome, started)
-                return outgoing
+                yield
         finally:
             entry.users -= 1
             if entry.users == 0:
@@ -192,19 +199,11 @@ class Runner:
         """Send a chat's replies left in the outbox (by a worker that died, or when the
         channel failed), in order, before the chat's next update is handled. Raises
         :class:`TryLater` when they cannot go out yet."""
-        key = (channel_name, chat_id)
-        entry = self._locks.setdefault(key, _ChatLock())
-        entry.users += 1
-        try:
-            async with entry.lock:
-                try:
-                    return await self._deliver(channel_name, chat_id, channel)
-                except Exception as exc:
-                    raise TryLater("replies not delivered") from exc
-        finally:
-            entry.users -= 1
-            if entry.users == 0:
-                self._locks.pop(key, None)
+        async with self._chat(channel_name, chat_id):
+            try:
+                return await self._deliver(channel_name, chat_id, channel)
+            except Exception as exc:
+                raise TryLater("replies not delivered") from exc
 
     async def _deliver(self, channel_name: str, chat_id: str,
                        channel: Channel) -> list[Outgoing]:
