@@ -126,6 +126,9 @@ class Dispatcher:
             self._backoff[chat_id] = min(delay * 2, RETRY_MAX)
             log.warning("a chat on %s waits (%s); trying again in %.0f s", self.name,
                         type(exc).__name__, delay)
+            earlier = self._retries.pop(chat_id, None)
+            if earlier is not None:
+                earlier.cancel()
             self._retries[chat_id] = asyncio.get_running_loop().call_later(
                 delay, self._retry, chat_id)
         finally:
