@@ -6,7 +6,10 @@ from bot.app import Orienta
 from bot.channels.memory import MemoryChannel
 from bot.messages import Incoming, OutButton, Outgoing
 
-__all__ = ["Dialog", "bare"]
+__all__ = ["NAMES", "Dialog", "bare"]
+
+#: The language buttons' labels: each language named in itself.
+NAMES = {"ar": "العربية", "fr": "Français", "it": "Italiano", "fi": "Suomi", "uk": "Українська"}
 
 
 def bare(text: str) -> str:

@@ -13,9 +13,8 @@ from bot.i18n import isolate
 from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
-from tests.dialog import Dialog, bare
+from tests.dialog import NAMES, Dialog, bare
 
-NAMES = {"ar": "العربية", "fr": "Français", "it": "Italiano", "fi": "Suomi", "uk": "Українська"}
 #: A rights question in each language, and the article it should find in Anderlecht.
 QUESTIONS = {
     "ar": "أين أجد دروس اللغة الفرنسية في أندرلخت؟",

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import SERVED_LANGUAGES
-from tests.dialog import Dialog
+from tests.dialog import NAMES, Dialog
 
-NAMES = {"ar": "العربية", "fr": "Français", "it": "Italiano", "fi": "Suomi", "uk": "Українська"}
 OTHER = {"ar": "fr", "fr": "it", "it": "fi", "fi": "uk", "uk": "ar"}
 
 

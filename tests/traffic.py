@@ -22,11 +22,10 @@ from bot.app import build, prepare_content
 from bot.messages import Outgoing
 from bot.settings import SERVED_LANGUAGES, Settings
 from tests.builders import text_update, user
-from tests.dialog import Dialog
+from tests.dialog import NAMES, Dialog
 
 __all__ = ["Chat", "Reply", "reference", "script_for"]
 
-NAMES = {"ar": "العربية", "fr": "Français", "it": "Italiano", "fi": "Suomi", "uk": "Українська"}
 THANKS = {"ar": "شكرا جزيلا على المساعدة", "fr": "merci beaucoup pour votre aide",
           "it": "grazie mille per l'aiuto", "fi": "kiitos paljon avusta",
           "uk": "дуже дякую за допомогу"}

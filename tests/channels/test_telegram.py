@@ -16,9 +16,8 @@ from bot.channels.telegram import CHANNEL, SECRET_HEADER, WEBHOOK_PATH, Telegram
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.web.app import create_app
 from tests.builders import callback_update, edited_update, media_update, text_update
+from tests.dialog import NAMES
 from tests.fakes.bot_api import RunningFakeBotApi
-
-NAMES = {"ar": "العربية", "fr": "Français", "it": "Italiano", "fi": "Suomi", "uk": "Українська"}
 
 
 @pytest.fixture

@@ -18,11 +18,9 @@ from bot.services.hours import hours_to_json, parse_hours
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook, MediatorView
 from bot.store.staff import StaffBook
-from tests.dialog import Dialog
+from tests.dialog import NAMES, Dialog
 from tests.web.staff import account, signed_in, web_client
 
-NAMES = {"ar": "العربية", "fr": "Français", "it": "Italiano", "fi": "Suomi",
-         "uk": "Українська"}
 ARTICLE = "education-anderlecht-ukraine"
 NONSENSE = "zqxj wvkp"
 
