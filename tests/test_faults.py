@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -31,6 +30,7 @@ from bot.web.app import create_app
 from nlu.pipeline import Understanding
 from nlu.rasa_service import model_file
 from tests.builders import text_update
+from tests.channels.test_telegram import wait_for
 from tests.cluster import (
     Cluster,
     assert_store_agrees,
@@ -50,14 +50,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     yield from cluster_fixture(tmp_path_factory)
 
 
-async def _until(check: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.05)
-
-
 async def test_a_worker_killed_in_the_middle_of_an_update(cluster: Cluster) -> None:
     chats = await reference(cluster.var_dir, chats=12, rounds=1)
     workers = cluster.workers(3)
@@ -71,7 +63,7 @@ async def test_a_worker_killed_in_the_middle_of_an_update(cluster: Cluster) -> N
             # sending its reply; the update after it waits stored behind it. Then it dies.
             bot_api.stall("sendMessage", victim.chat_id)
             await telegram.post(victim.updates[split], worker=first)
-            await _until(lambda: bot_api.stalled() == ["sendMessage"])
+            await wait_for(lambda: bot_api.stalled() == ["sendMessage"])
             await telegram.post(victim.updates[split + 1], worker=first)
             first.kill()
             rest = [chat.updates[split + (2 if chat is victim else 0):] for chat in chats]
@@ -97,7 +89,7 @@ async def test_postgresql_restarted_during_traffic(cluster: Cluster) -> None:
         async with TelegramSide(workers, seed=7) as telegram:
             traffic = asyncio.create_task(telegram.chats([chat.updates for chat in chats],
                                                          at_once=20, pause=0.05))
-            await _until(lambda: len(telegram.delivery.acknowledged_at) >= total // 3, 120)
+            await wait_for(lambda: len(telegram.delivery.acknowledged_at) >= total // 3, 120)
             await asyncio.to_thread(cluster.postgres.restart)
             await traffic
             got = await wait_until_answered(cluster, chats, workers)
@@ -208,7 +200,7 @@ async def test_while_the_database_is_down_a_person_in_danger_gets_the_numbers_on
             finally:
                 await asyncio.to_thread(cluster.postgres.start)
             assert await post(danger) == 200 and await post(calm) == 200
-            await _until(lambda: len(bot_api.sent_by_chat().get(5002, [])) >= 2, 60)
+            await wait_for(lambda: len(bot_api.sent_by_chat().get(5002, [])) >= 2, 60)
             await adapter.dispatcher.idle()
         sent = bot_api.sent_by_chat()
         danger_texts = [m["text"] for m in sent[5001]]

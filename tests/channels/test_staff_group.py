@@ -20,8 +20,8 @@ from bot.settings import Settings
 from bot.store.cases import CaseBook, MediatorView
 from bot.store.staff import StaffBook
 from tests.builders import callback_update, media_update, staff_callback, staff_update, text_update
-from tests.channels.test_telegram import NAMES, adapter_for, button, replies, wait_for
-from tests.dialog import bare
+from tests.channels.test_telegram import adapter_for, button, replies, wait_for
+from tests.dialog import NAMES, bare
 from tests.fakes.bot_api import RunningFakeBotApi
 
 STAFF = -1001234567890
