@@ -13,8 +13,8 @@ p50 and p95 latency from posting an update to its first reply, and the errors: u
 refused (Telegram would post them again), and chats whose transcript is wrong or
 incomplete one minute after the last post.
 
-Run with ``make bench`` or ``python -m bench.workers [--workers 1,3] [--rates 10,20,40]
-[--seconds 12]``.
+Run with ``make bench`` or ``python -m bench.workers [--workers 1,2,3] [--rates 10,20,40,80]
+[--seconds 10]``.
 """
 
 from __future__ import annotations
@@ -183,9 +183,9 @@ async def main_async(worker_counts: list[int], rates: list[float], seconds: floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", default="1,3", help="worker counts, e.g. 1,2,3")
+    parser.add_argument("--workers", default="1,2,3", help="worker counts, e.g. 1,3")
     parser.add_argument("--rates", default="10,20,40,80", help="offered updates per second")
-    parser.add_argument("--seconds", type=float, default=12.0,
+    parser.add_argument("--seconds", type=float, default=10.0,
                         help="how long each rate is offered")
     args = parser.parse_args()
     asyncio.run(main_async([int(n) for n in args.workers.split(",")],
