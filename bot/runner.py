@@ -409,8 +409,7 @@ class Runner:
             if inbox_id is not None:
                 self.store.mark_processed(inbox_id, now)
             return
-        lang = turn.state.lang
-        outbound = [MessageRecord("out", "text", self._plain(say, lang)) for say in turn.replies]
+        outbound = [MessageRecord("out", "text", reply.text) for reply in rendered]
         messages: Sequence[MessageRecord] = ([inbound] if inbound else []) + outbound
         changes: dict[str, Any] = {}
         if turn.languages:
@@ -425,9 +424,6 @@ class Runner:
         self.store.save_turn(record, turn.state.to_dict(), messages, now,
                              keep_bodies=turn.state.consent == "given", inbox_id=inbox_id,
                              user_changes=changes, also=also, replies=rendered)
-
-    def _plain(self, say: Say, lang: str | None) -> str:
-        return render(say, "", lang, self.catalogs).text
 
 
 def _text_event(text: str, understood: Understood) -> Text:
