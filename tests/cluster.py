@@ -12,12 +12,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from bot.store.database import drop_everything, make_engine
 from bot.store.models import Conversation, InboxItem, Message, OutboxItem, User
@@ -50,32 +51,34 @@ class Cluster:
             worker.wait_ready()
         return workers
 
-    def unfinished(self) -> tuple[int, int]:
-        """(stored updates not processed, replies not sent) in the database."""
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection to the cluster's database, for reading what the workers wrote."""
         engine = make_engine(self.postgres.url)
         try:
             with engine.connect() as connection:
-                updates = connection.scalar(select(func.count()).select_from(InboxItem)
-                                            .where(InboxItem.processed_at.is_(None)))
-                replies = connection.scalar(select(func.count()).select_from(OutboxItem))
-                return int(updates or 0), int(replies or 0)
+                yield connection
         finally:
             engine.dispose()
+
+    def unfinished(self) -> tuple[int, int]:
+        """(stored updates not processed, replies not sent) in the database."""
+        with self.connection() as connection:
+            updates = connection.scalar(select(func.count()).select_from(InboxItem)
+                                        .where(InboxItem.processed_at.is_(None)))
+            replies = connection.scalar(select(func.count()).select_from(OutboxItem))
+            return int(updates or 0), int(replies or 0)
 
     def stored_turns(self) -> dict[int, tuple[list[Any], list[Any]]]:
         """Per chat, what the database recorded in order: the inbound messages
         (kind, body, NLU backend) and the outbound bodies (None before consent)."""
-        engine = make_engine(self.postgres.url)
-        try:
-            with engine.connect() as connection:
-                rows = connection.execute(
-                    select(User.external_id, Message.direction, Message.kind, Message.body,
-                           Message.nlu_backend)
-                    .join(Conversation, Conversation.user_id == User.id)
-                    .join(Message, Message.conversation_id == Conversation.id)
-                    .where(User.channel == "telegram").order_by(Message.id)).all()
-        finally:
-            engine.dispose()
+        with self.connection() as connection:
+            rows = connection.execute(
+                select(User.external_id, Message.direction, Message.kind, Message.body,
+                       Message.nlu_backend)
+                .join(Conversation, Conversation.user_id == User.id)
+                .join(Message, Message.conversation_id == Conversation.id)
+                .where(User.channel == "telegram").order_by(Message.id)).all()
         turns: dict[int, tuple[list[Any], list[Any]]] = {}
         for chat, direction, kind, body, backend in rows:
             inbound, outbound = turns.setdefault(int(chat), ([], []))
@@ -86,13 +89,9 @@ class Cluster:
         return turns
 
     def processed_updates(self) -> list[int]:
-        engine = make_engine(self.postgres.url)
-        try:
-            with engine.connect() as connection:
-                return list(connection.scalars(select(InboxItem.update_id).where(
-                    InboxItem.channel == "telegram").order_by(InboxItem.update_id)))
-        finally:
-            engine.dispose()
+        with self.connection() as connection:
+            return list(connection.scalars(select(InboxItem.update_id).where(
+                InboxItem.channel == "telegram").order_by(InboxItem.update_id)))
 
 
 def cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:

@@ -76,6 +76,12 @@ class PostgresServer:
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/orienta"
         self._as_postgres = os.geteuid() == 0
 
+    @property
+    def _options(self) -> str:
+        """The server's options: its port and socket folder, loopback only, no fsync."""
+        return (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                "-c fsync=off -c max_connections=200")
+
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [str(self.binaries / args[0]), *args[1:]]
         if self._as_postgres:
@@ -98,8 +104,7 @@ class PostgresServer:
 
     def _pg_ctl_start(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
-                  "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c max_connections=200", "start")
+                  "-o", self._options, "start")
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server: ``fast`` ends every session at once (as a restart does)."""
@@ -107,9 +112,7 @@ class PostgresServer:
 
     def restart(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w",
-                  "-l", str(self.root / "server.log"), "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c max_connections=200", "restart")
+                  "-l", str(self.root / "server.log"), "-o", self._options, "restart")
 
 
 @dataclass
