@@ -28,6 +28,7 @@ from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
 from bot.store.retention import erase_before
+from bot.store.staff import StaffBook
 from bot.web.app import create_app
 
 if TYPE_CHECKING:
@@ -87,7 +88,8 @@ def background_jobs(orienta: Orienta, channels: dict[str, Channel],
                     relay: CaseRelay | None = None) -> list[asyncio.Task[None]]:
     """The slot calendars (kept ``booking_days`` ahead), the reminders, the case relay,
     the re-notification of unclaimed cases, the newest release from the console, and
-    the erasure of bodies older than ``retention_days``.
+    the erasure of bodies older than ``retention_days`` (and of ended staff sessions,
+    old failed sign-ins and audit entries older than ``audit_retention_days``).
     Every worker may run them: slot creation is idempotent, reminders, case deliveries
     and re-notifications are claimed in the database, and releases only read."""
     settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
@@ -108,10 +110,15 @@ def background_jobs(orienta: Orienta, channels: dict[str, Channel],
         await asyncio.to_thread(orienta.live.refresh)
 
     async def retention() -> None:
-        cutoff = clock() - timedelta(days=settings.retention_days)
-        erased = await asyncio.to_thread(erase_before, store, cutoff)
+        now = clock()
+        erased = await asyncio.to_thread(erase_before, store,
+                                         now - timedelta(days=settings.retention_days))
         if erased.total:
             log.info("retention: erased %s", erased)
+        expired = await asyncio.to_thread(
+            StaffBook(store).expire, now, now - timedelta(days=settings.audit_retention_days))
+        if expired.total:
+            log.info("retention: expired %s", expired)
 
     # serve() prepared the content and slots before starting: the next round is due later
     return [asyncio.create_task(_every(_SLOTS_EVERY, slots, "slot calendar",

@@ -171,6 +171,11 @@ class Settings(BaseSettings):
         description="Days after which what people wrote (message bodies, copies in cases "
         "once closed, stored updates) is erased; the anonymous counts stay.",
     )
+    audit_retention_days: int = Field(
+        default=730,
+        ge=30,
+        description="Days the console's audit log (who read or changed what) is kept.",
+    )
     privacy_notice_version: str = Field(
         default="2026-11",
         description="Version of the privacy notice users consent to; stored with the consent.",

@@ -15,6 +15,7 @@ import asyncio
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,15 +93,19 @@ class Simulator:
         self.understanding = understanding
         self.config = config
         self._store: Store | None = None
-        self._folder: Path | None = None
+        self._removal: weakref.finalize[..., Simulator] | None = None
         self._lock = threading.Lock()
         self._conversations: dict[str, _Conversation] = {}
 
     def _private_store(self) -> Store:
         with self._lock:
             if self._store is None:
-                self._folder = Path(tempfile.mkdtemp(prefix="orienta-simulator-"))
-                url = f"sqlite:///{self._folder / 'simulator.sqlite3'}"
+                folder = Path(tempfile.mkdtemp(prefix="orienta-simulator-"))
+                # Removed at close(), or when the simulator is collected or the process
+                # exits if nobody closed it (an app served without its lifespan).
+                self._removal = weakref.finalize(self, shutil.rmtree, folder,
+                                                 ignore_errors=True)
+                url = f"sqlite:///{folder / 'simulator.sqlite3'}"
                 migrate(url)
                 self._store = Store(make_engine(url))
             return self._store
@@ -144,6 +149,6 @@ class Simulator:
     def close(self) -> None:
         if self._store is not None:
             self._store.engine.dispose()
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
+        if self._removal is not None:
+            self._removal()
 

@@ -4,8 +4,9 @@ Message bodies are personal data; the rows stay, so the anonymous counts (messag
 day and language, intents, escalations, ratings) remain. Bodies in a case still open
 are kept until it is closed: a mediator may need them. Delivered case events, which
 carry copies of the bodies, are deleted, and so are those given up. Replies still in the
-outbox after that long (a chat whose channel never took them) are deleted. (A stored
-update's text is already erased when it is processed.)
+outbox after that long (a chat whose channel never took them) are deleted, and so are
+processed updates (their text is erased when processed; the row only kept the chat id for
+recognising a resend). Staff records expire too (:meth:`bot.store.staff.StaffBook.expire`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 
 from bot.store.cases import GIVE_UP_AFTER, OPEN
-from bot.store.models import Case, CaseEvent, CaseMessage, Message, OutboxItem
+from bot.store.models import Case, CaseEvent, CaseMessage, InboxItem, Message, OutboxItem
 from bot.store.repository import Store
 
 __all__ = ["Erased", "erase_before"]
@@ -28,11 +29,12 @@ class Erased:
     summaries: int
     events: int
     replies: int = 0
+    updates: int = 0
 
     @property
     def total(self) -> int:
         return (self.messages + self.case_messages + self.summaries + self.events
-                + self.replies)
+                + self.replies + self.updates)
 
 
 def erase_before(store: Store, cutoff: datetime) -> Erased:
@@ -55,6 +57,7 @@ def erase_before(store: Store, cutoff: datetime) -> Erased:
             delete(CaseEvent).where(CaseEvent.created_at < cutoff, or_(
                 CaseEvent.delivered_at.is_not(None), CaseEvent.attempts >= GIVE_UP_AFTER)))
         replies = session.execute(delete(OutboxItem).where(OutboxItem.created_at < cutoff))
-        return Erased(int(messages or 0), int(case_messages or 0),
-                      int(summaries or 0), int(events.rowcount or 0),  # type: ignore[attr-defined]
-                      int(replies.rowcount or 0))  # type: ignore[attr-defined]
+        updates = session.execute(delete(InboxItem).where(InboxItem.processed_at < cutoff))
+        return Erased(int(messages or 0), int(case_messages or 0), int(summaries or 0),
+                      *(int(result.rowcount or 0)  # type: ignore[attr-defined]
+                        for result in (events, replies, updates)))

@@ -19,13 +19,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.models import AuditEntry, LoginFailure, Mediator, StaffSession, StaffUser
 from bot.store.repository import Store
 
-__all__ = ["MIN_PASSWORD", "ROLES", "AuditView", "SessionView", "SignIn", "SignInResult",
+__all__ = ["MIN_PASSWORD", "ROLES", "AuditView", "Expired", "SessionView", "SignIn", "SignInResult",
            "StaffBook", "StaffView", "hash_token"]
 
 ROLES = ("admin", "mediator")
@@ -44,6 +44,19 @@ _DUMMY = ("$argon2id$v=19$m=65536,t=3,p=4$HRyRXC7jO8dZILE1RgwN7Q$"
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Expired:
+    """What :meth:`StaffBook.expire` deleted."""
+
+    sessions: int
+    sign_in_failures: int
+    audit_entries: int
+
+    @property
+    def total(self) -> int:
+        return self.sessions + self.sign_in_failures + self.audit_entries
 
 
 @dataclass(frozen=True)
@@ -225,6 +238,19 @@ class StaffBook:
         with self.store.session() as session, session.begin():
             session.execute(delete(StaffSession).where(
                 StaffSession.token_hash == hash_token(token)))
+
+    def expire(self, now: datetime, audit_before: datetime) -> Expired:
+        """Delete what staff records no longer need (run with the retention job):
+        sessions that ended without a sign-out, failed sign-ins older than the limit's
+        window (they hold addresses), and audit entries older than ``audit_before``."""
+        with self.store.session() as session, session.begin():
+            sessions = session.execute(delete(StaffSession).where(or_(
+                StaffSession.expires_at <= now, StaffSession.last_seen_at <= now - _IDLE)))
+            failures = session.execute(delete(LoginFailure).where(
+                LoginFailure.at <= now - _WINDOW))
+            audit = session.execute(delete(AuditEntry).where(AuditEntry.at < audit_before))
+            return Expired(*(int(result.rowcount or 0)  # type: ignore[attr-defined]
+                             for result in (sessions, failures, audit)))
 
     # -- the audit log -----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
+from starlette.applications import Starlette
 
 from bot.app import Orienta
 from bot.store.staff import StaffBook, StaffView
@@ -20,9 +21,9 @@ __all__ = ["PASSWORD", "StaffClient", "account", "form_token", "log_in", "signed
 PASSWORD = "correct horse battery staple"
 
 
-def web_client(orienta: Orienta, peer: str = "127.0.0.1",
-               base: str = "http://127.0.0.1") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=create_app(orienta), client=(peer, 50000))
+def web_client(orienta: Orienta, peer: str = "127.0.0.1", base: str = "http://127.0.0.1",
+               app: Starlette | None = None) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app or create_app(orienta), client=(peer, 50000))
     return httpx.AsyncClient(transport=transport, base_url=base)
 
 
@@ -61,8 +62,9 @@ async def log_in(http: httpx.AsyncClient, username: str,
 
 
 @asynccontextmanager
-async def signed_in(orienta: Orienta, username: str) -> AsyncIterator[StaffClient]:
-    async with web_client(orienta) as http:
+async def signed_in(orienta: Orienta, username: str,
+                    app: Starlette | None = None) -> AsyncIterator[StaffClient]:
+    async with web_client(orienta, app=app) as http:
         response = await log_in(http, username)
         assert response.status_code == 303, response.text
         page = await http.get("/console/cases")

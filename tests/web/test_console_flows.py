@@ -3,16 +3,20 @@ publishing without a restart, other workers following, and rolling back."""
 
 from __future__ import annotations
 
+import gc
 import html
 import re
+import tempfile
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from bot.app import Orienta, build
 from bot.store.releases import ReleaseBook, StalePublish
 from bot.store.staff import StaffBook
+from bot.web.app import create_app
 from nlu.pipeline import Understanding
 from tests.dialog import Dialog
 from tests.web.staff import account, signed_in
@@ -73,6 +77,28 @@ async def test_finnish_welcome_edited_previewed_published_and_rolled_back(
         (3, 1, "ada"), (2, None, "ada"), (1, None, "ada")]
     actions = [e.action for e in StaffBook(orienta.store).audit_entries()]
     assert {"translation.draft", "release.publish", "release.rollback"} <= set(actions)
+
+
+async def test_the_simulators_private_store_is_removed(orienta: Orienta, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulator's SQLite file goes with the app: at shutdown, or, for an app served
+    without its lifespan, when it is collected."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    account(orienta, "ada", "admin")
+    async with signed_in(orienta, "ada") as ada:
+        await ada.post("/console/simulator", {"lang": "uk", "text": "/start"})
+        assert [p.name for p in tmp_path.glob("orienta-simulator-*/*.sqlite3")] == [
+            "simulator.sqlite3"]
+    del ada
+    gc.collect()
+    assert not list(tmp_path.glob("orienta-simulator-*"))
+
+    app = create_app(orienta)
+    async with app.router.lifespan_context(app):
+        async with signed_in(orienta, "ada", app=app) as ada:
+            await ada.post("/console/simulator", {"lang": "ar", "text": "/start"})
+            assert list(tmp_path.glob("orienta-simulator-*"))
+    assert not list(tmp_path.glob("orienta-simulator-*"))
 
 
 BROKEN_YAML = "flow: thanks\nstart: reply\nsteps: [\n"
