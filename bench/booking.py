@@ -37,21 +37,33 @@ ROOT = Path(__file__).resolve().parent.parent
 def race(url: str, attempts: int = 200) -> tuple[Counter[str], float, tuple[int, int]]:
     migrate(url)
     store = Store(make_engine(url))
-    publish_content(store, load_content(ROOT / "content", ("en", *SERVED_LANGUAGES),
-                                        booking_race.NOW.date()))
+    publish_content(
+        store, load_content(ROOT / "content", ("en", *SERVED_LANGUAGES), booking_race.NOW.date())
+    )
     book = AppointmentBook(store)
-    slots = [book.add_slot("anderlecht_task_force_ukraine", "social_rights",
-                           booking_race.NOW + timedelta(hours=24 + i), 30, 3) for i in range(4)]
-    users = [store.conversation("memory", f"bench-{i}", "fr", booking_race.NOW).user.id
-             for i in range(attempts)]
+    slots = [
+        book.add_slot(
+            "anderlecht_task_force_ukraine",
+            "social_rights",
+            booking_race.NOW + timedelta(hours=24 + i),
+            30,
+            3,
+        )
+        for i in range(4)
+    ]
+    users = [
+        store.conversation("memory", f"bench-{i}", "fr", booking_race.NOW).user.id
+        for i in range(attempts)
+    ]
     pairs = [(users[i], slots[i % 4].id) for i in range(attempts)]
     batches = [pairs[i::4] for i in range(4)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(4, mp_context=context) as pool:
         list(pool.map(booking_race.attempt_batch, [url] * 4, [[]] * 4))  # start the workers
         started = time.perf_counter()
-        results = [s for batch in pool.map(booking_race.attempt_batch, [url] * 4, batches)
-                   for s in batch]
+        results = [
+            s for batch in pool.map(booking_race.attempt_batch, [url] * 4, batches) for s in batch
+        ]
         elapsed = time.perf_counter() - started
     totals = book.totals()
     store.engine.dispose()
@@ -69,9 +81,11 @@ def ranking() -> None:
             times.append(time.perf_counter() - started)
         hits += max(scores, key=lambda k: scores[k]) == expected
     times.sort()
-    p50, p95 = statistics.median(times) * 1000, times[int(len(times) * .95)] * 1000
-    print(f"rights questions: {hits}/{len(QUESTIONS)} ranked their article first over "
-          f"{len(content.articles)} articles; ranking p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+    p50, p95 = statistics.median(times) * 1000, times[int(len(times) * 0.95)] * 1000
+    print(
+        f"rights questions: {hits}/{len(QUESTIONS)} ranked their article first over "
+        f"{len(content.articles)} articles; ranking p50 {p50:.2f} ms, p95 {p95:.2f} ms"
+    )
 
 
 def main() -> None:
@@ -83,9 +97,11 @@ def main() -> None:
             urls.append(("postgresql", postgres))
         for name, url in urls:
             counts, elapsed, (booked, active) = race(url)
-            print(f"booking race on {name}: 200 attempts for 12 places in {elapsed:.2f} s "
-                  f"({200 / elapsed:.0f} attempts/s): {dict(counts)}; slots count {booked}, "
-                  f"active appointments {active}")
+            print(
+                f"booking race on {name}: 200 attempts for 12 places in {elapsed:.2f} s "
+                f"({200 / elapsed:.0f} attempts/s): {dict(counts)}; slots count {booked}, "
+                f"active appointments {active}"
+            )
         if postgres:
             drop_everything(postgres)
     ranking()

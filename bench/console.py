@@ -57,27 +57,34 @@ async def run(orienta: Orienta, label: str) -> None:
 
     print(f"  sign in (argon2id)           {_ms(await _timed(sign_in_once, 10))}")
     async with signed_in(orienta, "ada") as ada:
-        for name, url in (("case queue", "/console/cases"),
-                          ("flow editor (welcome)", "/console/flows/welcome.yaml"),
-                          ("translations (fi)", "/console/translations/fi"),
-                          ("draft and versions", "/console/releases"),
-                          ("dashboard (30 days)", "/console/dashboard")):
+        for name, url in (
+            ("case queue", "/console/cases"),
+            ("flow editor (welcome)", "/console/flows/welcome.yaml"),
+            ("translations (fi)", "/console/translations/fi"),
+            ("draft and versions", "/console/releases"),
+            ("dashboard (30 days)", "/console/dashboard"),
+        ):
+
             async def get(url: str = url) -> None:
                 assert (await ada.get(url)).status_code == 200
+
             print(f"  {name:<28} {_ms(await _timed(get))}")
 
         publish, rollback, reach = [], [], []
         for i in range(5):
-            await ada.post("/console/translations/fi", {
-                "m0": "welcome.hello", "t0": f"Tervetuloa! Versio {i}."})
+            await ada.post(
+                "/console/translations/fi",
+                {"m0": "welcome.hello", "t0": f"Tervetuloa! Versio {i}."},
+            )
             started = time.perf_counter()
             response = await ada.post("/console/releases/publish", {"note": f"bench {i}"})
             assert response.status_code == 303
             publish.append(time.perf_counter() - started)
             channel = MemoryChannel()
             started = time.perf_counter()
-            await orienta.runner.handle(Incoming("memory", f"bench-{label}-{i}", text="/start",
-                                                 language_code="fi"), channel)
+            await orienta.runner.handle(
+                Incoming("memory", f"bench-{label}-{i}", text="/start", language_code="fi"), channel
+            )
             reach.append(time.perf_counter() - started)
             assert f"Versio {i}." in channel.sent[f"bench-{label}-{i}"][0].text
             started = time.perf_counter()
@@ -87,13 +94,20 @@ async def run(orienta: Orienta, label: str) -> None:
         print(f"  next conversation's greeting {_ms(reach)}  (already the new text)")
         print(f"  roll back to the shipped     {_ms(rollback)}")
 
-    other = build(orienta.settings, understanding=orienta.runner.understanding,
-                  run_migrations=False)
+    other = build(
+        orienta.settings, understanding=orienta.runner.understanding, run_migrations=False
+    )
     refresh = []
     for i in range(5):
-        await asyncio.to_thread(orienta.live.book.publish, "bench", "", {},
-                                {"fi": {"welcome.hello": {"text": f"Toinen {i}"}}},
-                                orienta.runner.clock(), expected=orienta.live.book.latest_id())
+        await asyncio.to_thread(
+            orienta.live.book.publish,
+            "bench",
+            "",
+            {},
+            {"fi": {"welcome.hello": {"text": f"Toinen {i}"}}},
+            orienta.runner.clock(),
+            expected=orienta.live.book.latest_id(),
+        )
         started = time.perf_counter()
         assert await asyncio.to_thread(other.live.refresh)
         refresh.append(time.perf_counter() - started)
@@ -103,15 +117,18 @@ async def run(orienta: Orienta, label: str) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'console.sqlite3'}",
-                            var_dir=Path(tmp) / "var")
+        settings = Settings(
+            database_url=f"sqlite:///{Path(tmp) / 'console.sqlite3'}", var_dir=Path(tmp) / "var"
+        )
         orienta = build(settings)
         asyncio.run(run(orienta, "SQLite"))
         url = os.environ.get("ORIENTA_BENCH_POSTGRES_URL")
         if url:
             drop_everything(url)
-            pg = build(Settings(database_url=url, var_dir=Path(tmp) / "var"),
-                       understanding=orienta.runner.understanding)
+            pg = build(
+                Settings(database_url=url, var_dir=Path(tmp) / "var"),
+                understanding=orienta.runner.understanding,
+            )
             asyncio.run(run(pg, "PostgreSQL"))
             pg.store.engine.dispose()
             drop_everything(url)

@@ -35,17 +35,22 @@ def engine_steps(n: int = 20_000) -> float:
 
 async def runner_turns(n: int = 300) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3",
-                            var_dir=ROOT / "var")
+        settings = Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3", var_dir=ROOT / "var")
         orienta = build(settings)
         channel = MemoryChannel()
-        texts = ["bonjour", "je cherche un logement", "ho bisogno di un medico",
-                 "tarvitsen apua kelan kanssa", "мені потрібна допомога з документами"]
+        texts = [
+            "bonjour",
+            "je cherche un logement",
+            "ho bisogno di un medico",
+            "tarvitsen apua kelan kanssa",
+            "мені потрібна допомога з документами",
+        ]
         started = time.perf_counter()
         for i in range(n):
             chat = f"c{i % 20}"
-            await orienta.runner.handle(Incoming("memory", chat, text=texts[i % len(texts)]),
-                                        channel)
+            await orienta.runner.handle(
+                Incoming("memory", chat, text=texts[i % len(texts)]), channel
+            )
         elapsed = time.perf_counter() - started
         orienta.store.engine.dispose()
         return n / elapsed
@@ -53,8 +58,10 @@ async def runner_turns(n: int = 300) -> float:
 
 def main() -> None:
     print(f"engine: {engine_steps():,.0f} pure steps/s")
-    print(f"runner: {asyncio.run(runner_turns()):,.0f} text turns/s "
-          "(langid + intents + engine + SQLite + rendering, one process)")
+    print(
+        f"runner: {asyncio.run(runner_turns()):,.0f} text turns/s "
+        "(langid + intents + engine + SQLite + rendering, one process)"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,9 @@ STAFF = -1009999
 LANGS = ("ar", "fr", "it", "fi", "uk")
 
 
-async def _measure(fake: RunningFakeBotApi, book: CaseBook, first_chat: int, count: int,
-                   every: float) -> tuple[list[float], list[float]]:
+async def _measure(
+    fake: RunningFakeBotApi, book: CaseBook, first_chat: int, count: int, every: float
+) -> tuple[list[float], list[float]]:
     """(ms to topic, ms to summary) for ``count`` new chats asking for a person."""
     injected: dict[str, int] = {}
     started = time.monotonic()
@@ -49,12 +50,16 @@ async def _measure(fake: RunningFakeBotApi, book: CaseBook, first_chat: int, cou
         if every:
             await asyncio.sleep(max(0.0, started + i * every - time.monotonic()))
         injected[str(chat)] = await asyncio.to_thread(
-            fake.inject, text_update(chat, "/mediator", language_code=LANGS[i % len(LANGS)]))
+            fake.inject, text_update(chat, "/mediator", language_code=LANGS[i % len(LANGS)])
+        )
     deadline = time.monotonic() + 120
     while True:
         state = await asyncio.to_thread(fake.state)
-        summaries = {m["message_thread_id"]: m["at"] for m in state["messages"]
-                     if m["chat"]["id"] == STAFF and m.get("text", "").startswith("Case #")}
+        summaries = {
+            m["message_thread_id"]: m["at"]
+            for m in state["messages"]
+            if m["chat"]["id"] == STAFF and m.get("text", "").startswith("Case #")
+        }
         mine = {}
         for thread, topic in state["topics"].items():
             case = await asyncio.to_thread(book.case_by_thread, int(thread))
@@ -71,25 +76,33 @@ async def _measure(fake: RunningFakeBotApi, book: CaseBook, first_chat: int, cou
 
 def _row(name: str, values: list[float]) -> str:
     p95 = values[max(0, int(len(values) * 0.95) - 1)]
-    return (f"| {name} | {len(values)} | {statistics.median(values):.0f} | {p95:.0f} | "
-            f"{max(values):.0f} |")
+    return (
+        f"| {name} | {len(values)} | {statistics.median(values):.0f} | {p95:.0f} | "
+        f"{max(values):.0f} |"
+    )
 
 
 async def run(database_url: str, label: str) -> list[str]:
     settings = Settings(database_url=database_url, var_dir=ROOT / "var", staff_chat_id=STAFF)
-    orienta = build(settings, understanding=understanding_from_settings(settings,
-                                                                        use_rasa=False))
+    orienta = build(settings, understanding=understanding_from_settings(settings, use_rasa=False))
     orienta.runner.understanding.warm_up()
     prepare_content(settings, orienta.store, datetime.now(UTC).date())
     book = CaseBook(orienta.store)
     always = hours_to_json(parse_hours("always"))
     for i, lang in enumerate(LANGS):
-        book.add_mediator(f"Mediator {lang}", [lang], always, "Europe/Rome",
-                          datetime.now(UTC), telegram_user_id=900 + i)
+        book.add_mediator(
+            f"Mediator {lang}",
+            [lang],
+            always,
+            "Europe/Rome",
+            datetime.now(UTC),
+            telegram_user_id=900 + i,
+        )
     rows = []
     with RunningFakeBotApi() as fake:
-        adapter = TelegramAdapter.create(fake.fake.token, fake.url, orienta.runner,
-                                         orienta.catalogs, SERVED_LANGUAGES)
+        adapter = TelegramAdapter.create(
+            fake.fake.token, fake.url, orienta.runner, orienta.catalogs, SERVED_LANGUAGES
+        )
         staff = attach_staff_group(orienta, adapter)
         relay = case_relay(orienta, {"telegram": adapter.channel}, staff)
         await adapter.start()
@@ -97,11 +110,15 @@ async def run(database_url: str, label: str) -> list[str]:
         try:
             await _measure(fake, book, 1_000, 5, 0.25)  # warm up
             topic, summary = await _measure(fake, book, 2_000, 40, 0.25)
-            rows += [_row(f"{label}, paced 4/s: topic created", topic),
-                     _row(f"{label}, paced 4/s: summary posted", summary)]
+            rows += [
+                _row(f"{label}, paced 4/s: topic created", topic),
+                _row(f"{label}, paced 4/s: summary posted", summary),
+            ]
             topic, summary = await _measure(fake, book, 3_000, 30, 0.0)
-            rows += [_row(f"{label}, 30 at once: topic created", topic),
-                     _row(f"{label}, 30 at once: summary posted", summary)]
+            rows += [
+                _row(f"{label}, 30 at once: topic created", topic),
+                _row(f"{label}, 30 at once: summary posted", summary),
+            ]
         finally:
             task.cancel()
             await adapter.stop()
@@ -117,8 +134,7 @@ async def main_async() -> None:
     if pg:
         drop_everything(pg)
         rows += await run(pg, "PostgreSQL")
-    print("Escalation to the staff group, ms from the person's update to (one process, "
-          "2 cores):")
+    print("Escalation to the staff group, ms from the person's update to (one process, 2 cores):")
     print("| setup | cases | p50 ms | p95 ms | max ms |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))

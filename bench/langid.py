@@ -48,17 +48,23 @@ def main() -> None:
     served = Counter(r["kind"] for r in rows if r["lang"] in SERVED_LANGUAGES)
     print(f"language identification on {len(rows)} messages ({MESSAGES.relative_to(ROOT)})")
     for kind in ("short", "long"):
-        print(f"  {kind:5}: {right[kind]}/{total[kind]} = {right[kind] / total[kind]:.1%} "
-              f"without hint; served languages with a correct hint: "
-              f"{hinted[kind]}/{served[kind]} = {hinted[kind] / served[kind]:.1%}")
+        print(
+            f"  {kind:5}: {right[kind]}/{total[kind]} = {right[kind] / total[kind]:.1%} "
+            f"without hint; served languages with a correct hint: "
+            f"{hinted[kind]}/{served[kind]} = {hinted[kind] / served[kind]:.1%}"
+        )
     print("  per language (correct/total):")
     for (lang, kind), (ok, n) in sorted(by_lang.items()):
         print(f"    {lang:12} {kind:5} {ok:3}/{n:<3} {ok / n:6.1%}")
     print(f"  Russian taken for Ukrainian: short {confused['short']}, long {confused['long']}")
-    print("  most frequent confusions:", ", ".join(
-        f"{a}->{b} x{n}" for (a, b), n in confusions.most_common(8)))
-    print(f"  speed: {2 * len(rows) / elapsed:,.0f} detections/s "
-          f"({elapsed / (2 * len(rows)) * 1e6:.0f} µs each, one core)")
+    print(
+        "  most frequent confusions:",
+        ", ".join(f"{a}->{b} x{n}" for (a, b), n in confusions.most_common(8)),
+    )
+    print(
+        f"  speed: {2 * len(rows) / elapsed:,.0f} detections/s "
+        f"({elapsed / (2 * len(rows)) * 1e6:.0f} µs each, one core)"
+    )
 
 
 if __name__ == "__main__":

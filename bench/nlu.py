@@ -34,23 +34,31 @@ TEST_DIR = ROOT / "tests" / "data" / "nlu_test"
 
 def _table(name: str, predictions: list[Prediction], training: str) -> None:
     print(f"\n{name}: {training}")
-    print("| lang | n | accuracy | macro-F1 | emergency recall: model / phrases / safety net "
-          "| false alarms |")
+    print(
+        "| lang | n | accuracy | macro-F1 | emergency recall: model / phrases / safety net "
+        "| false alarms |"
+    )
     print("|---|---|---|---|---|---|")
     for lang in (*SERVED_LANGUAGES, "all"):
         s = score([p for p in predictions if lang in ("all", p.example.lang)])
-        print(f"| {lang} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} | "
-              f"{s.emergency_recall_classifier:.2f} / {s.emergency_recall_phrases:.2f} / "
-              f"{s.emergency_recall_combined:.2f} | {s.false_alarms} |")
+        print(
+            f"| {lang} | {s.n} | {s.accuracy:.3f} | {s.macro_f1:.3f} | "
+            f"{s.emergency_recall_classifier:.2f} / {s.emergency_recall_phrases:.2f} / "
+            f"{s.emergency_recall_combined:.2f} | {s.false_alarms} |"
+        )
     times = sorted(p.seconds for p in predictions)
-    print(f"latency per message: p50 {times[len(times) // 2] * 1000:.2f} ms, "
-          f"p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms")
+    print(
+        f"latency per message: p50 {times[len(times) // 2] * 1000:.2f} ms, "
+        f"p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms"
+    )
 
 
 async def _run(backend: IntentBackend, settings: Settings) -> list[Prediction]:
     crisis = CrisisPhrases.from_dir(settings.nlu_lexicons_dir / "crisis")
-    examples = unseen(load_examples(language_files(TEST_DIR, SERVED_LANGUAGES)),
-                      load_examples(language_files(settings.nlu_data_dir, SERVED_LANGUAGES)))
+    examples = unseen(
+        load_examples(language_files(TEST_DIR, SERVED_LANGUAGES)),
+        load_examples(language_files(settings.nlu_data_dir, SERVED_LANGUAGES)),
+    )
     return await evaluate_backend(backend, examples, crisis)
 
 
@@ -64,9 +72,12 @@ def main() -> None:
         seconds = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         n = len(load_examples(language_files(settings.nlu_data_dir, SERVED_LANGUAGES)))
-        _table("embedded (fastText)", asyncio.run(_run(embedded, settings)),
-               f"trained on {n} examples in {seconds:.1f} s, process peak RSS "
-               f"{peak / 1024:.0f} MiB ({(peak - before) / 1024:.0f} MiB more while training)")
+        _table(
+            "embedded (fastText)",
+            asyncio.run(_run(embedded, settings)),
+            f"trained on {n} examples in {seconds:.1f} s, process peak RSS "
+            f"{peak / 1024:.0f} MiB ({(peak - before) / 1024:.0f} MiB more while training)",
+        )
     if not settings.rasa_url:
         print("\nrasa: not measured (set ORIENTA_RASA_URL and ORIENTA_RASA_TOKEN; `make rasa`)")
         return
@@ -79,9 +90,12 @@ def main() -> None:
             rasa = RasaBackend(settings.rasa_url or "", client, token, timeout=10.0)
             return await _run(rasa, settings)
 
-    _table("rasa (DIET, HTTP)", asyncio.run(rasa_predictions()),
-           f"trained in {stats.get('seconds', '?')} s, training peak RSS "
-           f"{stats.get('peak_rss_mib', '?')} MiB ({stats.get('model', 'model unknown')})")
+    _table(
+        "rasa (DIET, HTTP)",
+        asyncio.run(rasa_predictions()),
+        f"trained in {stats.get('seconds', '?')} s, training peak RSS "
+        f"{stats.get('peak_rss_mib', '?')} MiB ({stats.get('model', 'model unknown')})",
+    )
 
 
 if __name__ == "__main__":

@@ -34,12 +34,19 @@ sys.path.insert(0, str(ROOT))
 from tests.builders import text_update  # noqa: E402
 from tests.fakes.bot_api import RunningFakeBotApi  # noqa: E402
 
-TEXTS = ["/menu", "bonjour, je cherche un logement", "ho bisogno di un medico", "/help",
-         "tarvitsen apua kelan kanssa", "мені потрібна допомога з документами"]
+TEXTS = [
+    "/menu",
+    "bonjour, je cherche un logement",
+    "ho bisogno di un medico",
+    "/help",
+    "tarvitsen apua kelan kanssa",
+    "мені потрібна допомога з документами",
+]
 
 
-async def _measure(fake: RunningFakeBotApi, first_chat: int, count: int,
-                   rate: float | None) -> tuple[float, list[float], float]:
+async def _measure(
+    fake: RunningFakeBotApi, first_chat: int, count: int, rate: float | None
+) -> tuple[float, list[float], float]:
     """Inject ``count`` updates (one new chat each), all at once or at ``rate`` per second;
     return (updates answered per second, latencies in ms, messages sent per second)."""
     chats = list(range(first_chat, first_chat + count))
@@ -65,24 +72,30 @@ async def _measure(fake: RunningFakeBotApi, first_chat: int, count: int,
         await asyncio.sleep(0.05)
     # Chats were injected in order, one update each: the last `count` injections are ours.
     inject_times = sorted(float(v) for v in state["injected_at"].values())[-count:]
-    latencies = sorted((first_reply[chat] - injected) * 1000
-                       for chat, injected in zip(chats, inject_times, strict=True)
-                       if chat in first_reply)
+    latencies = sorted(
+        (first_reply[chat] - injected) * 1000
+        for chat, injected in zip(chats, inject_times, strict=True)
+        if chat in first_reply
+    )
     elapsed = max(first_reply.values()) - inject_times[0]
-    return (len(first_reply) / elapsed, latencies,
-            sent / max(1e-9, last_reply - inject_times[0]))
+    return (len(first_reply) / elapsed, latencies, sent / max(1e-9, last_reply - inject_times[0]))
 
 
-def _summary(name: str, burst: tuple[float, list[float], float],
-             paced: tuple[float, list[float], float]) -> str:
+def _summary(
+    name: str, burst: tuple[float, list[float], float], paced: tuple[float, list[float], float]
+) -> str:
     latencies = paced[1]
     p50 = statistics.median(latencies)
     p95 = latencies[int(len(latencies) * 0.95) - 1]
     return f"| {name} | {burst[0]:,.0f} | {burst[2]:,.0f} | {p50:.1f} | {p95:.1f} |"
 
 
-async def _run(fake: RunningFakeBotApi, start: Callable[[], Awaitable[Any]],
-               stop: Callable[[], Awaitable[Any]], base: int) -> tuple[Any, Any]:
+async def _run(
+    fake: RunningFakeBotApi,
+    start: Callable[[], Awaitable[Any]],
+    stop: Callable[[], Awaitable[Any]],
+    base: int,
+) -> tuple[Any, Any]:
     await start()
     try:
         await _measure(fake, base, 20, None)  # warm up
@@ -98,8 +111,13 @@ async def echo_bot(fake: RunningFakeBotApi) -> tuple[Any, Any]:
         assert update.effective_message is not None
         await update.effective_message.reply_text(update.effective_message.text or "")
 
-    app = (Application.builder().token(fake.fake.token).base_url(f"{fake.url}/bot")
-           .base_file_url(f"{fake.url}/file/bot").build())
+    app = (
+        Application.builder()
+        .token(fake.fake.token)
+        .base_url(f"{fake.url}/bot")
+        .base_file_url(f"{fake.url}/file/bot")
+        .build()
+    )
     app.add_handler(MessageHandler(filters.ALL, echo))
 
     async def start() -> None:
@@ -119,11 +137,11 @@ async def echo_bot(fake: RunningFakeBotApi) -> tuple[Any, Any]:
 
 async def orienta_bot(fake: RunningFakeBotApi, database_url: str, base: int) -> tuple[Any, Any]:
     settings = Settings(database_url=database_url, var_dir=ROOT / "var")
-    orienta = build(settings, understanding=understanding_from_settings(settings,
-                                                                        use_rasa=False))
+    orienta = build(settings, understanding=understanding_from_settings(settings, use_rasa=False))
     orienta.runner.understanding.warm_up()
-    adapter = TelegramAdapter.create(fake.fake.token, fake.url, orienta.runner,
-                                     orienta.catalogs, SERVED_LANGUAGES)
+    adapter = TelegramAdapter.create(
+        fake.fake.token, fake.url, orienta.runner, orienta.catalogs, SERVED_LANGUAGES
+    )
     try:
         return await _run(fake, adapter.start, adapter.stop, base)
     finally:
@@ -147,9 +165,11 @@ async def main_async() -> None:
     print("| bot | updates/s (300 at once) | replies sent/s | p50 ms at 100/s | p95 ms at 100/s |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))
-    print(f"Orienta/echo: {sqlite[0][0] / echo[0][0]:.0%} of the updates per second, "
-          f"{sqlite[0][2] / echo[0][2]:.0%} of the replies per second (SQLite; Orienta answers "
-          "most updates with 2-3 messages, the echo bot with 1)")
+    print(
+        f"Orienta/echo: {sqlite[0][0] / echo[0][0]:.0%} of the updates per second, "
+        f"{sqlite[0][2] / echo[0][2]:.0%} of the replies per second (SQLite; Orienta answers "
+        "most updates with 2-3 messages, the echo bot with 1)"
+    )
 
 
 def main() -> None:

@@ -58,21 +58,24 @@ class Step:
     wrong_chats: int
 
     def row(self) -> str:
-        return (f"| {self.workers} | {self.rate:.0f} | {self.updates} | "
-                f"{self.throughput:.1f} | {self.p50_ms:.0f} | {self.p95_ms:.0f} | "
-                f"{self.refused} | {self.wrong_chats} |")
+        return (
+            f"| {self.workers} | {self.rate:.0f} | {self.updates} | "
+            f"{self.throughput:.1f} | {self.p50_ms:.0f} | {self.p95_ms:.0f} | "
+            f"{self.refused} | {self.wrong_chats} |"
+        )
 
 
 async def _offer(telegram: TelegramSide, chats: list[Chat], rate: float) -> None:
     """Post the chats' updates at ``rate`` per second in update-id order (interleaved
     across chats), each chat's after its previous one was acknowledged."""
-    order = sorted(((u["update_id"], chat.chat_id, u) for chat in chats for u in chat.updates),
-                   key=lambda item: item[0])
+    order = sorted(
+        ((u["update_id"], chat.chat_id, u) for chat in chats for u in chat.updates),
+        key=lambda item: item[0],
+    )
     previous: dict[int, asyncio.Task[None]] = {}
     started = time.monotonic()
 
-    async def post(update: dict[str, Any], before: asyncio.Task[None] | None,
-                   at: float) -> None:
+    async def post(update: dict[str, Any], before: asyncio.Task[None] | None, at: float) -> None:
         await asyncio.sleep(max(0.0, at - time.monotonic()))
         if before is not None:
             await before
@@ -86,8 +89,9 @@ async def _offer(telegram: TelegramSide, chats: list[Chat], rate: float) -> None
     await asyncio.gather(*tasks)
 
 
-async def _measure(bot_api: RunningFakeBotApi, telegram: TelegramSide, chats: list[Chat],
-                   workers: int, rate: float) -> Step:
+async def _measure(
+    bot_api: RunningFakeBotApi, telegram: TelegramSide, chats: list[Chat], workers: int, rate: float
+) -> Step:
     refused_before = telegram.delivery.refused
     await _offer(telegram, chats, rate)
     deadline = time.monotonic() + 60
@@ -115,10 +119,16 @@ async def _measure(bot_api: RunningFakeBotApi, telegram: TelegramSide, chats: li
             last_reply = max(last_reply, got[-1]["at"])
     latencies.sort()
     count = sum(len(chat.updates) for chat in chats)
-    return Step(workers, rate, count, len(latencies) / max(1e-9, last_reply - first_post),
-                statistics.median(latencies) if latencies else float("nan"),
-                latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan"),
-                telegram.delivery.refused - refused_before, wrong)
+    return Step(
+        workers,
+        rate,
+        count,
+        len(latencies) / max(1e-9, last_reply - first_post),
+        statistics.median(latencies) if latencies else float("nan"),
+        latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan"),
+        telegram.delivery.refused - refused_before,
+        wrong,
+    )
 
 
 def _chats_for(rate: float, seconds: float, per_chat: int) -> int:
@@ -132,14 +142,19 @@ async def main_async(worker_counts: list[int], rates: list[float], seconds: floa
     root = Path(tempfile.mkdtemp(prefix="orienta-bench-workers-"))
     var_dir, logs = root / "var", root / "logs"
     logs.mkdir(parents=True)
-    subprocess.run([sys.executable, "-m", "bot", "nlu", "train"], cwd=ROOT, check=True,
-                   capture_output=True, env={**os.environ, "ORIENTA_VAR_DIR": str(var_dir)})
+    subprocess.run(
+        [sys.executable, "-m", "bot", "nlu", "train"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "ORIENTA_VAR_DIR": str(var_dir)},
+    )
     per_chat = len((await reference(var_dir, chats=1))[0].updates)
     needed = [_chats_for(rate, seconds, per_chat) for rate in rates]
     chats = await reference(var_dir, chats=sum(needed))
     batches, start = [], 0
     for count in needed:
-        batches.append(chats[start:start + count])
+        batches.append(chats[start : start + count])
         start += count
     postgres = PostgresServer(root / "pg", binaries)
     if os.geteuid() == 0:
@@ -151,12 +166,17 @@ async def main_async(worker_counts: list[int], rates: list[float], seconds: floa
             for count in worker_counts:
                 drop_everything(postgres.url)
                 bot_api.reset()
-                env = worker_environment(postgres.url, bot_api.url, var_dir,
-                                         ORIENTA_CHAT_LEASE_SECONDS="60",
-                                         ORIENTA_RESUME_SECONDS="15",
-                                         ORIENTA_LOG_LEVEL="WARNING")
-                workers = [Worker(f"w{n + 1}", env, logs / f"{count}-w{n + 1}.log")
-                           for n in range(count)]
+                env = worker_environment(
+                    postgres.url,
+                    bot_api.url,
+                    var_dir,
+                    ORIENTA_CHAT_LEASE_SECONDS="60",
+                    ORIENTA_RESUME_SECONDS="15",
+                    ORIENTA_LOG_LEVEL="WARNING",
+                )
+                workers = [
+                    Worker(f"w{n + 1}", env, logs / f"{count}-w{n + 1}.log") for n in range(count)
+                ]
                 for worker in workers:
                     worker.start()
                 for worker in workers:
@@ -174,8 +194,9 @@ async def main_async(worker_counts: list[int], rates: list[float], seconds: floa
         postgres.stop()
         shutil.rmtree(root, ignore_errors=True)
     print()
-    print("| workers | offered/s | updates | answered/s | p50 ms | p95 ms | refused "
-          "| wrong chats |")
+    print(
+        "| workers | offered/s | updates | answered/s | p50 ms | p95 ms | refused | wrong chats |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for step in steps:
         print(step.row())
@@ -185,11 +206,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", default="1,2,3", help="worker counts, e.g. 1,3")
     parser.add_argument("--rates", default="10,20,40,80", help="offered updates per second")
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="how long each rate is offered")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long each rate is offered")
     args = parser.parse_args()
-    asyncio.run(main_async([int(n) for n in args.workers.split(",")],
-                           [float(r) for r in args.rates.split(",")], args.seconds))
+    asyncio.run(
+        main_async(
+            [int(n) for n in args.workers.split(",")],
+            [float(r) for r in args.rates.split(",")],
+            args.seconds,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,15 @@ from bot.store.releases import ReleaseBook
 from bot.store.repository import Store
 from nlu.pipeline import RasaOptions, Understanding, build_understanding
 
-__all__ = ["Orienta", "build", "default_services", "load_checked_flows", "load_content_files",
-           "prepare_content", "understanding_from_settings"]
+__all__ = [
+    "Orienta",
+    "build",
+    "default_services",
+    "load_checked_flows",
+    "load_content_files",
+    "prepare_content",
+    "understanding_from_settings",
+]
 
 
 @dataclass
@@ -58,11 +65,17 @@ def understanding_from_settings(settings: Settings, *, use_rasa: bool = True) ->
     rasa = None
     if settings.rasa_url and use_rasa:
         token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
-        rasa = RasaOptions(settings.rasa_url, token, settings.rasa_timeout,
-                           settings.rasa_retry_after)
-    return build_understanding(settings.nlu_data_dir, settings.var_dir / "nlu",
-                               SERVED_LANGUAGES, settings.nlu_lexicons_dir,
-                               settings.langid_model, rasa)
+        rasa = RasaOptions(
+            settings.rasa_url, token, settings.rasa_timeout, settings.rasa_retry_after
+        )
+    return build_understanding(
+        settings.nlu_data_dir,
+        settings.var_dir / "nlu",
+        SERVED_LANGUAGES,
+        settings.nlu_lexicons_dir,
+        settings.langid_model,
+        rasa,
+    )
 
 
 log = logging.getLogger(__name__)
@@ -90,23 +103,35 @@ def prepare_content(settings: Settings, store: Store, today: date) -> None:
         log.info("slots: %d created, %d removed", created, removed)
 
 
-def default_services(settings: Settings, store: Store, catalogs: Catalogs,
-                     metrics: Metrics | None = None) -> Services:
+def default_services(
+    settings: Settings, store: Store, catalogs: Catalogs, metrics: Metrics | None = None
+) -> Services:
     """The knowledge base, booking and escalation over the store (booking conflicts
     counted in ``metrics``)."""
-    policy = BookingPolicy(days=settings.booking_days,
-                           notice=timedelta(minutes=settings.booking_notice_minutes),
-                           max_active=settings.max_appointments)
-    booking = BookingService(AppointmentBook(store),
-                             DayParts(settings.nlu_lexicons_dir / "dayparts"), policy)
+    policy = BookingPolicy(
+        days=settings.booking_days,
+        notice=timedelta(minutes=settings.booking_notice_minutes),
+        max_active=settings.max_appointments,
+    )
+    booking = BookingService(
+        AppointmentBook(store), DayParts(settings.nlu_lexicons_dir / "dayparts"), policy
+    )
     if metrics is not None:
         booking.on_conflict = metrics.booking_conflict
-    return Services(knowledge=KnowledgeService(KnowledgeStore(store)), booking=booking,
-                    escalation=EscalationService(CaseBook(store), store, catalogs))
+    return Services(
+        knowledge=KnowledgeService(KnowledgeStore(store)),
+        booking=booking,
+        escalation=EscalationService(CaseBook(store), store, catalogs),
+    )
 
 
-def build(settings: Settings, *, understanding: Understanding | None = None,
-          services: Services | None = None, run_migrations: bool = True) -> Orienta:
+def build(
+    settings: Settings,
+    *,
+    understanding: Understanding | None = None,
+    services: Services | None = None,
+    run_migrations: bool = True,
+) -> Orienta:
     """Build Orienta on the configured store and NLU (migrating the database first)."""
     catalogs = Catalogs(settings.locales_dir)
     flows = load_checked_flows(settings, catalogs)
@@ -119,8 +144,15 @@ def build(settings: Settings, *, understanding: Understanding | None = None,
     metrics = Metrics()
     if services is None:
         services = default_services(settings, store, catalogs, metrics)
-    runner = Runner(flows, config, catalogs, store, understanding, services,
-                    consent_version=settings.privacy_notice_version)
+    runner = Runner(
+        flows,
+        config,
+        catalogs,
+        store,
+        understanding,
+        services,
+        consent_version=settings.privacy_notice_version,
+    )
     runner.metrics = metrics
     live = LiveRelease(settings.flows_dir, catalogs, runner, ReleaseBook(store))
     live.refresh()

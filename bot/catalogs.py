@@ -24,8 +24,16 @@ from babel.messages.pofile import write_po
 
 from bot.i18n import DOMAIN, FALLBACK, placeholders, po_path, read_catalog
 
-__all__ = ["CatalogProblem", "PoEntry", "check_catalogs", "compile_catalogs", "extract_template",
-           "po_entries", "source_hash", "update_catalogs"]
+__all__ = [
+    "CatalogProblem",
+    "PoEntry",
+    "check_catalogs",
+    "compile_catalogs",
+    "extract_template",
+    "po_entries",
+    "source_hash",
+    "update_catalogs",
+]
 
 _SOURCE_PREFIX = "en: "
 _HASH_PREFIX = "source-hash: "
@@ -52,9 +60,11 @@ def po_entries(locales_dir: Path, lang: str) -> dict[str, PoEntry]:
     if not path.exists():
         return {}
     catalog = read_catalog(path)
-    return {str(m.id): PoEntry(str(m.string or ""), bool(m.fuzzy), _recorded_hash(catalog,
-                                                                                  str(m.id)))
-            for m in catalog if m.id}
+    return {
+        str(m.id): PoEntry(str(m.string or ""), bool(m.fuzzy), _recorded_hash(catalog, str(m.id)))
+        for m in catalog
+        if m.id
+    }
 
 
 def extract_template(root: Path) -> Catalog:
@@ -63,9 +73,9 @@ def extract_template(root: Path) -> Catalog:
         method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")  # type: ignore[no-untyped-call]
     template = Catalog(project="Orienta", domain=DOMAIN, fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(root), method_map, options_map):
-        template.add(message, None, [(filename, lineno)], auto_comments=comments,
-                     context=context)
+        str(root), method_map, options_map
+    ):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
 
@@ -109,8 +119,11 @@ def update_catalogs(root: Path, locales_dir: Path, languages: Iterable[str]) -> 
             old = previous.get(str(message.id))
             if old is not None and text and old != source_hash(text) and message.string:
                 message.flags.add("fuzzy")
-            message.auto_comments = [_SOURCE_PREFIX + " / ".join(text.splitlines()),
-                                     _HASH_PREFIX + source_hash(text)] if text else []
+            message.auto_comments = (
+                [_SOURCE_PREFIX + " / ".join(text.splitlines()), _HASH_PREFIX + source_hash(text)]
+                if text
+                else []
+            )
         catalog.obsolete.clear()
         _write(catalog, path)
     return pot
@@ -156,9 +169,17 @@ def check_catalogs(root: Path, locales_dir: Path, languages: Iterable[str]) -> l
             if message.fuzzy:
                 problems.append(CatalogProblem(lang, msgid, "fuzzy (English source changed)"))
             source = english.get(msgid)
-            if source is not None and source.string and placeholders(
-                    str(message.string)) != placeholders(str(source.string)):
-                problems.append(CatalogProblem(
-                    lang, msgid, f"placeholders {sorted(placeholders(str(message.string)))} "
-                    f"differ from English {sorted(placeholders(str(source.string)))}"))
+            if (
+                source is not None
+                and source.string
+                and placeholders(str(message.string)) != placeholders(str(source.string))
+            ):
+                problems.append(
+                    CatalogProblem(
+                        lang,
+                        msgid,
+                        f"placeholders {sorted(placeholders(str(message.string)))} "
+                        f"differ from English {sorted(placeholders(str(source.string)))}",
+                    )
+                )
     return problems

@@ -74,12 +74,13 @@ def _cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
     if content.errors:
         print(f"{len(content.errors)} error(s)")
         return 1
-    slots = sum(1 for _ in _planned_slots(content, args.today or _today(),
-                                          settings.booking_days))
-    print(f"content ok: {len(content.regions)} regions, {len(content.audiences)} audiences, "
-          f"{len(content.services)} services, {len(content.offices)} offices, "
-          f"{len(content.articles)} articles in {len(SERVED_LANGUAGES)} languages; "
-          f"{slots} slots in the next {settings.booking_days} days")
+    slots = sum(1 for _ in _planned_slots(content, args.today or _today(), settings.booking_days))
+    print(
+        f"content ok: {len(content.regions)} regions, {len(content.audiences)} audiences, "
+        f"{len(content.services)} services, {len(content.offices)} offices, "
+        f"{len(content.articles)} articles in {len(SERVED_LANGUAGES)} languages; "
+        f"{slots} slots in the next {settings.booking_days} days"
+    )
     return 0
 
 
@@ -88,9 +89,15 @@ def _planned_slots(content: Content, today: date, days: int) -> Iterator[object]
 
     for office in content.offices:
         for offered in office.services:
-            yield from calendar_slots(offered.hours or office.hours, office.closed,
-                                      office.timezone, offered.minutes, offered.capacity,
-                                      today, days)
+            yield from calendar_slots(
+                offered.hours or office.hours,
+                office.closed,
+                office.timezone,
+                offered.minutes,
+                offered.capacity,
+                today,
+                days,
+            )
 
 
 def _cmd_content(settings: Settings, args: argparse.Namespace) -> int:
@@ -107,8 +114,10 @@ def _cmd_content(settings: Settings, args: argparse.Namespace) -> int:
     store = _store(settings)
     counts = publish_content(store, content)
     created, removed = AppointmentBook(store).generate_slots(_today(), settings.booking_days)
-    print(f"published {counts.offices} offices, {counts.articles} articles "
-          f"(version {content.version}); slots: {created} created, {removed} removed")
+    print(
+        f"published {counts.offices} offices, {counts.articles} articles "
+        f"(version {content.version}); slots: {created} created, {removed} removed"
+    )
     return 0
 
 
@@ -127,10 +136,10 @@ def _cmd_slots(settings: Settings, args: argparse.Namespace) -> int:
     local = datetime.fromisoformat(args.start)
     if local.tzinfo is None:
         local = local.replace(tzinfo=ZoneInfo(office.timezone))
-    slot = book.add_slot(office.id, args.service, local.astimezone(UTC), args.minutes,
-                         args.capacity)
-    print(f"added slot {slot.id} at {slot.starts_at.isoformat()} (UTC), capacity "
-          f"{slot.capacity}")
+    slot = book.add_slot(
+        office.id, args.service, local.astimezone(UTC), args.minutes, args.capacity
+    )
+    print(f"added slot {slot.id} at {slot.starts_at.isoformat()} (UTC), capacity {slot.capacity}")
     return 0
 
 
@@ -151,8 +160,7 @@ def _cmd_appointments(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     views = book.calendar(office.id, start, end + timedelta(days=1))
     name = office.name.get("en") or office.id
-    text = (to_ics(views, name, datetime.now(UTC)) if args.format == "ics"
-            else to_csv(views))
+    text = to_ics(views, name, datetime.now(UTC)) if args.format == "ics" else to_csv(views)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8", newline="")
         print(f"wrote {len(views)} appointments to {args.output}", file=sys.stderr)
@@ -170,17 +178,23 @@ def _cmd_mediators(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "list":
         for m in book.mediators(active_only=not args.all):
             hours = "; ".join(f"{day} {', '.join(r)}" for day, r in m.hours.items())
-            fields = [str(m.id), m.name, ",".join(m.languages), f"{hours} ({m.timezone})",
-                      f"telegram:{m.telegram_user_id or '-'}",
-                      "shows name" if m.show_name else "anonymous"]
+            fields = [
+                str(m.id),
+                m.name,
+                ",".join(m.languages),
+                f"{hours} ({m.timezone})",
+                f"telegram:{m.telegram_user_id or '-'}",
+                "shows name" if m.show_name else "anonymous",
+            ]
             print("\t".join(fields + ([] if m.active else ["removed"])))
         return 0
     if args.action == "remove":
         if not book.remove_mediator(args.name):
             print(f"no active mediator named {args.name!r}", file=sys.stderr)
             return 2
-        StaffBook(book.store).audit(None, "mediator.remove", args.name, datetime.now(UTC),
-                                    {"by": "command line"})
+        StaffBook(book.store).audit(
+            None, "mediator.remove", args.name, datetime.now(UTC), {"by": "command line"}
+        )
         print(f"removed {args.name}; their open cases are back in the queue")
         return 0
     languages = [x.strip().lower() for x in args.languages.split(",") if x.strip()]
@@ -195,14 +209,25 @@ def _cmd_mediators(settings: Settings, args: argparse.Namespace) -> int:
         print(f"bad hours or time zone: {exc}", file=sys.stderr)
         return 2
     try:
-        mediator = book.add_mediator(args.name, languages, hours_to_json(weekly), args.timezone,
-                                     datetime.now(UTC), telegram_user_id=args.telegram_id,
-                                     show_name=args.show_name)
+        mediator = book.add_mediator(
+            args.name,
+            languages,
+            hours_to_json(weekly),
+            args.timezone,
+            datetime.now(UTC),
+            telegram_user_id=args.telegram_id,
+            show_name=args.show_name,
+        )
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    StaffBook(book.store).audit(None, "mediator.add", mediator.name, datetime.now(UTC),
-                                {"by": "command line", "languages": list(mediator.languages)})
+    StaffBook(book.store).audit(
+        None,
+        "mediator.add",
+        mediator.name,
+        datetime.now(UTC),
+        {"by": "command line", "languages": list(mediator.languages)},
+    )
     print(f"added mediator {mediator.id}: {mediator.name} ({', '.join(mediator.languages)})")
     return 0
 
@@ -231,8 +256,13 @@ def _export_person(store: Store, book: StaffBook, args: argparse.Namespace) -> i
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    book.audit(None, "person.export", f"{args.channel}:{args.chat}", datetime.now(UTC),
-               {"by": "command line"})
+    book.audit(
+        None,
+        "person.export",
+        f"{args.channel}:{args.chat}",
+        datetime.now(UTC),
+        {"by": "command line"},
+    )
     return 0
 
 
@@ -246,16 +276,25 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
         return _export_person(store, book, args)
     if args.action == "list":
         for user in book.users():
-            print("\t".join([str(user.id), user.username, user.role,
-                             ",".join(user.languages) or "-",
-                             "active" if user.active else "disabled"]))
+            print(
+                "\t".join(
+                    [
+                        str(user.id),
+                        user.username,
+                        user.role,
+                        ",".join(user.languages) or "-",
+                        "active" if user.active else "disabled",
+                    ]
+                )
+            )
         return 0
     if args.action in ("disable", "enable"):
         if not book.set_active(args.username, args.action == "enable"):
             print(f"no account named {args.username!r}", file=sys.stderr)
             return 2
-        book.audit(None, f"user.{args.action}", args.username, datetime.now(UTC),
-                   {"by": "command line"})
+        book.audit(
+            None, f"user.{args.action}", args.username, datetime.now(UTC), {"by": "command line"}
+        )
         print(f"{args.username}: {args.action}d")
         return 0
     try:
@@ -264,26 +303,39 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
             if not book.set_password(args.username, password):
                 print(f"no account named {args.username!r}", file=sys.stderr)
                 return 2
-            book.audit(None, "user.password", args.username, datetime.now(UTC),
-                       {"by": "command line"})
+            book.audit(
+                None, "user.password", args.username, datetime.now(UTC), {"by": "command line"}
+            )
             print(f"{args.username}: password changed, sessions ended")
             return 0
         mediator_id = None
         if args.mediator:
             found = [m for m in CaseBook(store).mediators() if m.name == args.mediator]
             if not found:
-                raise ValueError(f"no active mediator named {args.mediator!r} "
-                                 "(orienta mediators add)")
+                raise ValueError(
+                    f"no active mediator named {args.mediator!r} (orienta mediators add)"
+                )
             mediator_id = found[0].id
         if args.role == "mediator" and mediator_id is None:
             raise ValueError("a mediator account needs --mediator NAME")
-        user = book.add_user(args.username, password, args.role, datetime.now(UTC),
-                             mediator_id=mediator_id, language=args.language)
+        user = book.add_user(
+            args.username,
+            password,
+            args.role,
+            datetime.now(UTC),
+            mediator_id=mediator_id,
+            language=args.language,
+        )
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    book.audit(None, "user.add", user.username, datetime.now(UTC),
-               {"role": user.role, "by": "command line"})
+    book.audit(
+        None,
+        "user.add",
+        user.username,
+        datetime.now(UTC),
+        {"role": user.role, "by": "command line"},
+    )
     print(f"added {user.role} account {user.username}")
     return 0
 
@@ -296,8 +348,10 @@ def _cmd_flows(settings: Settings, args: argparse.Namespace) -> int:
 
     catalogs = Catalogs(settings.locales_dir)
     flowset, errors = check_flow_texts(
-        settings.flows_dir, flow_texts(settings.flows_dir),
-        {lang: catalogs.msgids(lang) for lang in ("en", *SERVED_LANGUAGES)})
+        settings.flows_dir,
+        flow_texts(settings.flows_dir),
+        {lang: catalogs.msgids(lang) for lang in ("en", *SERVED_LANGUAGES)},
+    )
     if args.action == "check":
         for error in errors:
             print(error)
@@ -310,8 +364,10 @@ def _cmd_flows(settings: Settings, args: argparse.Namespace) -> int:
         print(FlowLoadError(errors), file=sys.stderr)
         return 1
     if args.flow not in flowset.flows:
-        print(f"unknown flow {args.flow!r}; known: {', '.join(sorted(flowset.flows))}",
-              file=sys.stderr)
+        print(
+            f"unknown flow {args.flow!r}; known: {', '.join(sorted(flowset.flows))}",
+            file=sys.stderr,
+        )
         return 2
     sys.stdout.write(mermaid(flowset.flows[args.flow]))
     return 0
@@ -351,22 +407,28 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import understanding_from_settings
 
     if args.action == "rasa-train":
-        model = rasa_service.train(args.rasa_venv, _ROOT / "nlu", settings.var_dir / "rasa",
-                                   SERVED_LANGUAGES, force=args.force)
+        model = rasa_service.train(
+            args.rasa_venv,
+            _ROOT / "nlu",
+            settings.var_dir / "rasa",
+            SERVED_LANGUAGES,
+            force=args.force,
+        )
         print(model)
         return 0
     if args.action == "rasa-serve":
-        model = rasa_service.model_file(_ROOT / "nlu", settings.var_dir / "rasa",
-                                        SERVED_LANGUAGES)
+        model = rasa_service.model_file(_ROOT / "nlu", settings.var_dir / "rasa", SERVED_LANGUAGES)
         if not model.exists():
             raise SystemExit(f"no trained model {model}: run `orienta nlu rasa-train`")
         if not settings.rasa_token:
             raise SystemExit("set ORIENTA_RASA_TOKEN: the Rasa API must not run without one")
-        print(f"Rasa on http://127.0.0.1:{args.port} with {model.name}; the bot needs "
-              f"ORIENTA_RASA_URL=http://127.0.0.1:{args.port} and the same ORIENTA_RASA_TOKEN",
-              file=sys.stderr, flush=True)
-        rasa_service.serve(args.rasa_venv, model, args.port,
-                           settings.rasa_token.get_secret_value())
+        print(
+            f"Rasa on http://127.0.0.1:{args.port} with {model.name}; the bot needs "
+            f"ORIENTA_RASA_URL=http://127.0.0.1:{args.port} and the same ORIENTA_RASA_TOKEN",
+            file=sys.stderr,
+            flush=True,
+        )
+        rasa_service.serve(args.rasa_venv, model, args.port, settings.rasa_token.get_secret_value())
         return 0
     understanding = understanding_from_settings(settings, use_rasa=False)
     if args.action == "train":
@@ -382,9 +444,11 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
     for _, item in _json_lines(sys.stdin):
         if item is None:
             status = 1
-            out: dict[str, object] = ({"lang": "und", "confidence": 0.0}
-                                      if args.action == "detect"
-                                      else {"lang": "und", "intent": None, "confidence": 0.0})
+            out: dict[str, object] = (
+                {"lang": "und", "confidence": 0.0}
+                if args.action == "detect"
+                else {"lang": "und", "intent": None, "confidence": 0.0}
+            )
         elif args.action == "detect":
             found = understanding.langid.detect(item["text"], item.get("hint"))
             out = {"lang": found.lang, "confidence": found.confidence}
@@ -397,8 +461,11 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
                 status = 1
                 out = {"lang": found.lang, "intent": None, "confidence": 0.0}
             else:
-                out = {"lang": found.lang, "intent": result.intent,
-                       "confidence": round(result.confidence, 4)}
+                out = {
+                    "lang": found.lang,
+                    "intent": result.intent,
+                    "confidence": round(result.confidence, 4),
+                }
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return status
 
@@ -410,10 +477,12 @@ def _evaluate(settings: Settings, understanding: Understanding, args: argparse.N
     held_out = load_examples(language_files(args.test_dir, SERVED_LANGUAGES))
     if not held_out:
         raise SystemExit(f"no held-out examples under {args.test_dir}")
-    examples = unseen(held_out, load_examples(language_files(settings.nlu_data_dir,
-                                                             SERVED_LANGUAGES)))
-    print(f"{len(held_out) - len(examples)} held-out examples also in the training data "
-          "are left out")
+    examples = unseen(
+        held_out, load_examples(language_files(settings.nlu_data_dir, SERVED_LANGUAGES))
+    )
+    print(
+        f"{len(held_out) - len(examples)} held-out examples also in the training data are left out"
+    )
     names = ["embedded", "rasa"] if args.backend == "all" else [args.backend]
     if args.backend == "all" and not settings.rasa_url:
         names = ["embedded"]
@@ -425,19 +494,25 @@ def _evaluate(settings: Settings, understanding: Understanding, args: argparse.N
 
         predictions = asyncio.run(run())
         print(f"\n{name} backend on {len(examples)} held-out examples ({args.test_dir})")
-        print(f"  {'lang':6}{'n':>5}{'accuracy':>10}{'macro-F1':>10}"
-              f"{'emergency recall: model':>26}{'phrases':>9}{'net':>6}{'false alarms':>14}")
+        print(
+            f"  {'lang':6}{'n':>5}{'accuracy':>10}{'macro-F1':>10}"
+            f"{'emergency recall: model':>26}{'phrases':>9}{'net':>6}{'false alarms':>14}"
+        )
         for lang in (*SERVED_LANGUAGES, "all"):
             part = [p for p in predictions if lang in ("all", p.example.lang)]
             s = score(part)
-            print(f"  {lang:6}{s.n:5}{s.accuracy:10.3f}{s.macro_f1:10.3f}"
-                  f"{s.emergency_recall_classifier:26.3f}{s.emergency_recall_phrases:9.3f}"
-                  f"{s.emergency_recall_combined:6.3f}{s.false_alarms:14d}")
+            print(
+                f"  {lang:6}{s.n:5}{s.accuracy:10.3f}{s.macro_f1:10.3f}"
+                f"{s.emergency_recall_classifier:26.3f}{s.emergency_recall_phrases:9.3f}"
+                f"{s.emergency_recall_combined:6.3f}{s.false_alarms:14d}"
+            )
         worst = score(predictions).confusions
         print("  worst confusions: " + ", ".join(f"{t}->{g} x{n}" for (t, g), n in worst))
         times = sorted(p.seconds for p in predictions)
-        print(f"  latency p50 {times[len(times) // 2] * 1000:.2f} ms, "
-              f"p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms")
+        print(
+            f"  latency p50 {times[len(times) // 2] * 1000:.2f} ms, "
+            f"p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms"
+        )
     return 0
 
 
@@ -484,7 +559,8 @@ def _parser() -> argparse.ArgumentParser:
     nlu_sub = nlu.add_subparsers(dest="action", required=True)
     nlu_sub.add_parser("detect", help='JSON lines {"text", "hint"?} in, {"lang", "confidence"} out')
     parse = nlu_sub.add_parser(
-        "parse", help='JSON lines {"text", "hint"?} in, {"lang", "intent", "confidence"} out')
+        "parse", help='JSON lines {"text", "hint"?} in, {"lang", "intent", "confidence"} out'
+    )
     parse.add_argument("--backend", choices=["embedded", "rasa"], default="embedded")
     nlu_sub.add_parser("train", help="train the embedded intent model now (cached by data hash)")
     evaluate = nlu_sub.add_parser("eval", help="accuracy and macro-F1 on the held-out test set")
@@ -508,11 +584,16 @@ def _parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="the content files: offices, services and rights articles")
     kb_sub = kb.add_subparsers(dest="action", required=True)
     kb_check = kb_sub.add_parser("check", help="missing translations, stale reviews, bad scopes")
-    kb_check.add_argument("--today", type=date.fromisoformat, default=None,
-                          help="check review dates as of this day (YYYY-MM-DD)")
+    kb_check.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="check review dates as of this day (YYYY-MM-DD)",
+    )
     content = sub.add_parser("content", help="publish the content files into the database")
     content.add_subparsers(dest="action", required=True).add_parser(
-        "load", help="check, then publish offices, services and articles; generate slots")
+        "load", help="check, then publish offices, services and articles; generate slots"
+    )
     slots = sub.add_parser("slots", help="appointment slots")
     slots_sub = slots.add_subparsers(dest="action", required=True)
     generate = slots_sub.add_parser("generate", help="create slots from the offices' hours")
@@ -525,7 +606,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--capacity", type=int, default=1)
     appointments = sub.add_parser("appointments", help="staff views of the appointments")
     export = appointments.add_subparsers(dest="action", required=True).add_parser(
-        "export", help="an office's appointments as ICS or CSV")
+        "export", help="an office's appointments as ICS or CSV"
+    )
     export.add_argument("--office", required=True)
     export.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
     export.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
@@ -534,53 +616,83 @@ def _parser() -> argparse.ArgumentParser:
     mediators = sub.add_parser("mediators", help="the people who take escalated conversations")
     med_sub = mediators.add_subparsers(dest="action", required=True)
     med_add = med_sub.add_parser("add", help="add a mediator")
-    med_add.add_argument("name", help="how colleagues know them (shown to people only with "
-                                      "--show-name)")
+    med_add.add_argument(
+        "name", help="how colleagues know them (shown to people only with --show-name)"
+    )
     med_add.add_argument("--languages", required=True, help="languages spoken, e.g. ar,fr")
-    med_add.add_argument("--hours", default="mon-fri 09:00-17:00",
-                         help="working hours, e.g. 'mon-fri 09:00-13:00, 14:00-17:00; "
-                              "sat 10:00-12:00' or 'always'")
+    med_add.add_argument(
+        "--hours",
+        default="mon-fri 09:00-17:00",
+        help="working hours, e.g. 'mon-fri 09:00-13:00, 14:00-17:00; sat 10:00-12:00' or 'always'",
+    )
     med_add.add_argument("--timezone", default="Europe/Rome", help="of the hours (IANA zone)")
-    med_add.add_argument("--telegram-id", type=int, default=None,
-                         help="their numeric Telegram user id (to act in the staff group)")
-    med_add.add_argument("--show-name", action="store_true",
-                         help="show their name to the people they help (anonymous otherwise)")
+    med_add.add_argument(
+        "--telegram-id",
+        type=int,
+        default=None,
+        help="their numeric Telegram user id (to act in the staff group)",
+    )
+    med_add.add_argument(
+        "--show-name",
+        action="store_true",
+        help="show their name to the people they help (anonymous otherwise)",
+    )
     med_list = med_sub.add_parser("list", help="list mediators")
     med_list.add_argument("--all", action="store_true", help="include removed mediators")
-    med_remove = med_sub.add_parser("remove", help="remove a mediator (their open cases go "
-                                                   "back to the queue)")
+    med_remove = med_sub.add_parser(
+        "remove", help="remove a mediator (their open cases go back to the queue)"
+    )
     med_remove.add_argument("name")
     users = sub.add_parser("users", help="staff accounts of the web console")
     users_sub = users.add_subparsers(dest="action", required=True)
     users_add = users_sub.add_parser("add", help="add an admin or mediator account")
     users_add.add_argument("username")
     users_add.add_argument("--role", choices=["admin", "mediator"], required=True)
-    users_add.add_argument("--mediator", default=None,
-                           help="the mediator (orienta mediators add) this account acts as")
-    users_add.add_argument("--language", choices=["en", *SERVED_LANGUAGES], default=None,
-                           help="language of the console for this account")
+    users_add.add_argument(
+        "--mediator", default=None, help="the mediator (orienta mediators add) this account acts as"
+    )
+    users_add.add_argument(
+        "--language",
+        choices=["en", *SERVED_LANGUAGES],
+        default=None,
+        help="language of the console for this account",
+    )
     users_password = users_sub.add_parser("password", help="set a new password")
     users_password.add_argument("username")
     for cmd in (users_add, users_password):
-        cmd.add_argument("--password-stdin", action="store_true",
-                         help="read the password from standard input instead of asking")
+        cmd.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from standard input instead of asking",
+        )
     users_sub.add_parser("list", help="list accounts")
     users_export = users_sub.add_parser(
-        "export", help="everything stored about one person (a request to see their data), "
-                       "as JSON")
+        "export", help="everything stored about one person (a request to see their data), as JSON"
+    )
     users_export.add_argument("--channel", required=True, help="telegram or web")
     users_export.add_argument("--chat", required=True, help="their chat id on that channel")
-    users_export.add_argument("--output", "-o", default=None,
-                              help="file (default: standard output)")
+    users_export.add_argument(
+        "--output", "-o", default=None, help="file (default: standard output)"
+    )
     for name in ("disable", "enable"):
         users_sub.add_parser(name, help=f"{name} an account").add_argument("username")
     return parser
 
 
-_COMMANDS = {"run": _cmd_run, "chat": _cmd_chat, "flows": _cmd_flows, "nlu": _cmd_nlu,
-             "db": _cmd_db, "i18n": _cmd_i18n, "kb": _cmd_kb, "content": _cmd_content,
-             "slots": _cmd_slots, "appointments": _cmd_appointments,
-             "mediators": _cmd_mediators, "users": _cmd_users}
+_COMMANDS = {
+    "run": _cmd_run,
+    "chat": _cmd_chat,
+    "flows": _cmd_flows,
+    "nlu": _cmd_nlu,
+    "db": _cmd_db,
+    "i18n": _cmd_i18n,
+    "kb": _cmd_kb,
+    "content": _cmd_content,
+    "slots": _cmd_slots,
+    "appointments": _cmd_appointments,
+    "mediators": _cmd_mediators,
+    "users": _cmd_users,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,12 +47,18 @@ RETRY_FIRST, RETRY_MAX = 1.0, 30.0
 class Dispatcher:
     """Inbox-backed, per-chat ordered processing of one channel's updates."""
 
-    def __init__(self, runner: Runner, channel: Channel,
-                 typing: Callable[[str], Awaitable[object]] | None = None,
-                 typing_after: float = 0.5, concurrency: int = 8,
-                 handler: Callable[[Incoming, int], Awaitable[object]] | None = None,
-                 name: str | None = None, worker: str | None = None,
-                 lease: timedelta = LEASE) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        channel: Channel,
+        typing: Callable[[str], Awaitable[object]] | None = None,
+        typing_after: float = 0.5,
+        concurrency: int = 8,
+        handler: Callable[[Incoming, int], Awaitable[object]] | None = None,
+        name: str | None = None,
+        worker: str | None = None,
+        lease: timedelta = LEASE,
+    ) -> None:
         self.runner = runner
         self.channel = channel
         #: The inbox channel the updates are stored under (the channel's name by default).
@@ -82,8 +88,9 @@ class Dispatcher:
     async def submit(self, incoming: Incoming, update_id: int) -> bool:
         """Store the update and make sure its chat is being worked on.
         False when the update was seen before (it is not processed again)."""
-        fresh = await asyncio.to_thread(self.store.enqueue, incoming, update_id,
-                                        self.runner.clock())
+        fresh = await asyncio.to_thread(
+            self.store.enqueue, incoming, update_id, self.runner.clock()
+        )
         if not fresh:
             log.info("update %s on %s seen before; skipped", update_id, incoming.channel)
             return False
@@ -94,8 +101,9 @@ class Dispatcher:
         """Note new work for ``chat_id``; start its worker if none runs."""
         self._dirty.add(chat_id)
         if chat_id not in self._workers:
-            self._workers[chat_id] = asyncio.create_task(self._drain(chat_id),
-                                                         name=f"chat-{chat_id}")
+            self._workers[chat_id] = asyncio.create_task(
+                self._drain(chat_id), name=f"chat-{chat_id}"
+            )
 
     async def resume(self) -> int:
         """After a restart: work on every chat that still has stored updates."""
@@ -114,8 +122,9 @@ class Dispatcher:
                         await self._work(chat_id)
                     finally:
                         keeper.cancel()
-                    await asyncio.to_thread(self.store.release_chat, self.name, chat_id,
-                                            self.worker)
+                    await asyncio.to_thread(
+                        self.store.release_chat, self.name, chat_id, self.worker
+                    )
                     # An update stored while we held the lease was left to us: look again.
                     if not await asyncio.to_thread(self.store.pending, self.name, chat_id, 1):
                         break
@@ -124,13 +133,18 @@ class Dispatcher:
             # Unreachable database, a channel that keeps failing: everything stays stored.
             delay = self._backoff.get(chat_id, RETRY_FIRST)
             self._backoff[chat_id] = min(delay * 2, RETRY_MAX)
-            log.warning("a chat on %s waits (%s); trying again in %.0f s", self.name,
-                        type(exc).__name__, delay)
+            log.warning(
+                "a chat on %s waits (%s); trying again in %.0f s",
+                self.name,
+                type(exc).__name__,
+                delay,
+            )
             earlier = self._retries.pop(chat_id, None)
             if earlier is not None:
                 earlier.cancel()
             self._retries[chat_id] = asyncio.get_running_loop().call_later(
-                delay, self._retry, chat_id)
+                delay, self._retry, chat_id
+            )
         finally:
             self._workers.pop(chat_id, None)
 
@@ -147,8 +161,9 @@ class Dispatcher:
         self.kick(chat_id)
 
     async def _claim(self, chat_id: str) -> bool:
-        return await asyncio.to_thread(self.store.claim_chat, self.name, chat_id, self.worker,
-                                       self.runner.clock(), self.lease)
+        return await asyncio.to_thread(
+            self.store.claim_chat, self.name, chat_id, self.worker, self.runner.clock(), self.lease
+        )
 
     async def _work(self, chat_id: str) -> None:
         """Send what an earlier turn left in the outbox, then handle the chat's pending
@@ -191,8 +206,7 @@ class Dispatcher:
         """Wait until every worker (and typing notice) has finished (tests, shutdown).
         Chats waiting to be tried again are not waited for."""
         while self._workers or self._background:
-            await asyncio.gather(*self._workers.values(), *self._background,
-                                 return_exceptions=True)
+            await asyncio.gather(*self._workers.values(), *self._background, return_exceptions=True)
 
     async def stop(self) -> None:
         """Finish the work in hand; drop the planned retries (their updates stay stored,

@@ -99,8 +99,9 @@ class Translator:
 
     def format_datetime(self, value: datetime, tz: str | None = None) -> str:
         """A date and time in this language, in the time zone ``tz`` (e.g. Europe/Helsinki)."""
-        return format_datetime(value, format="medium", tzinfo=get_timezone(tz) if tz else None,
-                               locale=self.lang)
+        return format_datetime(
+            value, format="medium", tzinfo=get_timezone(tz) if tz else None, locale=self.lang
+        )
 
 
 class _Missing(dict[str, str]):
@@ -113,12 +114,14 @@ class Catalogs:
     the console's published edits (``overrides``: language -> message id -> text) on
     top of them."""
 
-    def __init__(self, locales_dir: Path,
-                 overrides: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(
+        self, locales_dir: Path, overrides: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
         self.locales_dir = locales_dir
         self._base: dict[str, dict[str, str]] = {}
         self._overrides: dict[str, dict[str, str]] = {
-            lang: dict(texts) for lang, texts in (overrides or {}).items()}
+            lang: dict(texts) for lang, texts in (overrides or {}).items()
+        }
         self._messages: dict[str, dict[str, str]] = {}
         self.reload()
 
@@ -128,7 +131,8 @@ class Catalogs:
         for path in sorted(self.locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             catalog = read_catalog(path)
             loaded[path.parent.parent.name] = {
-                str(m.id): str(m.string) for m in catalog
+                str(m.id): str(m.string)
+                for m in catalog
                 if m.id and isinstance(m.string, str) and m.string and not m.fuzzy
             }
         self._base = loaded

@@ -46,12 +46,22 @@ class Outgoing:
 
     def to_dict(self) -> dict[str, Any]:
         """The message as JSON-ready data (stored in the outbox until it is sent)."""
-        return {"text": self.text, "lang": self.lang, "direction": self.direction,
-                "buttons": [[[b.text, b.data] for b in row] for row in self.buttons]}
+        return {
+            "text": self.text,
+            "lang": self.lang,
+            "direction": self.direction,
+            "buttons": [[[b.text, b.data] for b in row] for row in self.buttons],
+        }
 
     @classmethod
     def from_dict(cls, chat_id: str, data: dict[str, Any]) -> Outgoing:
-        return cls(chat_id, str(data["text"]), str(data["lang"]),
-                   "rtl" if data.get("direction") == "rtl" else "ltr",
-                   tuple(tuple(OutButton(str(text), str(value)) for text, value in row)
-                         for row in data.get("buttons", ())))
+        return cls(
+            chat_id,
+            str(data["text"]),
+            str(data["lang"]),
+            "rtl" if data.get("direction") == "rtl" else "ltr",
+            tuple(
+                tuple(OutButton(str(text), str(value)) for text, value in row)
+                for row in data.get("buttons", ())
+            ),
+        )

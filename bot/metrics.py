@@ -17,20 +17,36 @@ _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.updates = Counter("orienta_updates", "Updates handled, by channel and outcome "
-                               "(ok, failed).", ["channel", "outcome"], registry=self.registry)
-        self.latency = Histogram("orienta_update_seconds", "Time to handle an update and send "
-                                 "the replies.", ["channel"], buckets=_LATENCY_BUCKETS,
-                                 registry=self.registry)
-        self.nlu = Counter("orienta_nlu_messages", "Texts understood, by the backend that "
-                           "answered and whether it was the fallback.",
-                           ["backend", "fallback"], registry=self.registry)
-        self.booking_conflicts = Counter("orienta_booking_conflicts", "Bookings and moves "
-                                         "refused because the place was taken meanwhile.",
-                                         registry=self.registry)
-        self.escalations_waiting = Gauge("orienta_escalations_waiting", "Cases waiting for a "
-                                         "mediator, by language.", ["language"],
-                                         registry=self.registry)
+        self.updates = Counter(
+            "orienta_updates",
+            "Updates handled, by channel and outcome (ok, failed).",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "orienta_update_seconds",
+            "Time to handle an update and send the replies.",
+            ["channel"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.nlu = Counter(
+            "orienta_nlu_messages",
+            "Texts understood, by the backend that answered and whether it was the fallback.",
+            ["backend", "fallback"],
+            registry=self.registry,
+        )
+        self.booking_conflicts = Counter(
+            "orienta_booking_conflicts",
+            "Bookings and moves refused because the place was taken meanwhile.",
+            registry=self.registry,
+        )
+        self.escalations_waiting = Gauge(
+            "orienta_escalations_waiting",
+            "Cases waiting for a mediator, by language.",
+            ["language"],
+            registry=self.registry,
+        )
 
     def booking_conflict(self) -> None:
         self.booking_conflicts.inc()

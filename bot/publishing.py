@@ -26,9 +26,22 @@ from bot.runner import Runner
 from bot.settings import SERVED_LANGUAGES
 from bot.store.releases import DraftView, ReleaseBook, ReleaseView, StalePublish
 
-__all__ = ["LANGUAGES", "Checked", "DiffLine", "Edition", "LiveRelease", "Published",
-           "Workbench", "check_edition", "diff_lines", "edition_of", "flow_files",
-           "message_status", "message_text", "with_drafts"]
+__all__ = [
+    "LANGUAGES",
+    "Checked",
+    "DiffLine",
+    "Edition",
+    "LiveRelease",
+    "Published",
+    "Workbench",
+    "check_edition",
+    "diff_lines",
+    "edition_of",
+    "flow_files",
+    "message_status",
+    "message_text",
+    "with_drafts",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +58,10 @@ class Edition:
 
     def overrides(self) -> dict[str, dict[str, str]]:
         """The edited messages' texts, for :meth:`Catalogs.set_overrides`."""
-        return {lang: {msgid: entry["text"] for msgid, entry in texts.items()}
-                for lang, texts in self.messages.items()}
+        return {
+            lang: {msgid: entry["text"] for msgid, entry in texts.items()}
+            for lang, texts in self.messages.items()
+        }
 
     def text(self, lang: str, msgid: str) -> str | None:
         entry = self.messages.get(lang, {}).get(msgid)
@@ -60,15 +75,18 @@ class Edition:
 def edition_of(release: ReleaseView | None) -> Edition:
     if release is None:
         return Edition()
-    return Edition(dict(release.flows), {lang: {k: dict(v) for k, v in texts.items()}
-                                         for lang, texts in release.messages.items()})
+    return Edition(
+        dict(release.flows),
+        {lang: {k: dict(v) for k, v in texts.items()} for lang, texts in release.messages.items()},
+    )
 
 
 def with_drafts(edition: Edition, drafts: Iterable[DraftView]) -> Edition:
     """The edition with the draft's edits applied."""
     flows = dict(edition.flows)
-    messages = {lang: {k: dict(v) for k, v in texts.items()}
-                for lang, texts in edition.messages.items()}
+    messages = {
+        lang: {k: dict(v) for k, v in texts.items()} for lang, texts in edition.messages.items()
+    }
     for draft in drafts:
         if draft.kind == "flow":
             flows[draft.key] = draft.text
@@ -105,8 +123,11 @@ def check_edition(flows_dir: Path, catalogs: Catalogs, edition: Edition) -> Chec
     """Every check of ``orienta flows check`` on the edited flows and catalogs, and the
     edited messages' placeholders against English."""
     overlaid = catalogs.overlaid(edition.overrides())
-    flowset, errors = check_flow_texts(flows_dir, flow_files(flows_dir, edition),
-                                       {lang: overlaid.msgids(lang) for lang in LANGUAGES})
+    flowset, errors = check_flow_texts(
+        flows_dir,
+        flow_files(flows_dir, edition),
+        {lang: overlaid.msgids(lang) for lang in LANGUAGES},
+    )
     problems = [str(error) for error in errors]
     english = overlaid.translator(FALLBACK)
     for lang, texts in sorted(edition.messages.items()):
@@ -115,21 +136,25 @@ def check_edition(flows_dir: Path, catalogs: Catalogs, edition: Edition) -> Chec
                 continue
             want, got = placeholders(english.gettext(msgid)), placeholders(entry["text"])
             if want != got:
-                problems.append(f"{lang}: {msgid}: placeholders {sorted(got)} differ from "
-                                f"English {sorted(want)}")
+                problems.append(
+                    f"{lang}: {msgid}: placeholders {sorted(got)} differ from "
+                    f"English {sorted(want)}"
+                )
     return Checked(flowset if not problems else None, tuple(problems), overlaid, flowset)
 
 
-def message_text(lang: str, msgid: str, po: Mapping[str, Mapping[str, PoEntry]],
-                 edition: Edition) -> str:
+def message_text(
+    lang: str, msgid: str, po: Mapping[str, Mapping[str, PoEntry]], edition: Edition
+) -> str:
     """A message's text under an edition: the edited one, else the shipped one (as the
     catalogs serve it)."""
     entry = po.get(lang, {}).get(msgid)
     return edition.text(lang, msgid) or (entry.text if entry else "")
 
 
-def message_status(lang: str, msgid: str, po: Mapping[str, Mapping[str, PoEntry]],
-                   edition: Edition) -> str:
+def message_status(
+    lang: str, msgid: str, po: Mapping[str, Mapping[str, PoEntry]], edition: Edition
+) -> str:
     """``missing``, ``fuzzy`` (made from an older English text) or ``done``."""
     english = message_text(FALLBACK, msgid, po, edition)
     if lang == FALLBACK:
@@ -157,8 +182,13 @@ class DiffLine:
 def diff_lines(before: str, after: str, name: str) -> list[DiffLine]:
     """A unified diff as lines to show."""
     lines = []
-    for line in difflib.unified_diff(before.splitlines(), after.splitlines(),
-                                     f"{name} (published)", f"{name} (draft)", lineterm=""):
+    for line in difflib.unified_diff(
+        before.splitlines(),
+        after.splitlines(),
+        f"{name} (published)",
+        f"{name} (draft)",
+        lineterm="",
+    ):
         if line.startswith(("---", "+++")):
             continue
         kind = {"@": "hunk", "+": "add", "-": "del"}.get(line[:1], "same")
@@ -171,8 +201,9 @@ class LiveRelease:
     shared catalogs. A release that no longer passes the checks (the shipped files
     changed under it) is refused and logged; what is in force stays."""
 
-    def __init__(self, flows_dir: Path, catalogs: Catalogs, runner: Runner,
-                 book: ReleaseBook) -> None:
+    def __init__(
+        self, flows_dir: Path, catalogs: Catalogs, runner: Runner, book: ReleaseBook
+    ) -> None:
         self.flows_dir = flows_dir
         self.catalogs = catalogs
         self.runner = runner
@@ -187,8 +218,11 @@ class LiveRelease:
         checked = check_edition(self.flows_dir, self.catalogs, edition)
         if not checked.ok or checked.flowset is None:
             self.refused = release.id if release else None
-            log.error("release %s not put in force: %s", release.id if release else "-",
-                      "; ".join(checked.errors[:5]))
+            log.error(
+                "release %s not put in force: %s",
+                release.id if release else "-",
+                "; ".join(checked.errors[:5]),
+            )
             return checked
         self.runner.publish(checked.flowset)
         self.catalogs.set_overrides(edition.overrides())
@@ -221,8 +255,14 @@ class Workbench:
     """The console's view of releases: the one in force, the draft on top of it, the
     checks, publishing and rolling back (each put in force in this process at once)."""
 
-    def __init__(self, flows_dir: Path, locales_dir: Path, catalogs: Catalogs,
-                 book: ReleaseBook, live: LiveRelease) -> None:
+    def __init__(
+        self,
+        flows_dir: Path,
+        locales_dir: Path,
+        catalogs: Catalogs,
+        book: ReleaseBook,
+        live: LiveRelease,
+    ) -> None:
         self.flows_dir = flows_dir
         self.locales_dir = locales_dir
         self.catalogs = catalogs
@@ -252,9 +292,15 @@ class Workbench:
         if not checked.ok:
             return Published(None, checked)
         try:
-            new = self.book.publish(author, note, edition.flows, edition.messages, now,
-                                    expected=release.id if release else None,
-                                    published=drafts)
+            new = self.book.publish(
+                author,
+                note,
+                edition.flows,
+                edition.messages,
+                now,
+                expected=release.id if release else None,
+                published=drafts,
+            )
         except StalePublish:
             return Published(None, checked, stale=True)
         self.live.apply(new)
@@ -271,10 +317,15 @@ class Workbench:
         if not checked.ok:
             return Published(None, checked)
         try:
-            new = self.book.publish(author, f"rollback to {release_id or 'shipped files'}",
-                                    edition.flows, edition.messages, now,
-                                    expected=self.book.latest_id(),
-                                    restored_from=release_id or None)
+            new = self.book.publish(
+                author,
+                f"rollback to {release_id or 'shipped files'}",
+                edition.flows,
+                edition.messages,
+                now,
+                expected=self.book.latest_id(),
+                restored_from=release_id or None,
+            )
         except StalePublish:
             return Published(None, checked, stale=True)
         self.live.apply(new)

@@ -62,10 +62,18 @@ class UserChannel(Channel, Protocol):
 class CaseRelay:
     """Delivers case events to the staff desk and to the people concerned."""
 
-    def __init__(self, book: CaseBook, catalogs: Catalogs, channels: Mapping[str, Channel],
-                 staff: StaffDesk | None, worker: str, clock: Callable[[], datetime], *,
-                 staff_chat_id: int | None = None,
-                 is_blocked: Callable[[str, str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        book: CaseBook,
+        catalogs: Catalogs,
+        channels: Mapping[str, Channel],
+        staff: StaffDesk | None,
+        worker: str,
+        clock: Callable[[], datetime],
+        *,
+        staff_chat_id: int | None = None,
+        is_blocked: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.book = book
         self.catalogs = catalogs
         self.channels = channels
@@ -92,8 +100,9 @@ class CaseRelay:
 
     async def run_once(self) -> int:
         """Deliver what is pending; returns how many events were delivered."""
-        held = await asyncio.to_thread(self.book.cases_to_deliver, self.worker, self.clock(),
-                                       _LEASE)
+        held = await asyncio.to_thread(
+            self.book.cases_to_deliver, self.worker, self.clock(), _LEASE
+        )
         delivered = 0
         for case_id in held:
             try:
@@ -115,11 +124,21 @@ class CaseRelay:
             except Exception as exc:
                 attempts = await asyncio.to_thread(self.book.failed, event.id)
                 if attempts < GIVE_UP_AFTER:
-                    log.warning("case %s: event %s (%s) not delivered (%s); will retry",
-                                case_id, event.id, event.kind, exc)
+                    log.warning(
+                        "case %s: event %s (%s) not delivered (%s); will retry",
+                        case_id,
+                        event.id,
+                        event.kind,
+                        exc,
+                    )
                     return done  # keep the order: later events wait for this one
-                log.error("case %s: gave up event %s (%s) after %d attempts", case_id,
-                          event.id, event.kind, attempts)
+                log.error(
+                    "case %s: gave up event %s (%s) after %d attempts",
+                    case_id,
+                    event.id,
+                    event.kind,
+                    attempts,
+                )
             await asyncio.to_thread(self.book.delivered, event.id, self.clock())
             done += 1
         return done
@@ -129,14 +148,21 @@ class CaseRelay:
         says: list[Say] = []
         match event.kind:
             case "claimed":
-                says.append(Say(CASE_TEXTS["claimed_named"], {"name": case.mediator_name or ""})
-                            if case.mediator_shown else Say(CASE_TEXTS["claimed"]))
+                says.append(
+                    Say(CASE_TEXTS["claimed_named"], {"name": case.mediator_name or ""})
+                    if case.mediator_shown
+                    else Say(CASE_TEXTS["claimed"])
+                )
             case "requeued":
                 says.append(Say(CASE_TEXTS["requeued"]))
             case "finished":
                 returned = event.payload.get("status") == "returned"
-                says.append(Say(CASE_TEXTS["returned" if returned else "closed"],
-                                buttons=home_buttons() if returned else ()))
+                says.append(
+                    Say(
+                        CASE_TEXTS["returned" if returned else "closed"],
+                        buttons=home_buttons() if returned else (),
+                    )
+                )
                 says.append(Say(CASE_TEXTS["rate"], buttons=rating_buttons(case.id)))
             case "mediator":
                 await self._mediator_message(case, event)
@@ -146,15 +172,23 @@ class CaseRelay:
 
     async def _mediator_message(self, case: CaseView, event: EventView) -> None:
         channel = self.channels.get(case.channel)
-        if channel is None or (self.is_blocked is not None and await asyncio.to_thread(
-                self.is_blocked, case.channel, case.chat_id)):
+        if channel is None or (
+            self.is_blocked is not None
+            and await asyncio.to_thread(self.is_blocked, case.channel, case.chat_id)
+        ):
             await self._not_delivered(case, "unreachable")
             return
-        kind, body, ref = event.payload.get("kind"), event.payload.get("body"), \
-            str(event.payload.get("ref") or "")
+        kind, body, ref = (
+            event.payload.get("kind"),
+            event.payload.get("body"),
+            str(event.payload.get("ref") or ""),
+        )
         if kind == "text" and body:
-            say = (Say(CASE_TEXTS["says_named"], {"name": case.mediator_name or "", "text": body})
-                   if case.mediator_shown else Say(CASE_TEXTS["says"], {"text": body}))
+            say = (
+                Say(CASE_TEXTS["says_named"], {"name": case.mediator_name or "", "text": body})
+                if case.mediator_shown
+                else Say(CASE_TEXTS["says"], {"text": body})
+            )
             await self._send(case, render(say, case.chat_id, case.language, self.catalogs))
             return
         copy = getattr(channel, "copy", None)

@@ -22,8 +22,10 @@ def render(say: Say, chat_id: str, lang: str | None, catalogs: Catalogs) -> Outg
     }
     text = translator.gettext(say.text, **params)
     buttons = tuple(
-        tuple(OutButton(f"{b.icon} {translator.gettext(b.label, **b.params)}".strip(), b.payload)
-              for b in row)
+        tuple(
+            OutButton(f"{b.icon} {translator.gettext(b.label, **b.params)}".strip(), b.payload)
+            for b in row
+        )
         for row in say.buttons
     )
     return Outgoing(chat_id, text, translator.lang, translator.direction, buttons)

@@ -107,9 +107,17 @@ def _looks_binary(text: str) -> bool:
 class Runner:
     """Handles incoming messages for one flow set, store and NLU; channel-agnostic."""
 
-    def __init__(self, flows: FlowSet, config: EngineConfig, catalogs: Catalogs, store: Store,
-                 understanding: Understanding, services: Services | None = None,
-                 consent_version: str = "1", clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        flows: FlowSet,
+        config: EngineConfig,
+        catalogs: Catalogs,
+        store: Store,
+        understanding: Understanding,
+        services: Services | None = None,
+        consent_version: str = "1",
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.flows = flows
         self.config = config
         self.catalogs = catalogs
@@ -133,8 +141,9 @@ class Runner:
         """Swap in a new flow set; the next message uses it (no restart)."""
         self.flows = flows
 
-    async def handle(self, incoming: Incoming, channel: Channel,
-                     inbox_id: int | None = None) -> list[Outgoing]:
+    async def handle(
+        self, incoming: Incoming, channel: Channel, inbox_id: int | None = None
+    ) -> list[Outgoing]:
         """Process one incoming message and send the replies; return what was sent.
 
         ``inbox_id`` names the stored update this message came from: it is marked
@@ -149,32 +158,37 @@ class Runner:
                 outgoing, saved = await self._handle(incoming, inbox_id, known)
             except Exception as exc:
                 if inbox_id is not None and unreachable(exc):
-                    log.warning("database unreachable; update %s on %s waits for the "
-                                "next try", inbox_id, incoming.channel)
-                    await self.warn_if_in_danger(incoming, ("inbox", inbox_id), channel,
-                                                 known[-1] if known else None)
+                    log.warning(
+                        "database unreachable; update %s on %s waits for the next try",
+                        inbox_id,
+                        incoming.channel,
+                    )
+                    await self.warn_if_in_danger(
+                        incoming, ("inbox", inbox_id), channel, known[-1] if known else None
+                    )
                     self._count(incoming, "postponed", started)
                     raise TryLater("the database cannot be reached") from exc
                 outcome = "failed"
                 log.exception("failed to handle a message on %s", incoming.channel)
                 if inbox_id is not None:
                     with contextlib.suppress(Exception):
-                        await asyncio.to_thread(self.store.mark_processed, inbox_id,
-                                                self.clock())
+                        await asyncio.to_thread(self.store.mark_processed, inbox_id, self.clock())
                 outgoing, saved = self._apologies(incoming, known), False
             self._warned.pop(("inbox", inbox_id), None)
             try:
                 if saved:
-                    outgoing = await self._deliver(incoming.channel, incoming.chat_id,
-                                                   channel)
+                    outgoing = await self._deliver(incoming.channel, incoming.chat_id, channel)
                 else:
                     for message in outgoing:
                         await channel.send(message)
             except Exception as exc:
                 self._count(incoming, "postponed", started)
                 if inbox_id is None:
-                    log.warning("replies on %s not delivered (%s); they wait in the "
-                                "outbox", incoming.channel, type(exc).__name__)
+                    log.warning(
+                        "replies on %s not delivered (%s); they wait in the outbox",
+                        incoming.channel,
+                        type(exc).__name__,
+                    )
                     return []
                 raise TryLater("replies not delivered") from exc
             self._count(incoming, outcome, started)
@@ -205,8 +219,7 @@ class Runner:
             except Exception as exc:
                 raise TryLater("replies not delivered") from exc
 
-    async def _deliver(self, channel_name: str, chat_id: str,
-                       channel: Channel) -> list[Outgoing]:
+    async def _deliver(self, channel_name: str, chat_id: str, channel: Channel) -> list[Outgoing]:
         """Send the chat's outbox, oldest first, deleting each reply once sent. A reply
         sent whose deletion failed (the database went away) is not sent again by this
         process when the deletion is retried."""
@@ -221,8 +234,9 @@ class Runner:
                 self._delivered.discard(outbox_id)
         return sent
 
-    async def warn_if_in_danger(self, incoming: Incoming, key: Hashable, channel: Channel,
-                                lang: str | None = None) -> None:
+    async def warn_if_in_danger(
+        self, incoming: Incoming, key: Hashable, channel: Channel, lang: str | None = None
+    ) -> None:
         """``incoming`` cannot be handled now (the database is unreachable): if its words
         say someone is in danger, send the emergency numbers at once, in their language,
         once per ``key`` however often the message is tried again."""
@@ -230,8 +244,9 @@ class Runner:
             return
         lang = lang or self._guess_language(incoming)
         try:
-            await channel.send(render(Say(EMERGENCY_NUMBERS), incoming.chat_id, lang,
-                                      self.catalogs))
+            await channel.send(
+                render(Say(EMERGENCY_NUMBERS), incoming.chat_id, lang, self.catalogs)
+            )
         except Exception:
             log.exception("the emergency numbers could not be sent while the store is away")
             return
@@ -242,13 +257,14 @@ class Runner:
     def _count(self, incoming: Incoming, outcome: str, started: float) -> None:
         if self.metrics is not None:
             self.metrics.updates.labels(incoming.channel, outcome).inc()
-            self.metrics.latency.labels(incoming.channel).observe(
-                time.perf_counter() - started)
+            self.metrics.latency.labels(incoming.channel).observe(time.perf_counter() - started)
 
     def _apologies(self, incoming: Incoming, known: list[str]) -> list[Outgoing]:
         lang = known[-1] if known else self._guess_language(incoming)
-        return [render(say, incoming.chat_id, lang, self.catalogs)
-                for say in self._when_broken(incoming)]
+        return [
+            render(say, incoming.chat_id, lang, self.catalogs)
+            for say in self._when_broken(incoming)
+        ]
 
     def _guess_language(self, incoming: Incoming) -> str | None:
         """The language to apologise in when the conversation could not be read: the
@@ -257,7 +273,8 @@ class Runner:
         if incoming.kind == "text" and incoming.text.strip():
             with contextlib.suppress(Exception):
                 decided = self.understanding.langid.decide(
-                    clean_user_text(incoming.text[:MAX_TEXT]), None, hint, ())
+                    clean_user_text(incoming.text[:MAX_TEXT]), None, hint, ()
+                )
                 if decided.lang in self.config.served:
                     return decided.lang
         return hint
@@ -271,18 +288,21 @@ class Runner:
         return says
 
     def _in_danger(self, incoming: Incoming) -> bool:
-        return incoming.kind == "text" and bool(self.understanding.crisis.match(
-            clean_user_text(incoming.text[:MAX_TEXT])))
+        return incoming.kind == "text" and bool(
+            self.understanding.crisis.match(clean_user_text(incoming.text[:MAX_TEXT]))
+        )
 
-    async def _handle(self, incoming: Incoming, inbox_id: int | None,
-                      known: list[str]) -> tuple[list[Outgoing], bool]:
+    async def _handle(
+        self, incoming: Incoming, inbox_id: int | None, known: list[str]
+    ) -> tuple[list[Outgoing], bool]:
         """The turn's rendered replies, and whether they were saved to the outbox (all
         but a ``/forget`` turn's, which leave nothing behind)."""
         hint = language_of(incoming.language_code)
         for _ in range(_MAX_REPLAYS):
             now = self.clock()
-            record = await asyncio.to_thread(self.store.conversation, incoming.channel,
-                                             incoming.chat_id, hint, now)
+            record = await asyncio.to_thread(
+                self.store.conversation, incoming.channel, incoming.chat_id, hint, now
+            )
             state = State.from_dict(record.state)
             if state.lang:
                 known.append(state.lang)
@@ -295,14 +315,15 @@ class Runner:
             if truncated:
                 turn.replies.insert(0, Say(TEXTS["too_long"]))
             lang = turn.state.lang or hint
-            rendered = [render(say, incoming.chat_id, lang, self.catalogs)
-                        for say in turn.replies]
+            rendered = [render(say, incoming.chat_id, lang, self.catalogs) for say in turn.replies]
             try:
-                await asyncio.to_thread(self._save, record, turn, inbound, now, inbox_id,
-                                        rendered)
+                await asyncio.to_thread(self._save, record, turn, inbound, now, inbox_id, rendered)
             except AlreadyProcessed:
-                log.info("update %s of conversation %s was handled by another worker",
-                         inbox_id, record.id)
+                log.info(
+                    "update %s of conversation %s was handled by another worker",
+                    inbox_id,
+                    record.id,
+                )
                 return [], False
             except ConcurrentUpdate:
                 log.info("conversation %s changed meanwhile; replaying the turn", record.id)
@@ -310,16 +331,26 @@ class Runner:
             if (turn.relay is not None or turn.escalated) and self.after_case_change:
                 self.after_case_change()
             # What the turn was, never what was written: no text, no chat id.
-            log.debug("turn: conversation %s, %s in %s, intent %s (%s), %d replies",
-                      record.id, inbound.kind if inbound else "-",
-                      inbound.detected_language if inbound else "-",
-                      inbound.intent if inbound else "-",
-                      inbound.nlu_backend if inbound else "-", len(turn.replies))
+            log.debug(
+                "turn: conversation %s, %s in %s, intent %s (%s), %d replies",
+                record.id,
+                inbound.kind if inbound else "-",
+                inbound.detected_language if inbound else "-",
+                inbound.intent if inbound else "-",
+                inbound.nlu_backend if inbound else "-",
+                len(turn.replies),
+            )
             return rendered, not turn.forget
         raise ConcurrentUpdate(f"gave up replaying a turn for {incoming.channel}")
 
-    async def _turn(self, incoming: Incoming, record: ConversationRecord, state: State,
-                    event: Event, inbound: MessageRecord | None) -> _Turn:
+    async def _turn(
+        self,
+        incoming: Incoming,
+        record: ConversationRecord,
+        state: State,
+        event: Event,
+        inbound: MessageRecord | None,
+    ) -> _Turn:
         """Run the engine, unless a mediator owns the conversation: then the bot stays
         silent (except in an emergency) and the message goes to the mediator. While a case
         waits, the bot answers as usual and copies what the person writes to the case."""
@@ -339,8 +370,9 @@ class Runner:
             turn.relay = relay
         return turn
 
-    async def _event(self, incoming: Incoming, record: ConversationRecord, state: State,
-                     hint: str | None) -> tuple[Event, MessageRecord | None, bool]:
+    async def _event(
+        self, incoming: Incoming, record: ConversationRecord, state: State, hint: str | None
+    ) -> tuple[Event, MessageRecord | None, bool]:
         """The engine event for a message, the record to store, and whether it was cut."""
         if incoming.kind == "button":
             data = incoming.data[:64]
@@ -362,15 +394,32 @@ class Runner:
         recent = await asyncio.to_thread(self.store.recent_languages, record.id)
         understood = await self.understanding.understand(text, state.lang, hint, recent)
         if self.metrics is not None:
-            self.metrics.nlu.labels(understood.nlu.backend,
-                                    "yes" if understood.nlu.fallback else "no").inc()
+            self.metrics.nlu.labels(
+                understood.nlu.backend, "yes" if understood.nlu.fallback else "no"
+            ).inc()
         detection = understood.language.detected
-        return _text_event(text, understood), MessageRecord(
-            "in", "text", text, detection.lang, detection.confidence,
-            understood.nlu.intent, understood.nlu.confidence, understood.nlu.backend), truncated
+        return (
+            _text_event(text, understood),
+            MessageRecord(
+                "in",
+                "text",
+                text,
+                detection.lang,
+                detection.confidence,
+                understood.nlu.intent,
+                understood.nlu.confidence,
+                understood.nlu.backend,
+            ),
+            truncated,
+        )
 
-    async def _run_engine(self, record: ConversationRecord, state: State, event: Event,
-                          inbound: MessageRecord | None = None) -> _Turn:
+    async def _run_engine(
+        self,
+        record: ConversationRecord,
+        state: State,
+        event: Event,
+        inbound: MessageRecord | None = None,
+    ) -> _Turn:
         turn = _Turn(state)
         pending: Event | None = event
         rounds = 0
@@ -393,17 +442,31 @@ class Runner:
                         turn.escalated = turn.escalated or action.service == "escalation"
                         if rounds > _MAX_SERVICE_ROUNDS:
                             raise RuntimeError("too many service calls in one turn")
-                        kept = (inbound is not None and inbound.kind in ("text", "command")
-                                and turn.state.consent == "given")
-                        ctx = ServiceContext(record.user.id, record.id,
-                                             turn.state.lang or self.config.fallback_lang,
-                                             dict(turn.state.vars), self.clock(),
-                                             (inbound.body or "") if kept and inbound else "")
+                        kept = (
+                            inbound is not None
+                            and inbound.kind in ("text", "command")
+                            and turn.state.consent == "given"
+                        )
+                        ctx = ServiceContext(
+                            record.user.id,
+                            record.id,
+                            turn.state.lang or self.config.fallback_lang,
+                            dict(turn.state.vars),
+                            self.clock(),
+                            (inbound.body or "") if kept and inbound else "",
+                        )
                         pending = await asyncio.to_thread(self.services.call, action, ctx)
         return turn
 
-    def _save(self, record: ConversationRecord, turn: _Turn, inbound: MessageRecord | None,
-              now: datetime, inbox_id: int | None, rendered: Sequence[Outgoing]) -> None:
+    def _save(
+        self,
+        record: ConversationRecord,
+        turn: _Turn,
+        inbound: MessageRecord | None,
+        now: datetime,
+        inbox_id: int | None,
+        rendered: Sequence[Outgoing],
+    ) -> None:
         if turn.forget:
             self.store.forget_user(record.user.id)
             if inbox_id is not None:
@@ -419,11 +482,21 @@ class Runner:
         relay = turn.relay
         also = None
         if relay is not None:
+
             def also(session: Session) -> None:
                 self.cases.person_message(session, relay[0], relay[1], relay[2], relay[3], now)
-        self.store.save_turn(record, turn.state.to_dict(), messages, now,
-                             keep_bodies=turn.state.consent == "given", inbox_id=inbox_id,
-                             user_changes=changes, also=also, replies=rendered)
+
+        self.store.save_turn(
+            record,
+            turn.state.to_dict(),
+            messages,
+            now,
+            keep_bodies=turn.state.consent == "given",
+            inbox_id=inbox_id,
+            user_changes=changes,
+            also=also,
+            replies=rendered,
+        )
 
 
 def _text_event(text: str, understood: Understood) -> Text:

@@ -56,8 +56,9 @@ _RELEASES_EVERY = 5.0  # seconds between checks for a release published elsewher
 _RETENTION_EVERY = 3600.0
 
 
-async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str, *,
-                 first_after: float = 0.0) -> None:
+async def _every(
+    seconds: float, job: Callable[[], Awaitable[object]], name: str, *, first_after: float = 0.0
+) -> None:
     await asyncio.sleep(first_after)
     while True:
         try:
@@ -67,13 +68,21 @@ async def _every(seconds: float, job: Callable[[], Awaitable[object]], name: str
         await asyncio.sleep(seconds)
 
 
-def case_relay(orienta: Orienta, channels: dict[str, Channel],
-               staff: StaffDesk | None = None) -> CaseRelay:
+def case_relay(
+    orienta: Orienta, channels: dict[str, Channel], staff: StaffDesk | None = None
+) -> CaseRelay:
     """The worker that delivers case events to the staff group and to people."""
     settings, store = orienta.settings, orienta.store
-    relay = CaseRelay(CaseBook(store), orienta.catalogs, channels, staff, _worker_name(),
-                      orienta.runner.clock, staff_chat_id=settings.staff_chat_id,
-                      is_blocked=store.is_blocked)
+    relay = CaseRelay(
+        CaseBook(store),
+        orienta.catalogs,
+        channels,
+        staff,
+        _worker_name(),
+        orienta.runner.clock,
+        staff_chat_id=settings.staff_chat_id,
+        is_blocked=store.is_blocked,
+    )
     orienta.runner.after_case_change = relay.kick
     if staff is not None:
         staff.after_change = relay.kick
@@ -84,8 +93,9 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def background_jobs(orienta: Orienta, channels: dict[str, Channel],
-                    relay: CaseRelay | None = None) -> list[asyncio.Task[None]]:
+def background_jobs(
+    orienta: Orienta, channels: dict[str, Channel], relay: CaseRelay | None = None
+) -> list[asyncio.Task[None]]:
     """The slot calendars (kept ``booking_days`` ahead), the reminders, the case relay,
     the re-notification of unclaimed cases, the newest release from the console, and
     the erasure of bodies older than ``retention_days`` (and of ended staff sessions,
@@ -93,8 +103,14 @@ def background_jobs(orienta: Orienta, channels: dict[str, Channel],
     Every worker may run them: slot creation is idempotent, reminders, case deliveries
     and re-notifications are claimed in the database, and releases only read."""
     settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
-    sender = ReminderSender(AppointmentBook(store), orienta.catalogs, channels,
-                            _worker_name(), clock, is_blocked=store.is_blocked)
+    sender = ReminderSender(
+        AppointmentBook(store),
+        orienta.catalogs,
+        channels,
+        _worker_name(),
+        clock,
+        is_blocked=store.is_blocked,
+    )
     relay = relay or case_relay(orienta, channels)
     book = CaseBook(store)
     renotify_after = timedelta(minutes=settings.case_renotify_minutes)
@@ -111,39 +127,45 @@ def background_jobs(orienta: Orienta, channels: dict[str, Channel],
 
     async def retention() -> None:
         now = clock()
-        erased = await asyncio.to_thread(erase_before, store,
-                                         now - timedelta(days=settings.retention_days))
+        erased = await asyncio.to_thread(
+            erase_before, store, now - timedelta(days=settings.retention_days)
+        )
         if erased.total:
             log.info("retention: erased %s", erased)
         expired = await asyncio.to_thread(
-            StaffBook(store).expire, now, now - timedelta(days=settings.audit_retention_days))
+            StaffBook(store).expire, now, now - timedelta(days=settings.audit_retention_days)
+        )
         if expired.total:
             log.info("retention: expired %s", expired)
 
     # serve() prepared the content and slots before starting: the next round is due later
-    return [asyncio.create_task(_every(_SLOTS_EVERY, slots, "slot calendar",
-                                       first_after=_SLOTS_EVERY)),
-            asyncio.create_task(_every(_REMINDERS_EVERY, sender.run_once, "reminders")),
-            asyncio.create_task(_every(_RENOTIFY_EVERY, renotify, "case re-notification")),
-            asyncio.create_task(_every(_RELEASES_EVERY, releases, "published releases",
-                                       first_after=_RELEASES_EVERY)),
-            asyncio.create_task(_every(_RETENTION_EVERY, retention, "retention")),
-            asyncio.create_task(relay.run_forever())]
+    return [
+        asyncio.create_task(_every(_SLOTS_EVERY, slots, "slot calendar", first_after=_SLOTS_EVERY)),
+        asyncio.create_task(_every(_REMINDERS_EVERY, sender.run_once, "reminders")),
+        asyncio.create_task(_every(_RENOTIFY_EVERY, renotify, "case re-notification")),
+        asyncio.create_task(
+            _every(_RELEASES_EVERY, releases, "published releases", first_after=_RELEASES_EVERY)
+        ),
+        asyncio.create_task(_every(_RETENTION_EVERY, retention, "retention")),
+        asyncio.create_task(relay.run_forever()),
+    ]
 
 
 async def serve(settings: Settings) -> None:
     """Run until interrupted."""
     orienta = build(settings)
     orienta.runner.understanding.warm_up()
-    await asyncio.to_thread(prepare_content, settings, orienta.store,
-                            orienta.runner.clock().date())
-    config = uvicorn.Config(None, host=settings.host, port=settings.port,  # type: ignore[arg-type]
-                            log_level=settings.log_level.lower())
+    await asyncio.to_thread(prepare_content, settings, orienta.store, orienta.runner.clock().date())
+    config = uvicorn.Config(
+        None,
+        host=settings.host,
+        port=settings.port,  # type: ignore[arg-type]
+        log_level=settings.log_level.lower(),
+    )
     if settings.telegram_token is None:
         mailbox = WebChatMailbox()
         config.app = create_app(orienta, mailbox=mailbox)
-        log.info("no Telegram token: local web chat on http://%s:%s/", settings.host,
-                 settings.port)
+        log.info("no Telegram token: local web chat on http://%s:%s/", settings.host, settings.port)
         jobs = background_jobs(orienta, {"web": mailbox})
         try:
             await uvicorn.Server(config).serve()
@@ -154,9 +176,15 @@ async def serve(settings: Settings) -> None:
 
     polling = settings.webhook_url is None
     telegram = TelegramAdapter.create(
-        settings.telegram_token.get_secret_value(), settings.telegram_api_url, orienta.runner,
-        orienta.catalogs, SERVED_LANGUAGES, webhook_secret=webhook_secret(settings),
-        polling=polling, lease=timedelta(seconds=settings.chat_lease_seconds))
+        settings.telegram_token.get_secret_value(),
+        settings.telegram_api_url,
+        orienta.runner,
+        orienta.catalogs,
+        SERVED_LANGUAGES,
+        webhook_secret=webhook_secret(settings),
+        polling=polling,
+        lease=timedelta(seconds=settings.chat_lease_seconds),
+    )
     config.app = create_app(orienta, [] if polling else [telegram.webhook_route()])
     channels: dict[str, Channel] = {"telegram": telegram.channel}
     relay = case_relay(orienta, channels, attach_staff_group(orienta, telegram))
@@ -164,8 +192,16 @@ async def serve(settings: Settings) -> None:
     log.info("Telegram bot running (%s)", "polling" if polling else "webhook")
     jobs = background_jobs(orienta, channels, relay)
     # Stored updates and unsent replies of chats whose worker died (their leases ran out).
-    jobs.append(asyncio.create_task(_every(settings.resume_seconds, telegram.resume,
-                                           "stored updates", first_after=settings.resume_seconds)))
+    jobs.append(
+        asyncio.create_task(
+            _every(
+                settings.resume_seconds,
+                telegram.resume,
+                "stored updates",
+                first_after=settings.resume_seconds,
+            )
+        )
+    )
     try:
         await uvicorn.Server(config).serve()
     finally:
@@ -182,9 +218,15 @@ def attach_staff_group(orienta: Orienta, telegram: TelegramAdapter) -> StaffDesk
         log.info("no staff group (ORIENTA_STAFF_CHAT_ID): cases only in the web console")
         return None
     chat_id = settings.staff_chat_id
-    desk = TelegramStaffDesk(telegram.channel, chat_id, CaseBook(orienta.store),
-                             orienta.catalogs, settings.staff_language, orienta.runner.clock,
-                             settings.staff_timezone)
+    desk = TelegramStaffDesk(
+        telegram.channel,
+        chat_id,
+        CaseBook(orienta.store),
+        orienta.catalogs,
+        settings.staff_language,
+        orienta.runner.clock,
+        settings.staff_timezone,
+    )
     telegram.attach_staff(lambda update: to_staff_incoming(update, chat_id), desk.handle)
     return desk
 

@@ -23,8 +23,9 @@ _ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     """Orienta's configuration. Build it once in the entry point and pass it down."""
 
-    model_config = SettingsConfigDict(env_prefix="ORIENTA_", extra="ignore", frozen=True,
-                                      env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ORIENTA_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     database_url: str = Field(
         default=f"sqlite:///{_ROOT / 'var' / 'orienta.sqlite3'}",

@@ -87,8 +87,9 @@ class _Conversation:
 class Simulator:
     """Simulated conversations for the console, on a private store."""
 
-    def __init__(self, real_store: Store, understanding: Understanding,
-                 config: EngineConfig) -> None:
+    def __init__(
+        self, real_store: Store, understanding: Understanding, config: EngineConfig
+    ) -> None:
         self.real_store = real_store
         self.understanding = understanding
         self.config = config
@@ -103,8 +104,7 @@ class Simulator:
                 folder = Path(tempfile.mkdtemp(prefix="orienta-simulator-"))
                 # Removed at close(), or when the simulator is collected or the process
                 # exits if nobody closed it (an app served without its lifespan).
-                self._removal = weakref.finalize(self, shutil.rmtree, folder,
-                                                 ignore_errors=True)
+                self._removal = weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
                 url = f"sqlite:///{folder / 'simulator.sqlite3'}"
                 migrate(url)
                 self._store = Store(make_engine(url))
@@ -120,8 +120,16 @@ class Simulator:
             if user is not None:
                 self._store.forget_user(user.id)
 
-    async def say(self, key: str, checked: Checked, lang: str, *, text: str = "",
-                  data: str = "", label: str = "") -> list[Outgoing]:
+    async def say(
+        self,
+        key: str,
+        checked: Checked,
+        lang: str,
+        *,
+        text: str = "",
+        data: str = "",
+        label: str = "",
+    ) -> list[Outgoing]:
         """One turn of the simulated person: a text, or a press on a button (``data``,
         shown as ``label``)."""
         if checked.flowset is None:
@@ -131,18 +139,29 @@ class Simulator:
         services = Services(
             knowledge=KnowledgeService(_ReadOnlyKnowledge(self.real_store)),
             booking=_NotInSimulator(SIMULATOR_TEXTS["booking"]),
-            escalation=_NotInSimulator(SIMULATOR_TEXTS["escalation"]))
-        runner = Runner(checked.flowset, self.config, checked.catalogs, store,
-                        self.understanding, services)
+            escalation=_NotInSimulator(SIMULATOR_TEXTS["escalation"]),
+        )
+        runner = Runner(
+            checked.flowset, self.config, checked.catalogs, store, self.understanding, services
+        )
         channel = MemoryChannel(_CHANNEL)
-        incoming = (Incoming(_CHANNEL, key, kind="button", data=data, language_code=lang)
-                    if data else Incoming(_CHANNEL, key, text=text, language_code=lang))
+        incoming = (
+            Incoming(_CHANNEL, key, kind="button", data=data, language_code=lang)
+            if data
+            else Incoming(_CHANNEL, key, text=text, language_code=lang)
+        )
         conversation.lines.append(SimLine("person", label or text or data))
         replies = await runner.handle(incoming, channel)
         for reply in replies:
-            conversation.lines.append(SimLine(
-                "bot", reply.text, reply.lang, reply.direction,
-                tuple(tuple((b.text, b.data) for b in row) for row in reply.buttons)))
+            conversation.lines.append(
+                SimLine(
+                    "bot",
+                    reply.text,
+                    reply.lang,
+                    reply.direction,
+                    tuple(tuple((b.text, b.data) for b in row) for row in reply.buttons),
+                )
+            )
         del conversation.lines[:-_KEEP]
         return replies
 
@@ -151,4 +170,3 @@ class Simulator:
             self._store.engine.dispose()
         if self._removal is not None:
             self._removal()
-

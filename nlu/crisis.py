@@ -20,15 +20,20 @@ class CrisisPhrases:
     """Substring matcher over folded crisis phrases of every language."""
 
     def __init__(self, phrases: Mapping[str, Iterable[str]]) -> None:
-        self.phrases = {lang: tuple(sorted({fold(p) for p in items if fold(p)}))
-                        for lang, items in phrases.items()}
+        self.phrases = {
+            lang: tuple(sorted({fold(p) for p in items if fold(p)}))
+            for lang, items in phrases.items()
+        }
 
     @classmethod
     def from_dir(cls, folder: Path) -> CrisisPhrases:
         phrases: dict[str, list[str]] = {}
         for path in sorted(folder.glob("*.txt")):
-            phrases[path.stem] = [line for line in path.read_text("utf-8").splitlines()
-                                  if line.strip() and not line.lstrip().startswith("#")]
+            phrases[path.stem] = [
+                line
+                for line in path.read_text("utf-8").splitlines()
+                if line.strip() and not line.lstrip().startswith("#")
+            ]
         return cls(phrases)
 
     def match(self, text: str) -> str | None:

@@ -62,8 +62,9 @@ class Scores:
 
 def score(predictions: Sequence[Prediction], threshold: float = 0.0) -> Scores:
     """Scores of predictions; an intent under ``threshold`` counts as no answer."""
-    pairs = [(p.example.intent, p.intent if p.confidence >= threshold else None)
-             for p in predictions]
+    pairs = [
+        (p.example.intent, p.intent if p.confidence >= threshold else None) for p in predictions
+    ]
     right = sum(1 for truth, guess in pairs if truth == guess)
     emergencies = [p for p in predictions if p.example.intent == EMERGENCY]
 
@@ -94,15 +95,23 @@ def unseen(held_out: Sequence[Example], training: Iterable[Example]) -> list[Exa
     return [e for e in held_out if fold(e.text) not in seen]
 
 
-async def evaluate_backend(backend: IntentBackend, examples: Sequence[Example],
-                           crisis: CrisisPhrases) -> list[Prediction]:
+async def evaluate_backend(
+    backend: IntentBackend, examples: Sequence[Example], crisis: CrisisPhrases
+) -> list[Prediction]:
     """Run ``backend`` over every example, timing each parse."""
     predictions = []
     for example in examples:
         started = time.perf_counter()
         result = await backend.parse(example.text, example.lang)
         elapsed = time.perf_counter() - started
-        predictions.append(Prediction(example, result.intent, result.confidence, elapsed,
-                                      crisis.match(example.text) is not None,
-                                      result.score(EMERGENCY)))
+        predictions.append(
+            Prediction(
+                example,
+                result.intent,
+                result.confidence,
+                elapsed,
+                crisis.match(example.text) is not None,
+                result.score(EMERGENCY),
+            )
+        )
     return predictions

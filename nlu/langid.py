@@ -70,8 +70,9 @@ class _Thresholds:
     vocabulary_weight: float = 0.6
 
 
-def _blend(scores: Mapping[str, float], evidence: Mapping[str, float],
-           weight: float) -> dict[str, float]:
+def _blend(
+    scores: Mapping[str, float], evidence: Mapping[str, float], weight: float
+) -> dict[str, float]:
     """Mix a distribution with other evidence: (1 - weight) * scores + weight * evidence."""
     mixed = {code: p * (1.0 - weight) for code, p in scores.items()}
     for code, p in evidence.items():
@@ -82,9 +83,13 @@ def _blend(scores: Mapping[str, float], evidence: Mapping[str, float],
 class LanguageIdentifier:
     """fastText lid.176 with Arabizi markers and priors. Load once, share freely."""
 
-    def __init__(self, model_path: Path, served: Sequence[str],
-                 arabizi_markers: Iterable[str] = (),
-                 vocabulary: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        served: Sequence[str],
+        arabizi_markers: Iterable[str] = (),
+        vocabulary: Mapping[str, str] | None = None,
+    ) -> None:
         self._model_path = model_path
         self._model: Any = None
         self.served = tuple(served)
@@ -93,14 +98,22 @@ class LanguageIdentifier:
         self.thresholds = _Thresholds()
 
     @classmethod
-    def from_files(cls, model_path: Path, served: Sequence[str], markers_file: Path | None,
-                   vocabulary: Mapping[str, str] | None = None) -> LanguageIdentifier:
+    def from_files(
+        cls,
+        model_path: Path,
+        served: Sequence[str],
+        markers_file: Path | None,
+        vocabulary: Mapping[str, str] | None = None,
+    ) -> LanguageIdentifier:
         """Build from the model file, the Arabizi marker list and an exclusive vocabulary
         (word -> the one served language whose NLU examples use it)."""
         markers: list[str] = []
         if markers_file is not None and markers_file.is_file():
-            markers = [line for line in markers_file.read_text("utf-8").splitlines()
-                       if line.strip() and not line.lstrip().startswith("#")]
+            markers = [
+                line
+                for line in markers_file.read_text("utf-8").splitlines()
+                if line.strip() and not line.lstrip().startswith("#")
+            ]
         return cls(model_path, served, markers, vocabulary)
 
     def _loaded(self) -> Any:
@@ -126,8 +139,7 @@ class LanguageIdentifier:
         if max(result.values(), default=0.0) < self.thresholds.confident or is_short(folded):
             evidence, coverage = self._vocabulary_evidence(folded)
             if evidence:
-                result = _blend(result, evidence, min(self.thresholds.vocabulary_weight,
-                                                      coverage))
+                result = _blend(result, evidence, min(self.thresholds.vocabulary_weight, coverage))
         return result
 
     @staticmethod
@@ -167,8 +179,12 @@ class LanguageIdentifier:
         tokens = [t for t in words(folded) if t.isascii() and not t.isdigit()]
         if not tokens or not self.arabizi_markers:
             return 0.0
-        hits = sum(1 for t in tokens if t in self.arabizi_markers
-                   or (any(c in "2379" for c in t) and any(c.isalpha() for c in t)))
+        hits = sum(
+            1
+            for t in tokens
+            if t in self.arabizi_markers
+            or (any(c in "2379" for c in t) and any(c.isalpha() for c in t))
+        )
         share = hits / len(tokens)
         return min(1.0, share * 1.6) if hits >= 1 and share >= 0.25 else 0.0
 
@@ -180,16 +196,20 @@ class LanguageIdentifier:
             return Detection(UNDETERMINED, 0.0)
         if hint:
             # The prior is a share of probability mass put on the hinted language.
-            weight = (self.thresholds.hint_weight_short if is_short(text)
-                      else self.thresholds.hint_weight_long)
+            weight = (
+                self.thresholds.hint_weight_short
+                if is_short(text)
+                else self.thresholds.hint_weight_long
+            )
             scores = _blend(scores, {hint: 1.0}, weight)
         lang, confidence = max(scores.items(), key=lambda item: item[1])
         if confidence < self.thresholds.detect:
             return Detection(UNDETERMINED, round(confidence, 4))
         return Detection(lang, round(min(1.0, confidence), 4))
 
-    def decide(self, text: str, current: str | None, hint: str | None = None,
-               recent: Sequence[str] = ()) -> LangDecision:
+    def decide(
+        self, text: str, current: str | None, hint: str | None = None, recent: Sequence[str] = ()
+    ) -> LangDecision:
         """Apply the conversation rules to one message.
 
         ``current`` is the conversation language, ``hint`` Telegram's
@@ -201,15 +221,22 @@ class LanguageIdentifier:
         lang, conf = detection.lang, detection.confidence
         if current is None:
             first = lang if lang in self.served else (hint if hint in self.served else None)
-            foreign = lang if (lang not in self.served and lang != UNDETERMINED
-                               and not short and conf >= self.thresholds.foreign) else None
+            foreign = (
+                lang
+                if (
+                    lang not in self.served
+                    and lang != UNDETERMINED
+                    and not short
+                    and conf >= self.thresholds.foreign
+                )
+                else None
+            )
             return LangDecision(detection, first, None, foreign)
         if lang in (current, UNDETERMINED) or short:
             return LangDecision(detection, current)
         if lang in self.served:
             backed = sum(1 for past in recent[:2] if past == lang)
-            needed = (self.thresholds.switch_with_history if backed
-                      else self.thresholds.switch)
+            needed = self.thresholds.switch_with_history if backed else self.thresholds.switch
             if conf >= needed:
                 return LangDecision(detection, lang, switch_to=lang)
             return LangDecision(detection, current)

@@ -56,28 +56,36 @@ class Understanding:
         if callable(load):
             load()
 
-    async def understand(self, text: str, current: str | None, hint: str | None,
-                         recent: Sequence[str]) -> Understood:
+    async def understand(
+        self, text: str, current: str | None, hint: str | None, recent: Sequence[str]
+    ) -> Understood:
         language = await asyncio.to_thread(self.langid.decide, text, current, hint, recent)
         result = await self.intents.parse(text, language.lang)
         return Understood(language, result, self.crisis.match(text))
 
 
-def build_understanding(data_dir: Path, cache_dir: Path, served: Sequence[str],
-                        lexicons_dir: Path, lid_model: Path | None = None,
-                        rasa: RasaOptions | None = None) -> Understanding:
+def build_understanding(
+    data_dir: Path,
+    cache_dir: Path,
+    served: Sequence[str],
+    lexicons_dir: Path,
+    lid_model: Path | None = None,
+    rasa: RasaOptions | None = None,
+) -> Understanding:
     """Language identification (shipped lid.176 + lexicons), crisis phrases, and the intent
     backend: the embedded fastText model, or Rasa with the embedded model behind it."""
     examples = load_examples(language_files(data_dir, served))
-    langid = LanguageIdentifier.from_files(lid_model or shipped_lid_model(), served,
-                                           lexicons_dir / "arabizi_markers.txt",
-                                           exclusive_vocabulary(examples))
+    langid = LanguageIdentifier.from_files(
+        lid_model or shipped_lid_model(),
+        served,
+        lexicons_dir / "arabizi_markers.txt",
+        exclusive_vocabulary(examples),
+    )
     embedded = EmbeddedBackend(data_dir, cache_dir, served)
     intents: IntentBackend = embedded
     if rasa is not None:
         primary = RasaBackend(rasa.url, httpx.AsyncClient(), rasa.token, rasa.timeout)
-        intents = FallbackBackend(primary, embedded,
-                                  CircuitBreaker(retry_after=rasa.retry_after))
+        intents = FallbackBackend(primary, embedded, CircuitBreaker(retry_after=rasa.retry_after))
     return Understanding(langid, intents, CrisisPhrases.from_dir(lexicons_dir / "crisis"))
 
 

@@ -32,8 +32,12 @@ def rasa_command(rasa_venv: Path) -> Path:
 
 
 def _environment(cache_dir: Path | None = None) -> dict[str, str]:
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "PYTHONHASHSEED": "0"}
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONHASHSEED": "0",
+    }
     if cache_dir is not None:  # Rasa caches training under ./.rasa unless told otherwise
         env["RASA_CACHE_DIRECTORY"] = str(cache_dir)
     return env
@@ -45,8 +49,14 @@ def model_file(nlu_dir: Path, models_dir: Path, languages: Sequence[str]) -> Pat
     return models_dir / f"orienta-nlu-{data_fingerprint(files)}.tar.gz"
 
 
-def train(rasa_venv: Path, nlu_dir: Path, models_dir: Path, languages: Sequence[str],
-          *, force: bool = False) -> Path:
+def train(
+    rasa_venv: Path,
+    nlu_dir: Path,
+    models_dir: Path,
+    languages: Sequence[str],
+    *,
+    force: bool = False,
+) -> Path:
     """Train the NLU model unless one for this data already exists; return its path."""
     nlu_dir, models_dir = nlu_dir.resolve(), models_dir.resolve()
     target = model_file(nlu_dir, models_dir, languages)
@@ -59,13 +69,28 @@ def train(rasa_venv: Path, nlu_dir: Path, models_dir: Path, languages: Sequence[
         shutil.copy(path, staging / "data" / path.name)
     started = time.perf_counter()
     subprocess.run(
-        [str(rasa_command(rasa_venv)), "train", "nlu", "--config", str(nlu_dir / "config.yml"),
-         "--nlu", str(staging / "data"), "--out", str(staging / "out"),
-         "--fixed-model-name", "model"],
-        check=True, env=_environment(models_dir / "cache"), cwd=models_dir)
-    stats = {"seconds": round(time.perf_counter() - started, 1),
-             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
-             "model": target.name}
+        [
+            str(rasa_command(rasa_venv)),
+            "train",
+            "nlu",
+            "--config",
+            str(nlu_dir / "config.yml"),
+            "--nlu",
+            str(staging / "data"),
+            "--out",
+            str(staging / "out"),
+            "--fixed-model-name",
+            "model",
+        ],
+        check=True,
+        env=_environment(models_dir / "cache"),
+        cwd=models_dir,
+    )
+    stats = {
+        "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "model": target.name,
+    }
     (staging / "out" / "model.tar.gz").replace(target)
     (models_dir / "train-stats.json").write_text(json.dumps(stats))
     shutil.rmtree(staging, ignore_errors=True)
@@ -74,9 +99,21 @@ def train(rasa_venv: Path, nlu_dir: Path, models_dir: Path, languages: Sequence[
 
 def serve_command(rasa_venv: Path, model: Path, port: int, token: str) -> list[str]:
     """``rasa run`` for the model: API on 127.0.0.1 only, token required."""
-    return [str(rasa_command(rasa_venv)), "run", "--enable-api", "--auth-token", token,
-            "--interface", "127.0.0.1", "--port", str(port), "--model", str(model),
-            "--cors", "http://127.0.0.1"]
+    return [
+        str(rasa_command(rasa_venv)),
+        "run",
+        "--enable-api",
+        "--auth-token",
+        token,
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--model",
+        str(model),
+        "--cors",
+        "http://127.0.0.1",
+    ]
 
 
 def serve(rasa_venv: Path, model: Path, port: int, token: str) -> None:

@@ -17,8 +17,14 @@ import yaml
 
 from nlu.text import fold, words
 
-__all__ = ["Example", "data_fingerprint", "exclusive_vocabulary", "language_files",
-           "load_examples", "strip_entities"]
+__all__ = [
+    "Example",
+    "data_fingerprint",
+    "exclusive_vocabulary",
+    "language_files",
+    "load_examples",
+    "strip_entities",
+]
 
 _ENTITY = re.compile(r"\[([^\]]+)\]\((?:[a-z_]+|\{[^}]*\})\)")
 

@@ -26,8 +26,14 @@ from tests.fakes.bot_api import RunningFakeBotApi
 from tests.servers import ROOT, PostgresServer, Worker, postgres_binaries, worker_environment
 from tests.traffic import Chat, Reply
 
-__all__ = ["Cluster", "assert_store_agrees", "assert_transcripts", "cluster_fixture",
-           "wait_until_answered", "wait_until_replies"]
+__all__ = [
+    "Cluster",
+    "assert_store_agrees",
+    "assert_transcripts",
+    "cluster_fixture",
+    "wait_until_answered",
+    "wait_until_replies",
+]
 
 
 @dataclass
@@ -41,10 +47,12 @@ class Cluster:
         """``count`` new worker processes on a fresh database, started and ready."""
         drop_everything(self.postgres.url)
         self.bot_api.reset()
-        environment = worker_environment(self.postgres.url, self.bot_api.url, self.var_dir,
-                                         **settings)
-        workers = [Worker(f"w{n + 1}", environment, self.logs / f"w{n + 1}.log")
-                   for n in range(count)]
+        environment = worker_environment(
+            self.postgres.url, self.bot_api.url, self.var_dir, **settings
+        )
+        workers = [
+            Worker(f"w{n + 1}", environment, self.logs / f"w{n + 1}.log") for n in range(count)
+        ]
         for worker in workers:  # all at once: they migrate and load content one at a time
             worker.start()
         for worker in workers:
@@ -64,8 +72,9 @@ class Cluster:
     def unfinished(self) -> tuple[int, int]:
         """(stored updates not processed, replies not sent) in the database."""
         with self.connection() as connection:
-            updates = connection.scalar(select(func.count()).select_from(InboxItem)
-                                        .where(InboxItem.processed_at.is_(None)))
+            updates = connection.scalar(
+                select(func.count()).select_from(InboxItem).where(InboxItem.processed_at.is_(None))
+            )
             replies = connection.scalar(select(func.count()).select_from(OutboxItem))
             return int(updates or 0), int(replies or 0)
 
@@ -74,11 +83,18 @@ class Cluster:
         (kind, body, NLU backend) and the outbound bodies (None before consent)."""
         with self.connection() as connection:
             rows = connection.execute(
-                select(User.external_id, Message.direction, Message.kind, Message.body,
-                       Message.nlu_backend)
+                select(
+                    User.external_id,
+                    Message.direction,
+                    Message.kind,
+                    Message.body,
+                    Message.nlu_backend,
+                )
                 .join(Conversation, Conversation.user_id == User.id)
                 .join(Message, Message.conversation_id == Conversation.id)
-                .where(User.channel == "telegram").order_by(Message.id)).all()
+                .where(User.channel == "telegram")
+                .order_by(Message.id)
+            ).all()
         turns: dict[int, tuple[list[Any], list[Any]]] = {}
         for chat, direction, kind, body, backend in rows:
             inbound, outbound = turns.setdefault(int(chat), ([], []))
@@ -90,8 +106,13 @@ class Cluster:
 
     def processed_updates(self) -> list[int]:
         with self.connection() as connection:
-            return list(connection.scalars(select(InboxItem.update_id).where(
-                InboxItem.channel == "telegram").order_by(InboxItem.update_id)))
+            return list(
+                connection.scalars(
+                    select(InboxItem.update_id)
+                    .where(InboxItem.channel == "telegram")
+                    .order_by(InboxItem.update_id)
+                )
+            )
 
 
 def cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
@@ -99,15 +120,22 @@ def cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluste
     binaries = postgres_binaries()
     if binaries is None or not (binaries / "initdb").exists():
         if os.environ.get("ORIENTA_TEST_REQUIRE_POSTGRES"):
-            pytest.fail("ORIENTA_TEST_REQUIRE_POSTGRES is set but PostgreSQL's programs are "
-                        "missing (apt-get install postgresql)")
+            pytest.fail(
+                "ORIENTA_TEST_REQUIRE_POSTGRES is set but PostgreSQL's programs are "
+                "missing (apt-get install postgresql)"
+            )
         pytest.skip("PostgreSQL's server programs are not installed (.ci/run installs them)")
     root = tmp_path_factory.mktemp("cluster")
     var_dir = root / "var"
     # Train the embedded model once, before the workers share it.
-    subprocess.run([sys.executable, "-m", "bot", "nlu", "train"], cwd=ROOT, check=True,
-                   capture_output=True, env={**os.environ, "ORIENTA_VAR_DIR": str(var_dir)},
-                   timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "bot", "nlu", "train"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "ORIENTA_VAR_DIR": str(var_dir)},
+        timeout=600,
+    )
     # Not under pytest's temporary folder: the postgres user must be able to reach it.
     pg_root = Path(tempfile.mkdtemp(prefix="orienta-test-pg-"))
     postgres = PostgresServer(pg_root, binaries)
@@ -122,8 +150,9 @@ def cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluste
         shutil.rmtree(pg_root, ignore_errors=True)
 
 
-async def wait_until_replies(cluster: Cluster, wanted: dict[int, int],
-                             timeout: float = 120.0) -> None:
+async def wait_until_replies(
+    cluster: Cluster, wanted: dict[int, int], timeout: float = 120.0
+) -> None:
     """Wait until each chat got at least ``wanted[chat]`` replies."""
     deadline = time.monotonic() + timeout
     while True:
@@ -135,8 +164,9 @@ async def wait_until_replies(cluster: Cluster, wanted: dict[int, int],
         await asyncio.sleep(0.2)
 
 
-async def wait_until_answered(cluster: Cluster, chats: list[Chat], workers: list[Worker],
-                              timeout: float = 180.0) -> dict[int, list[Reply]]:
+async def wait_until_answered(
+    cluster: Cluster, chats: list[Chat], workers: list[Worker], timeout: float = 180.0
+) -> dict[int, list[Reply]]:
     """Wait until every chat got as many replies as it should and nothing is left to do,
     then a little longer (a reply sent twice would show); return what each chat got."""
     deadline = time.monotonic() + timeout
@@ -147,10 +177,14 @@ async def wait_until_answered(cluster: Cluster, chats: list[Chat], workers: list
             break
         if time.monotonic() > deadline:
             logs = "\n".join(f"--- {w.name}\n{w.log_tail(30)}" for w in workers)
-            missing = {c.chat_id: (len(sent.get(c.chat_id, [])), len(c.expected))
-                       for c in chats if len(sent.get(c.chat_id, [])) < len(c.expected)}
-            raise AssertionError(f"not answered in {timeout} s: {missing}; unfinished "
-                                 f"{cluster.unfinished()}\n{logs}")
+            missing = {
+                c.chat_id: (len(sent.get(c.chat_id, [])), len(c.expected))
+                for c in chats
+                if len(sent.get(c.chat_id, [])) < len(c.expected)
+            }
+            raise AssertionError(
+                f"not answered in {timeout} s: {missing}; unfinished {cluster.unfinished()}\n{logs}"
+            )
         await asyncio.sleep(0.25)
     await asyncio.sleep(1.5)
     sent = cluster.bot_api.sent_by_chat()
@@ -162,18 +196,24 @@ def assert_transcripts(got: dict[int, list[Reply]], chats: list[Chat]) -> None:
     wrong = []
     for chat in chats:
         if got[chat.chat_id] != chat.expected:
-            first = next((i for i, (a, b) in enumerate(
-                zip(got[chat.chat_id], chat.expected, strict=False)) if a != b),
-                min(len(got[chat.chat_id]), len(chat.expected)))
-            wrong.append(f"chat {chat.chat_id} ({chat.lang}): {len(got[chat.chat_id])} "
-                         f"replies for {len(chat.expected)}, first difference at {first}: "
-                         f"{got[chat.chat_id][first:first + 1]} != "
-                         f"{chat.expected[first:first + 1]}")
+            first = next(
+                (
+                    i
+                    for i, (a, b) in enumerate(zip(got[chat.chat_id], chat.expected, strict=False))
+                    if a != b
+                ),
+                min(len(got[chat.chat_id]), len(chat.expected)),
+            )
+            wrong.append(
+                f"chat {chat.chat_id} ({chat.lang}): {len(got[chat.chat_id])} "
+                f"replies for {len(chat.expected)}, first difference at {first}: "
+                f"{got[chat.chat_id][first : first + 1]} != "
+                f"{chat.expected[first : first + 1]}"
+            )
     assert not wrong, "\n".join(wrong)
 
 
-def assert_store_agrees(cluster: Cluster, got: dict[int, list[Reply]],
-                        chats: list[Chat]) -> None:
+def assert_store_agrees(cluster: Cluster, got: dict[int, list[Reply]], chats: list[Chat]) -> None:
     """What each chat got is what the database says its turns were, one turn per update
     in update order, and every update was answered (for runs whose NLU may differ from
     the reference's, like Rasa's)."""
@@ -182,8 +222,11 @@ def assert_store_agrees(cluster: Cluster, got: dict[int, list[Reply]],
         inbound, outbound = turns[chat.chat_id]
         assert len(inbound) == len(chat.updates), chat.chat_id
         for (kind, body, _backend), update in zip(inbound, chat.updates, strict=True):
-            sent = (update["callback_query"]["data"] if "callback_query" in update
-                    else update["message"]["text"])
+            sent = (
+                update["callback_query"]["data"]
+                if "callback_query" in update
+                else update["message"]["text"]
+            )
             assert kind in ("button", "text", "command") and body in (None, sent)
         texts = [reply.text for reply in got[chat.chat_id]]
         assert len(texts) == len(outbound), chat.chat_id

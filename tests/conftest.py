@@ -54,16 +54,20 @@ def postgres_url() -> Iterator[str | None]:
     with engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {schema}"))
-    yield make_url(url).update_query_dict(
-        {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    yield (
+        make_url(url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
     with engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path,
-                 postgres_url: str | None) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None
+) -> Iterator[str]:
     """The same test on SQLite and on a real PostgreSQL server."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'orienta.sqlite3'}"
@@ -83,8 +87,9 @@ def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def understanding(nlu_cache: Path) -> Understanding:
     """The embedded NLU, trained once per test session from nlu/data."""
-    result = build_understanding(ROOT / "nlu" / "data", nlu_cache, SERVED_LANGUAGES,
-                                 ROOT / "nlu" / "lexicons")
+    result = build_understanding(
+        ROOT / "nlu" / "data", nlu_cache, SERVED_LANGUAGES, ROOT / "nlu" / "lexicons"
+    )
     result.intents.load()  # type: ignore[attr-defined]
     return result
 

@@ -20,8 +20,13 @@ def bare(text: str) -> str:
 class Dialog:
     """One user talking to a wired Orienta through the in-memory channel."""
 
-    def __init__(self, orienta: Orienta, chat_id: str = "chat-1", channel: str = "memory",
-                 language_code: str | None = None) -> None:
+    def __init__(
+        self,
+        orienta: Orienta,
+        chat_id: str = "chat-1",
+        channel: str = "memory",
+        language_code: str | None = None,
+    ) -> None:
         self.orienta = orienta
         self.chat_id = chat_id
         self.channel_name = channel
@@ -35,12 +40,21 @@ class Dialog:
         return self.last
 
     async def say(self, text: str) -> list[Outgoing]:
-        return await self._send(Incoming(self.channel_name, self.chat_id, "text", text=text,
-                                         language_code=self.language_code))
+        return await self._send(
+            Incoming(
+                self.channel_name, self.chat_id, "text", text=text, language_code=self.language_code
+            )
+        )
 
     async def media(self, kind: str = "media") -> list[Outgoing]:
-        return await self._send(Incoming(self.channel_name, self.chat_id, kind,  # type: ignore[arg-type]
-                                         language_code=self.language_code))
+        return await self._send(
+            Incoming(
+                self.channel_name,
+                self.chat_id,
+                kind,  # type: ignore[arg-type]
+                language_code=self.language_code,
+            )
+        )
 
     def buttons(self) -> list[OutButton]:
         return [b for message in self.last for row in message.buttons for b in row]
@@ -55,8 +69,15 @@ class Dialog:
         return await self.press_data(self.button(label).data)
 
     async def press_data(self, data: str) -> list[Outgoing]:
-        return await self._send(Incoming(self.channel_name, self.chat_id, "button", data=data,
-                                         language_code=self.language_code))
+        return await self._send(
+            Incoming(
+                self.channel_name,
+                self.chat_id,
+                "button",
+                data=data,
+                language_code=self.language_code,
+            )
+        )
 
     def texts(self) -> list[str]:
         return [message.text for message in self.last]

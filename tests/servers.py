@@ -37,8 +37,15 @@ import httpx
 
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 
-__all__ = ["PostgresServer", "RasaServer", "TelegramSide", "Worker", "free_port",
-           "postgres_binaries", "worker_environment"]
+__all__ = [
+    "PostgresServer",
+    "RasaServer",
+    "TelegramSide",
+    "Worker",
+    "free_port",
+    "postgres_binaries",
+    "worker_environment",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token"
@@ -56,8 +63,9 @@ def postgres_binaries() -> Path | None:
     configured = os.environ.get("ORIENTA_TEST_PG_BIN")
     if configured:
         return Path(configured)
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3])
+    )
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
@@ -79,40 +87,74 @@ class PostgresServer:
     @property
     def _options(self) -> str:
         """The server's options: its port and socket folder, loopback only, no fsync."""
-        return (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                "-c fsync=off -c max_connections=200")
+        return (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c max_connections=200"
+        )
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [str(self.binaries / args[0]), *args[1:]]
         if self._as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, check=check,
-                              timeout=120, cwd="/")
+        return subprocess.run(
+            command, capture_output=True, text=True, check=check, timeout=120, cwd="/"
+        )
 
     def start(self) -> None:
         if not self.data.exists():
             self.root.mkdir(parents=True, exist_ok=True)
             if self._as_postgres:
                 shutil.chown(self.root, "postgres", "postgres")
-            self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                      "-E", "UTF8")
+            self._run(
+                "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+            )
             self._pg_ctl_start()
-            self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                      "-q", "-c", "CREATE DATABASE orienta")
+            self._run(
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-q",
+                "-c",
+                "CREATE DATABASE orienta",
+            )
             return
         self._pg_ctl_start()
 
     def _pg_ctl_start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
-                  "-o", self._options, "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-o",
+            self._options,
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server: ``fast`` ends every session at once (as a restart does)."""
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
 
     def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w",
-                  "-l", str(self.root / "server.log"), "-o", self._options, "restart")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-m",
+            "fast",
+            "-w",
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            self._options,
+            "restart",
+        )
 
 
 @dataclass
@@ -130,12 +172,15 @@ class Worker:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        environment = {**self.env, "ORIENTA_PORT": str(self.port),
-                       "ORIENTA_WEBHOOK_URL": self.url}
+        environment = {**self.env, "ORIENTA_PORT": str(self.port), "ORIENTA_WEBHOOK_URL": self.url}
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT,
-                                            env=environment, stdout=log,
-                                            stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -178,16 +223,25 @@ class Worker:
             return "(no log)"
 
 
-def worker_environment(database_url: str, api_url: str, var_dir: Path,
-                       **extra: str) -> dict[str, str]:
+def worker_environment(
+    database_url: str, api_url: str, var_dir: Path, **extra: str
+) -> dict[str, str]:
     """The environment of a worker: the shared database, the fake Bot API, webhook
     mode, short leases so a dead worker's chats are taken over within seconds."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("ORIENTA_")}
-    return {**base, "ORIENTA_DATABASE_URL": database_url, "ORIENTA_TELEGRAM_TOKEN": TOKEN,
-            "ORIENTA_TELEGRAM_API_URL": api_url, "ORIENTA_WEBHOOK_SECRET": SECRET,
-            "ORIENTA_VAR_DIR": str(var_dir), "ORIENTA_HOST": "127.0.0.1",
-            "ORIENTA_CHAT_LEASE_SECONDS": "3", "ORIENTA_RESUME_SECONDS": "1",
-            "ORIENTA_LOG_LEVEL": "INFO", **extra}
+    return {
+        **base,
+        "ORIENTA_DATABASE_URL": database_url,
+        "ORIENTA_TELEGRAM_TOKEN": TOKEN,
+        "ORIENTA_TELEGRAM_API_URL": api_url,
+        "ORIENTA_WEBHOOK_SECRET": SECRET,
+        "ORIENTA_VAR_DIR": str(var_dir),
+        "ORIENTA_HOST": "127.0.0.1",
+        "ORIENTA_CHAT_LEASE_SECONDS": "3",
+        "ORIENTA_RESUME_SECONDS": "1",
+        "ORIENTA_LOG_LEVEL": "INFO",
+        **extra,
+    }
 
 
 @dataclass
@@ -204,8 +258,14 @@ class Delivery:
 class TelegramSide:
     """Posts updates to the workers as Telegram does to a webhook behind a load balancer."""
 
-    def __init__(self, workers: Sequence[Worker], *, seed: int = 1,
-                 duplicate_rate: float = 0.1, retry_pause: float = 0.3) -> None:
+    def __init__(
+        self,
+        workers: Sequence[Worker],
+        *,
+        seed: int = 1,
+        duplicate_rate: float = 0.1,
+        retry_pause: float = 0.3,
+    ) -> None:
         self.workers = list(workers)
         self.random = random.Random(seed)
         self.duplicate_rate = duplicate_rate
@@ -214,8 +274,9 @@ class TelegramSide:
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> TelegramSide:
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=2.0),
-                                         limits=httpx.Limits(max_connections=64))
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(30.0, connect=2.0), limits=httpx.Limits(max_connections=64)
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -233,7 +294,8 @@ class TelegramSide:
             self.delivery.attempts += 1
             try:
                 response = await self._client.post(
-                    target.url + WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET})
+                    target.url + WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET}
+                )
                 if response.status_code == 200:
                     break
             except httpx.HTTPError:
@@ -247,8 +309,9 @@ class TelegramSide:
             again = self._pick()
             # The first delivery was acknowledged: this one may fail.
             with contextlib.suppress(httpx.HTTPError):
-                await self._client.post(again.url + WEBHOOK_PATH, json=update,
-                                        headers={SECRET_HEADER: SECRET})
+                await self._client.post(
+                    again.url + WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET}
+                )
 
     def _pick(self) -> Worker:
         alive = [w for w in self.workers if w.alive] or self.workers
@@ -261,8 +324,9 @@ class TelegramSide:
             if pause:
                 await asyncio.sleep(pause)
 
-    async def chats(self, chats: Sequence[Sequence[dict[str, Any]]], at_once: int = 24,
-                    pause: float = 0.0) -> None:
+    async def chats(
+        self, chats: Sequence[Sequence[dict[str, Any]]], at_once: int = 24, pause: float = 0.0
+    ) -> None:
         """Many chats' updates interleaved, ``at_once`` chats at a time."""
         slots = asyncio.Semaphore(at_once)
 
@@ -293,14 +357,17 @@ class RasaServer:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 serve_command(self.rasa_venv, self.model, self.port, self.token),
-                cwd=self.log_path.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=self.log_path.parent,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Rasa exited: {self.log_path.read_text('utf-8')[-2000:]}")
             try:
-                status = httpx.get(f"{self.url}/status", params={"token": self.token},
-                                   timeout=2)
+                status = httpx.get(f"{self.url}/status", params={"token": self.token}, timeout=2)
                 if status.status_code == 200 and status.json().get("model_file"):
                     return
             except httpx.HTTPError:

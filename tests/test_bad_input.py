@@ -47,8 +47,9 @@ async def test_bad_input_answered_in_users_language(dialog: Dialog, kind: str, l
 async def test_huge_message_is_stored_cut_not_lost(dialog: Dialog) -> None:
     await consented(dialog, "fr")
     await dialog.say("logement " * 12_500)
-    record = dialog.orienta.store.conversation("memory", dialog.chat_id, None,
-                                               dialog.orienta.runner.clock())
+    record = dialog.orienta.store.conversation(
+        "memory", dialog.chat_id, None, dialog.orienta.runner.clock()
+    )
     inbound = [m for m in dialog.orienta.store.messages(record.id) if m.direction == "in"]
     assert len(inbound[-1].body or "") == 4000
 
@@ -62,8 +63,9 @@ async def test_media_gets_an_answer(dialog: Dialog, kind: str) -> None:
 
 async def test_no_body_stored_before_consent(dialog: Dialog) -> None:
     await dialog.say("Bonjour, je m'appelle Amina et j'habite rue des Lilas")
-    record = dialog.orienta.store.conversation("memory", dialog.chat_id, None,
-                                               dialog.orienta.runner.clock())
+    record = dialog.orienta.store.conversation(
+        "memory", dialog.chat_id, None, dialog.orienta.runner.clock()
+    )
     messages = dialog.orienta.store.messages(record.id)
     assert messages and all(m.body is None for m in messages)
     assert messages[0].detected_language == "fr"

@@ -15,11 +15,19 @@ from bot.channels.terminal import chat
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def orienta_cmd(*args: str, env: dict[str, str] | None = None,
-                stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, **(env or {})}, input=stdin,
-                          timeout=120, check=False)
+def orienta_cmd(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_flows_check_passes_on_shipped_flows() -> None:
@@ -33,15 +41,16 @@ def test_flows_check_fails_naming_file_flow_step(tmp_path: Path) -> None:
     shutil.copy(ROOT / "tests/data/flows/invalid/unknown_step.yaml", tmp_path / "flows")
     result = orienta_cmd("flows", "check", env={"ORIENTA_FLOWS_DIR": str(tmp_path / "flows")})
     assert result.returncode == 1
-    assert ("unknown_step.yaml: flow 'broken_unknown_step', step 'first': unknown step "
-            "'nowhere'") in result.stdout
+    assert (
+        "unknown_step.yaml: flow 'broken_unknown_step', step 'first': unknown step 'nowhere'"
+    ) in result.stdout
 
 
 def test_flows_diagram_prints_mermaid() -> None:
     result = orienta_cmd("flows", "diagram", "welcome")
     assert result.returncode == 0
     assert result.stdout.startswith("flowchart TD")
-    assert "choose_language -- \"language.name.ar\" --> apply_language" in result.stdout
+    assert 'choose_language -- "language.name.ar" --> apply_language' in result.stdout
     assert orienta_cmd("flows", "diagram", "nope").returncode == 2
 
 

@@ -40,8 +40,13 @@ def _broken_copy(tmp_path: Path) -> Path:
 
 
 def test_kb_check_names_every_problem(tmp_path: Path) -> None:
-    result = orienta_cmd("kb", "check", "--today", "2026-11-23",
-                         env={"ORIENTA_CONTENT_DIR": str(_broken_copy(tmp_path))})
+    result = orienta_cmd(
+        "kb",
+        "check",
+        "--today",
+        "2026-11-23",
+        env={"ORIENTA_CONTENT_DIR": str(_broken_copy(tmp_path))},
+    )
     assert result.returncode == 1
     out = result.stdout
     assert "housing-anderlecht-ukraine: no translation for 'uk'" in out
@@ -53,8 +58,9 @@ def test_kb_check_names_every_problem(tmp_path: Path) -> None:
 def test_content_load_refuses_errors_and_exports_ics_and_csv(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'o.sqlite3'}"
     env = {"ORIENTA_DATABASE_URL": url}
-    refused = orienta_cmd("content", "load",
-                          env={**env, "ORIENTA_CONTENT_DIR": str(_broken_copy(tmp_path))})
+    refused = orienta_cmd(
+        "content", "load", env={**env, "ORIENTA_CONTENT_DIR": str(_broken_copy(tmp_path))}
+    )
     assert refused.returncode == 1 and "not published" in refused.stdout
     loaded = orienta_cmd("content", "load", env=env)
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
@@ -68,24 +74,53 @@ def test_content_load_refuses_errors_and_exports_ics_and_csv(tmp_path: Path) -> 
     booked = book.book(user, slot.id, "ar", datetime.now(UTC)).appointment
     assert booked is not None
     day = start.date()
-    ics = orienta_cmd("appointments", "export", "--office", "guidonia_segretariato",
-                      "--from", (day - timedelta(days=1)).isoformat(), "--to",
-                      (day + timedelta(days=1)).isoformat(), env=env)
+    ics = orienta_cmd(
+        "appointments",
+        "export",
+        "--office",
+        "guidonia_segretariato",
+        "--from",
+        (day - timedelta(days=1)).isoformat(),
+        "--to",
+        (day + timedelta(days=1)).isoformat(),
+        env=env,
+    )
     assert ics.returncode == 0, ics.stderr
     text = ics.stdout
     assert text.startswith("BEGIN:VCALENDAR") and text.count("BEGIN:VEVENT") == 1
     assert f"DTSTART:{start:%Y%m%dT%H%M%S}Z" in text and f"#{booked.id}\\, ar" in text
     assert "Via Montelucci 4" in text
     out = tmp_path / "calendar.csv"
-    csv_run = orienta_cmd("appointments", "export", "--office", "guidonia_segretariato",
-                          "--from", day.isoformat(), "--to", day.isoformat(), "--format",
-                          "csv", "-o", str(out), env=env)
+    csv_run = orienta_cmd(
+        "appointments",
+        "export",
+        "--office",
+        "guidonia_segretariato",
+        "--from",
+        day.isoformat(),
+        "--to",
+        day.isoformat(),
+        "--format",
+        "csv",
+        "-o",
+        str(out),
+        env=env,
+    )
     assert csv_run.returncode == 0, csv_run.stderr
     rows = out.read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("appointment,date,start,end,timezone")
     assert len(rows) == 2 and rows[1].startswith(f"{booked.id},") and "Europe/Rome" in rows[1]
-    unknown = orienta_cmd("appointments", "export", "--office", "nowhere", "--from",
-                          "2026-01-01", "--to", "2026-01-02", env=env)
+    unknown = orienta_cmd(
+        "appointments",
+        "export",
+        "--office",
+        "nowhere",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-02",
+        env=env,
+    )
     assert unknown.returncode == 2 and "unknown office" in unknown.stderr
     store.engine.dispose()
 
@@ -94,30 +129,47 @@ def test_every_office_speaks_or_interprets_and_every_topic_has_an_answer_for_eve
     content = load_content(ROOT / "content", ("en", *SERVED_LANGUAGES), date(2026, 11, 23))
     assert not content.errors
     for topic in ("housing", "health", "work", "benefits", "education", "documents", "budget"):
-        assert any(a.topic == topic and "all" in a.regions and "all" in a.audiences
-                   for a in content.articles), topic
+        assert any(
+            a.topic == topic and "all" in a.regions and "all" in a.audiences
+            for a in content.articles
+        ), topic
     assert all(article.source_url and article.source_title for article in content.articles)
     assert all(office.source for office in content.offices)
 
 
 def test_mediators_add_list_remove(tmp_path: Path) -> None:
     env = {"ORIENTA_DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}"}
-    added = orienta_cmd("mediators", "add", "Amina", "--languages", "ar,fr", "--hours",
-                        "mon-fri 09:00-13:00, 14:00-17:00", "--timezone", "Europe/Brussels",
-                        "--telegram-id", "501", env=env)
+    added = orienta_cmd(
+        "mediators",
+        "add",
+        "Amina",
+        "--languages",
+        "ar,fr",
+        "--hours",
+        "mon-fri 09:00-13:00, 14:00-17:00",
+        "--timezone",
+        "Europe/Brussels",
+        "--telegram-id",
+        "501",
+        env=env,
+    )
     assert added.returncode == 0, added.stderr
     assert "added mediator 1: Amina (ar, fr)" in added.stdout
     again = orienta_cmd("mediators", "add", "Amina", "--languages", "ar", env=env)
     assert again.returncode == 2 and "exists already" in again.stderr
-    for bad in (["--languages", "ru"], ["--languages", "ar", "--hours", "lundi 9-12"],
-                ["--languages", "ar", "--timezone", "Mars/Olympus"]):
+    for bad in (
+        ["--languages", "ru"],
+        ["--languages", "ar", "--hours", "lundi 9-12"],
+        ["--languages", "ar", "--timezone", "Mars/Olympus"],
+    ):
         refused = orienta_cmd("mediators", "add", "Bad", *bad, env=env)
         assert refused.returncode == 2, bad
     listed = orienta_cmd("mediators", "list", env=env)
     assert listed.stdout.splitlines() == [
         "1\tAmina\tar,fr\tmon 09:00-13:00, 14:00-17:00; tue 09:00-13:00, 14:00-17:00; "
         "wed 09:00-13:00, 14:00-17:00; thu 09:00-13:00, 14:00-17:00; fri 09:00-13:00, "
-        "14:00-17:00 (Europe/Brussels)\ttelegram:501\tanonymous"]
+        "14:00-17:00 (Europe/Brussels)\ttelegram:501\tanonymous"
+    ]
     assert orienta_cmd("mediators", "remove", "Amina", env=env).returncode == 0
     assert orienta_cmd("mediators", "list", env=env).stdout == ""
     assert "removed" in orienta_cmd("mediators", "list", "--all", env=env).stdout
@@ -129,24 +181,42 @@ def test_users_add_list_password_disable(tmp_path: Path) -> None:
     assert orienta_cmd("db", "upgrade", env=env).returncode == 0
     orienta_cmd("mediators", "add", "Amina", "--languages", "ar,fr", env=env)
     password = "a long enough password\n"
-    added = orienta_cmd("users", "add", "ada", "--role", "admin", "--password-stdin",
-                        env=env, stdin=password)
+    added = orienta_cmd(
+        "users", "add", "ada", "--role", "admin", "--password-stdin", env=env, stdin=password
+    )
     assert added.returncode == 0, added.stderr
     assert "added admin account ada" in added.stdout
-    short = orienta_cmd("users", "add", "bob", "--role", "admin", "--password-stdin",
-                        env=env, stdin="short\n")
+    short = orienta_cmd(
+        "users", "add", "bob", "--role", "admin", "--password-stdin", env=env, stdin="short\n"
+    )
     assert short.returncode == 2 and "at least 12" in short.stderr
-    lonely = orienta_cmd("users", "add", "sam", "--role", "mediator", "--password-stdin",
-                         env=env, stdin=password)
+    lonely = orienta_cmd(
+        "users", "add", "sam", "--role", "mediator", "--password-stdin", env=env, stdin=password
+    )
     assert lonely.returncode == 2 and "--mediator" in lonely.stderr
-    linked = orienta_cmd("users", "add", "amina", "--role", "mediator", "--mediator", "Amina",
-                         "--language", "ar", "--password-stdin", env=env, stdin=password)
+    linked = orienta_cmd(
+        "users",
+        "add",
+        "amina",
+        "--role",
+        "mediator",
+        "--mediator",
+        "Amina",
+        "--language",
+        "ar",
+        "--password-stdin",
+        env=env,
+        stdin=password,
+    )
     assert linked.returncode == 0, linked.stderr
     listed = orienta_cmd("users", "list", env=env)
-    assert listed.stdout.splitlines() == ["1\tada\tadmin\t-\tactive",
-                                          "2\tamina\tmediator\tar,fr\tactive"]
-    changed = orienta_cmd("users", "password", "amina", "--password-stdin", env=env,
-                          stdin="another long password\n")
+    assert listed.stdout.splitlines() == [
+        "1\tada\tadmin\t-\tactive",
+        "2\tamina\tmediator\tar,fr\tactive",
+    ]
+    changed = orienta_cmd(
+        "users", "password", "amina", "--password-stdin", env=env, stdin="another long password\n"
+    )
     assert changed.returncode == 0 and "sessions ended" in changed.stdout
     assert orienta_cmd("users", "disable", "amina", env=env).returncode == 0
     assert orienta_cmd("users", "list", env=env).stdout.splitlines()[1].endswith("disabled")
@@ -176,8 +246,9 @@ def test_users_export_gives_a_persons_data(tmp_path: Path) -> None:
     orienta.store.engine.dispose()
     env = {"ORIENTA_DATABASE_URL": url, "ORIENTA_VAR_DIR": str(tmp_path / "var")}
     out = tmp_path / "nadia.json"
-    exported = orienta_cmd("users", "export", "--channel", "memory", "--chat", "4242",
-                           "-o", str(out), env=env)
+    exported = orienta_cmd(
+        "users", "export", "--channel", "memory", "--chat", "4242", "-o", str(out), env=env
+    )
     assert exported.returncode == 0, exported.stderr
     data = json.loads(out.read_text("utf-8"))
     assert data["id"] == "4242" and data["consent"]["notice"]

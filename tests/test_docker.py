@@ -106,7 +106,7 @@ def _rasa_image() -> RasaImage:
                 copies[posixpath.normpath(target)] = source
         elif keyword == "RUN" and "rasa train nlu" in rest:
             words = shlex.split(rest)
-            words = words[:words.index("&&")] if "&&" in words else words
+            words = words[: words.index("&&")] if "&&" in words else words
             while "=" in words[0]:
                 key, value = words.pop(0).split("=", 1)
                 env[key] = value
@@ -117,16 +117,25 @@ def _rasa_image() -> RasaImage:
 
 @pytest.mark.parametrize("name", DOCKERFILES)
 def test_dockerfile_passes_hadolint(name: str) -> None:
-    result = subprocess.run([_tool("hadolint"), "--failure-threshold", "info",
-                             str(DOCKER / name)], capture_output=True, text=True,
-                            check=False, timeout=60)
+    result = subprocess.run(
+        [_tool("hadolint"), "--failure-threshold", "info", str(DOCKER / name)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _compose_config(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_tool("docker-compose"), "-f", str(DOCKER / "compose.yaml"),
-                           "config", *args], capture_output=True, text=True, check=False,
-                          timeout=60, env=env)
+    return subprocess.run(
+        [_tool("docker-compose"), "-f", str(DOCKER / "compose.yaml"), "config", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
+    )
 
 
 def _clean_environment() -> dict[str, str]:
@@ -143,7 +152,8 @@ def test_compose_file_is_valid_and_needs_its_secrets() -> None:
             given = others if value is None else {**others, name: value}
             missing = _compose_config({**env, **given}, "-q")
             assert missing.returncode != 0 and f"set {name}" in missing.stderr, (
-                f"{name}={value!r}: " + missing.stderr)
+                f"{name}={value!r}: " + missing.stderr
+            )
 
 
 def test_compose_runs_rasa_internally_and_the_bot_starts_without_it() -> None:
@@ -161,7 +171,8 @@ def test_compose_runs_rasa_internally_and_the_bot_starts_without_it() -> None:
     assert (url.hostname, url.port) == ("rasa", image.port)
     assert "ports" not in rasa, "Rasa's API must stay on the internal network"
     assert rasa.get("restart") and f"http://127.0.0.1:{image.port}/" in " ".join(
-        rasa["healthcheck"]["test"])
+        rasa["healthcheck"]["test"]
+    )
     # The bot falls back to the embedded backend, so it must not wait for Rasa's health.
     assert bot["depends_on"]["rasa"]["condition"] == "service_started"
     assert bot["depends_on"]["db"]["condition"] == "service_healthy"
@@ -176,13 +187,17 @@ def test_docker_files_set_only_real_settings() -> None:
                 assert variable in names, f"{variable} is not a setting"
     for dockerfile in DOCKERFILES:
         text = (DOCKER / dockerfile).read_text("utf-8")
-        for variable in {word.split("=")[0] for word in text.split()
-                         if word.startswith("ORIENTA_") and "=" in word}:
+        for variable in {
+            word.split("=")[0]
+            for word in text.split()
+            if word.startswith("ORIENTA_") and "=" in word
+        }:
             assert variable in names, f"{variable} ({dockerfile}) is not a setting"
 
 
-def test_rasa_image_trains_like_rasa_service(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rasa_image_trains_like_rasa_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[tuple[list[str], dict[str, str], list[str]]] = []
 
     def fake_run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -198,8 +213,9 @@ def test_rasa_image_trains_like_rasa_service(tmp_path: Path,
     monkeypatch.setattr(rasa_service.subprocess, "run", fake_run)
     (tmp_path / "venv" / "bin").mkdir(parents=True)
     (tmp_path / "venv" / "bin" / "rasa").touch()
-    rasa_service.train(tmp_path / "venv", ROOT / "nlu", tmp_path / "models", SERVED_LANGUAGES,
-                       force=True)
+    rasa_service.train(
+        tmp_path / "venv", ROOT / "nlu", tmp_path / "models", SERVED_LANGUAGES, force=True
+    )
     [(command, env, staged)] = calls
     image = _rasa_image()
     argv = image.train_argv
@@ -210,10 +226,10 @@ def test_rasa_image_trains_like_rasa_service(tmp_path: Path,
     assert image.copies[image.path(_flag(argv, "--config"))] == "nlu/config.yml"
     assert image.copies[image.path(_flag(argv, "--nlu"))] == "nlu/data"
     assert staged == sorted(path.name for path in (ROOT / "nlu" / "data").iterdir()), (
-        "the image trains on all of nlu/data, rasa_service on the served languages' files")
+        "the image trains on all of nlu/data, rasa_service on the served languages' files"
+    )
     # The same repeatability settings (the cache location aside).
-    wanted = {k: v for k, v in env.items()
-              if k not in os.environ and k != "RASA_CACHE_DIRECTORY"}
+    wanted = {k: v for k, v in env.items() if k not in os.environ and k != "RASA_CACHE_DIRECTORY"}
     assert "PYTHONHASHSEED" in wanted
     assert {k: image.train_env.get(k) for k in wanted} == wanted
 
@@ -227,8 +243,9 @@ def test_rasa_image_trains_like_rasa_service(tmp_path: Path,
     assert all(part.isdigit() and int(part) != 0 for part in user), user
 
 
-def _run_rasa_cmd(tmp_path: Path, token: str | None) -> tuple[subprocess.CompletedProcess[str],
-                                                              list[str] | None]:
+def _run_rasa_cmd(
+    tmp_path: Path, token: str | None
+) -> tuple[subprocess.CompletedProcess[str], list[str] | None]:
     """Run the image's CMD with a stand-in ``rasa`` that records its arguments."""
     command = json.loads(_only(_rasa_image().final, "CMD"))
     assert command[:2] == ["sh", "-c"] and len(command) == 3, command
@@ -241,8 +258,14 @@ def _run_rasa_cmd(tmp_path: Path, token: str | None) -> tuple[subprocess.Complet
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "RECORD": str(record)}
     if token is not None:
         env["RASA_TOKEN"] = token
-    result = subprocess.run(["/bin/sh", "-c", command[2]], capture_output=True, text=True,
-                            check=False, timeout=30, env=env)
+    result = subprocess.run(
+        ["/bin/sh", "-c", command[2]],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+        env=env,
+    )
     return result, record.read_text().splitlines() if record.exists() else None
 
 
@@ -267,8 +290,11 @@ def test_rasa_image_serves_the_trained_model_with_its_token(tmp_path: Path) -> N
 
 
 def test_dockerignore_keeps_local_data_out_and_the_sources_in() -> None:
-    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text("utf-8").splitlines()
-                if line.strip() and not line.startswith("#")]
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert {".git", "**/.env", ".venv", ".venv-rasa", "var"} <= set(patterns)
     for dockerfile in DOCKERFILES:
         for stage in _stages(dockerfile):
@@ -277,6 +303,9 @@ def test_dockerignore_keeps_local_data_out_and_the_sources_in() -> None:
                     continue
                 for source in shlex.split(rest)[:-1]:
                     assert (ROOT / source).exists(), f"{dockerfile}: {source} is missing"
-                    ignored = [p for p in patterns if fnmatch.fnmatch(source, p)
-                               or source.startswith(p.rstrip("/") + "/")]
+                    ignored = [
+                        p
+                        for p in patterns
+                        if fnmatch.fnmatch(source, p) or source.startswith(p.rstrip("/") + "/")
+                    ]
                     assert not ignored, f"{dockerfile}: {source} is excluded by {ignored}"

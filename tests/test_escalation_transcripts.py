@@ -26,8 +26,9 @@ def ready(orienta: Orienta) -> Orienta:
     book = CaseBook(orienta.store)
     weekdays = hours_to_json(parse_hours("mon-fri 09:00-17:00"))
     book.add_mediator("Amina", ["ar", "fr"], weekdays, "Europe/Rome", SATURDAY)
-    book.add_mediator("Olena", ["uk"], hours_to_json(parse_hours("always")), "Europe/Kyiv",
-                      SATURDAY)
+    book.add_mediator(
+        "Olena", ["uk"], hours_to_json(parse_hours("always")), "Europe/Kyiv", SATURDAY
+    )
     return orienta
 
 
@@ -61,9 +62,13 @@ async def test_on_duty_queue_position_and_joining(ready: Orienta) -> None:
     assert second.texts() == [second.t("uk", "case.passed_on")]
     book, case_id = case_of(second)
     assert [(m.author, m.kind) for m in book.transcript(case_id)] == [
-        ("person", "command"), ("person", "media")]
+        ("person", "command"),
+        ("person", "media"),
+    ]
     assert book.case(case_id).summary["messages"][-1] == {  # type: ignore[union-attr]
-        "dir": "in", "text": "/mediator"}
+        "dir": "in",
+        "text": "/mediator",
+    }
 
 
 async def test_off_hours_says_when_and_where(ready: Orienta) -> None:
@@ -73,8 +78,9 @@ async def test_off_hours_says_when_and_where(ready: Orienta) -> None:
     await dialog.say("/mediator")
     texts = [bare(t) for t in dialog.texts()]
     monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Rome
-    assert texts[0] == dialog.t("fr", "case.opened_later",
-                                when=bare(format_moment(monday, "Europe/Rome", "fr")))
+    assert texts[0] == dialog.t(
+        "fr", "case.opened_later", when=bare(format_moment(monday, "Europe/Rome", "fr"))
+    )
     assert texts[1].startswith(dialog.t("fr", "case.office_hours", offices="").strip())
     assert "Via Montelucci 4" in texts[1] and "09:00–12:00" in texts[1]
     assert "Anderlecht" not in texts[1]  # only the offices of the person's region
@@ -97,8 +103,9 @@ async def test_emergency_numbers_of_the_region(ready: Orienta) -> None:
     await dialog.press(dialog.t("ar", "menu.emergency"))
     texts = [bare(t) for t in dialog.texts()]
     assert texts[0] == dialog.t("ar", "emergency.numbers")
-    assert texts[1].startswith(dialog.t("ar", "case.numbers_region", region="X",
-                                        numbers="").split("X")[0])
+    assert texts[1].startswith(
+        dialog.t("ar", "case.numbers_region", region="X", numbers="").split("X")[0]
+    )
     assert "080 005 005" in texts[1] and dialog.t("ar", "emergency.kind.violence") in texts[1]
     assert "1522" not in texts[1]  # not Italy's line
     # Saturday: no Arabic speaker works, but everyone on duty is alerted (Olena is).
@@ -121,26 +128,26 @@ async def test_misunderstood_twice_then_a_person(ready: Orienta) -> None:
     assert case is not None and case.reason == "misunderstood" and case.language == "it"
     said = [m["text"] for m in case.summary["messages"] if m["dir"] == "in"]
     assert said[-2:] == ["zxqv blorp", "qqq wwww"]
-    assert case.summary["messages"][-1] == {"dir": "out",
-                                            "text": dialog.t("it", "fallback.offer")}
+    assert case.summary["messages"][-1] == {"dir": "out", "text": dialog.t("it", "fallback.offer")}
 
 
 async def test_when_the_store_fails_danger_still_gets_the_numbers(
-        orienta: Orienta, monkeypatch: pytest.MonkeyPatch) -> None:
+    orienta: Orienta, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def database_down(*args: object, **kwargs: object) -> None:
         raise OperationalError("SELECT 1", {}, Exception("could not connect to server"))
 
     monkeypatch.setattr(orienta.store, "conversation", database_down)
     dialog = Dialog(orienta, "u9", language_code="fr")
     await dialog.say("je veux me suicider")
-    assert dialog.texts() == [dialog.t("fr", "emergency.numbers"),
-                              dialog.t("fr", "error.internal")]
+    assert dialog.texts() == [dialog.t("fr", "emergency.numbers"), dialog.t("fr", "error.internal")]
     await dialog.say("bonjour")
     assert dialog.texts() == [dialog.t("fr", "error.internal")]
 
 
 async def test_when_the_store_fails_the_apology_is_in_the_persons_language(
-        orienta: Orienta, monkeypatch: pytest.MonkeyPatch) -> None:
+    orienta: Orienta, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def database_down(*args: object, **kwargs: object) -> None:
         raise OperationalError("SELECT 1", {}, Exception("could not connect to server"))
 

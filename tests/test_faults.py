@@ -66,12 +66,12 @@ async def test_a_worker_killed_in_the_middle_of_an_update(cluster: Cluster) -> N
             await wait_for(lambda: bot_api.stalled() == ["sendMessage"])
             await telegram.post(victim.updates[split + 1], worker=first)
             first.kill()
-            rest = [chat.updates[split + (2 if chat is victim else 0):] for chat in chats]
+            rest = [chat.updates[split + (2 if chat is victim else 0) :] for chat in chats]
             half = [updates[: len(updates) // 2] for updates in rest]
             await telegram.chats(half)  # to the two living workers
             first.start()  # restarted, it takes its share again
             first.wait_ready()
-            await telegram.chats([updates[len(updates) // 2:] for updates in rest])
+            await telegram.chats([updates[len(updates) // 2 :] for updates in rest])
             got = await wait_until_answered(cluster, chats, workers)
     finally:
         for worker in workers:
@@ -87,8 +87,9 @@ async def test_postgresql_restarted_during_traffic(cluster: Cluster) -> None:
     workers = cluster.workers(2, ORIENTA_CHAT_LEASE_SECONDS="20")
     try:
         async with TelegramSide(workers, seed=7) as telegram:
-            traffic = asyncio.create_task(telegram.chats([chat.updates for chat in chats],
-                                                         at_once=20, pause=0.05))
+            traffic = asyncio.create_task(
+                telegram.chats([chat.updates for chat in chats], at_once=20, pause=0.05)
+            )
             await wait_for(lambda: len(telegram.delivery.acknowledged_at) >= total // 3, 120)
             await asyncio.to_thread(cluster.postgres.restart)
             await traffic
@@ -157,12 +158,14 @@ async def test_rasa_stopped_during_traffic(cluster: Cluster) -> None:
         # The typed thanks of update 7 went to Rasa; the typed texts after the stop were
         # read by the embedded backend.
         assert backends[6] == "rasa", backends
-        assert [b for b in backends[7:] if b] and all(b == "embedded" for b in backends[7:]
-                                                      if b), backends
+        assert [b for b in backends[7:] if b] and all(b == "embedded" for b in backends[7:] if b), (
+            backends
+        )
 
 
 async def test_while_the_database_is_down_a_person_in_danger_gets_the_numbers_once(
-        cluster: Cluster, understanding: Understanding) -> None:
+    cluster: Cluster, understanding: Understanding
+) -> None:
     """Updates posted to the webhook while PostgreSQL is down cannot be stored: the webhook
     answers 503 and Telegram posts them again until the database is back; then each is
     answered once. Words that say someone is in danger get the emergency numbers at
@@ -170,23 +173,33 @@ async def test_while_the_database_is_down_a_person_in_danger_gets_the_numbers_on
     drop_everything(cluster.postgres.url)
     bot_api = cluster.bot_api
     bot_api.reset()
-    orienta = build(Settings(database_url=cluster.postgres.url, var_dir=cluster.var_dir),
-                    understanding=understanding)
-    adapter = TelegramAdapter.create(bot_api.fake.token, bot_api.url, orienta.runner,
-                                     orienta.catalogs, SERVED_LANGUAGES, polling=False,
-                                     webhook_secret=SECRET)
+    orienta = build(
+        Settings(database_url=cluster.postgres.url, var_dir=cluster.var_dir),
+        understanding=understanding,
+    )
+    adapter = TelegramAdapter.create(
+        bot_api.fake.token,
+        bot_api.url,
+        orienta.runner,
+        orienta.catalogs,
+        SERVED_LANGUAGES,
+        polling=False,
+        webhook_secret=SECRET,
+    )
     await adapter.start("https://orienta.example.org")
     app = create_app(orienta, [adapter.webhook_route()])
     fr = orienta.catalogs.translator("fr").gettext
     danger = {"update_id": 71, **text_update(5001, "au secours, mon mari me frappe, aidez moi")}
     calm = {"update_id": 72, **text_update(5002, "bonjour, je cherche un logement pour ma famille")}
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://127.0.0.1") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        ) as http:
 
             async def post(update: dict[str, object]) -> int:
-                response = await http.post(WEBHOOK_PATH, json=update,
-                                           headers={SECRET_HEADER: SECRET})
+                response = await http.post(
+                    WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET}
+                )
                 return response.status_code
 
             await asyncio.to_thread(cluster.postgres.stop)
@@ -206,9 +219,12 @@ async def test_while_the_database_is_down_a_person_in_danger_gets_the_numbers_on
         danger_texts = [m["text"] for m in sent[5001]]
         assert danger_texts[0] == fr("emergency.numbers") and len(danger_texts) > 1
         assert danger_texts[1:].count(fr("emergency.numbers")) == 1, (
-            "then the emergency flow's own answer, once")
-        assert [m["text"] for m in sent[5002]] == [fr("welcome.hello"),
-                                                   fr("welcome.choose_language")]
+            "then the emergency flow's own answer, once"
+        )
+        assert [m["text"] for m in sent[5002]] == [
+            fr("welcome.hello"),
+            fr("welcome.choose_language"),
+        ]
         assert cluster.unfinished() == (0, 0)
     finally:
         await adapter.stop()

@@ -35,8 +35,9 @@ async def test_forget_leaves_no_trace_in_any_table(orienta: Orienta) -> None:
     slot = book.add_slot(office.id, service, now + timedelta(days=3), 30, 1)
     assert book.book(user.id, slot.id, "fr", now).appointment is not None
     cases = CaseBook(orienta.store)
-    mediator = cases.add_mediator("Amina", ["fr"], hours_to_json(parse_hours("always")),
-                                  "Europe/Brussels", now)
+    mediator = cases.add_mediator(
+        "Amina", ["fr"], hours_to_json(parse_hours("always")), "Europe/Brussels", now
+    )
     await dialog.say("/mediator")
     case = cases.open_case_of(user.id)
     assert case is not None
@@ -59,7 +60,8 @@ async def test_forget_leaves_no_trace_in_any_table(orienta: Orienta) -> None:
                 if CHAT in values or "Yasmina" in values or "rue Haute" in values:
                     found.append((table.name, dict(row)))
                 if table.name in ("appointments", "cases", "conversations") and (
-                        row.get("user_id") == user.id):
+                    row.get("user_id") == user.id
+                ):
                     found.append((table.name, dict(row)))
     assert found == []
     assert book.slot(slot.id).booked == 0  # type: ignore[union-attr]

@@ -41,23 +41,68 @@ BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c
 HOSTILE = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=80),
-    st.text(alphabet=st.sampled_from(BIDI + "\x00\x07\x1b\r\n\t\ufffd\ufeff abcمرحبا"),
-            max_size=120),
-    st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=8),
-              st.integers(min_value=500, max_value=12_000)),  # huge
-    st.sampled_from(["/start", "/menu", "/forget", "/mediator", "/lang xx", "/" + "a" * 300,
-                     "/start@OtherBot", "/ignored args", "/1", "/"]),
+    st.text(
+        alphabet=st.sampled_from(BIDI + "\x00\x07\x1b\r\n\t\ufffd\ufeff abcمرحبا"), max_size=120
+    ),
+    st.builds(
+        lambda s, n: s * n,
+        st.text(min_size=1, max_size=8),
+        st.integers(min_value=500, max_value=12_000),
+    ),  # huge
+    st.sampled_from(
+        [
+            "/start",
+            "/menu",
+            "/forget",
+            "/mediator",
+            "/lang xx",
+            "/" + "a" * 300,
+            "/start@OtherBot",
+            "/ignored args",
+            "/1",
+            "/",
+        ]
+    ),
 )
-DATA = st.one_of(st.text(max_size=80), st.sampled_from([
-    "1.0", "99.99", "-1.0", "b:c:0", "b:c:notanumber", "b:x:999999", "b:m:1", "k:zz",
-    "e:rate:1:9", "e:rate:x:1", "c:claim:1", "lang:ru", "r:../../etc", "1." + "9" * 60]))
-INTENTS = st.one_of(st.none(), st.sampled_from(["greet", "ask_rights", "book_appointment",
-                                                 "human", "emergency", "goodbye", "nonsense"]))
+DATA = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(
+        [
+            "1.0",
+            "99.99",
+            "-1.0",
+            "b:c:0",
+            "b:c:notanumber",
+            "b:x:999999",
+            "b:m:1",
+            "k:zz",
+            "e:rate:1:9",
+            "e:rate:x:1",
+            "c:claim:1",
+            "lang:ru",
+            "r:../../etc",
+            "1." + "9" * 60,
+        ]
+    ),
+)
+INTENTS = st.one_of(
+    st.none(),
+    st.sampled_from(
+        ["greet", "ask_rights", "book_appointment", "human", "emergency", "goodbye", "nonsense"]
+    ),
+)
 LANGS = st.one_of(st.none(), st.sampled_from([*SERVED_LANGUAGES, "en", "ru", "xx"]))
 EVENTS: st.SearchStrategy[Event] = st.one_of(
-    st.builds(Text, HOSTILE, INTENTS, st.floats(0, 1), LANGS,
-              st.one_of(st.none(), st.sampled_from(SERVED_LANGUAGES)),
-              st.one_of(st.none(), st.just("ru")), st.booleans()),
+    st.builds(
+        Text,
+        HOSTILE,
+        INTENTS,
+        st.floats(0, 1),
+        LANGS,
+        st.one_of(st.none(), st.sampled_from(SERVED_LANGUAGES)),
+        st.one_of(st.none(), st.just("ru")),
+        st.booleans(),
+    ),
     st.builds(Press, DATA),
     st.builds(Command, st.text(min_size=1, max_size=40), st.text(max_size=40)),
     st.builds(Unreadable, st.sampled_from(["empty", "binary", "media", "voice", "edited"])),
@@ -85,20 +130,40 @@ _chats = itertools.count()
 
 
 def test_the_runner_answers_everything(tmp_path: Path, understanding: Understanding) -> None:
-    orienta: Orienta = build(Settings(database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}",
-                                      var_dir=tmp_path / "var"), understanding=understanding)
+    orienta: Orienta = build(
+        Settings(database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}", var_dir=tmp_path / "var"),
+        understanding=understanding,
+    )
     channel = MemoryChannel()
 
-    @settings(max_examples=RUNNER, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(st.lists(st.tuples(st.sampled_from(["text", "button", "media", "voice", "edited"]),
-                              HOSTILE, DATA, st.one_of(st.none(), st.text(max_size=12))),
-                    min_size=1, max_size=4))
+    @settings(
+        max_examples=RUNNER,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["text", "button", "media", "voice", "edited"]),
+                HOSTILE,
+                DATA,
+                st.one_of(st.none(), st.text(max_size=12)),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
     def run(messages: list[tuple[str, str, str, str | None]]) -> None:
         chat = f"h{next(_chats)}"
         for kind, text, data, code in messages:
-            incoming = Incoming("memory", chat, kind, text=text, data=data,  # type: ignore[arg-type]
-                                language_code=code)
+            incoming = Incoming(
+                "memory",
+                chat,
+                kind,
+                text=text,
+                data=data,  # type: ignore[arg-type]
+                language_code=code,
+            )
             replies = asyncio.run(orienta.runner.handle(incoming, channel))
             assert replies, (kind, text[:40], data)
             assert all(reply.lang in ("en", *SERVED_LANGUAGES) for reply in replies)
@@ -111,9 +176,12 @@ def test_the_runner_answers_everything(tmp_path: Path, understanding: Understand
 
 
 def _user(draw: st.DrawFn) -> dict[str, object]:
-    return {"id": draw(st.integers(1, 2**40)), "is_bot": draw(st.booleans()),
-            "first_name": draw(st.text(max_size=30)),
-            "language_code": draw(st.one_of(st.none(), st.text(max_size=12)))}
+    return {
+        "id": draw(st.integers(1, 2**40)),
+        "is_bot": draw(st.booleans()),
+        "first_name": draw(st.text(max_size=30)),
+        "language_code": draw(st.one_of(st.none(), st.text(max_size=12))),
+    }
 
 
 @st.composite
@@ -121,11 +189,18 @@ def updates(draw: st.DrawFn) -> dict[str, object]:
     """Telegram updates of every kind, with hostile contents."""
     user = _user(draw)
     chat_type = draw(st.sampled_from(["private", "group", "supergroup", "channel"]))
-    chat = {"id": draw(st.one_of(st.just(user["id"]), st.integers(-2**52, 2**40))),
-            "type": chat_type, "is_forum": draw(st.booleans())}
-    message = {"message_id": draw(st.integers(1, 2**31)), "date": 1_700_000_000,
-               "chat": chat, "from": user,
-               "message_thread_id": draw(st.one_of(st.none(), st.integers(1, 10**6)))}
+    chat = {
+        "id": draw(st.one_of(st.just(user["id"]), st.integers(-(2**52), 2**40))),
+        "type": chat_type,
+        "is_forum": draw(st.booleans()),
+    }
+    message = {
+        "message_id": draw(st.integers(1, 2**31)),
+        "date": 1_700_000_000,
+        "chat": chat,
+        "from": user,
+        "message_thread_id": draw(st.one_of(st.none(), st.integers(1, 10**6))),
+    }
     body = draw(st.sampled_from(["text", "photo", "voice", "sticker", "location", "none"]))
     if body == "text":
         message["text"] = draw(HOSTILE)
@@ -134,35 +209,67 @@ def updates(draw: st.DrawFn) -> dict[str, object]:
     elif body == "voice":
         message["voice"] = {"file_id": "v", "file_unique_id": "w", "duration": 1}
     elif body == "sticker":
-        message["sticker"] = {"file_id": "s", "file_unique_id": "t", "width": 1, "height": 1,
-                              "is_animated": False, "is_video": False, "type": "regular"}
+        message["sticker"] = {
+            "file_id": "s",
+            "file_unique_id": "t",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
     elif body == "location":
         message["location"] = {"latitude": 1.0, "longitude": 2.0}
-    kind = draw(st.sampled_from(["message", "edited_message", "callback_query",
-                                 "channel_post", "poll", "my_chat_member", "inline_query"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "message",
+                "edited_message",
+                "callback_query",
+                "channel_post",
+                "poll",
+                "my_chat_member",
+                "inline_query",
+            ]
+        )
+    )
     update: dict[str, object] = {"update_id": draw(st.integers(0, 2**31))}
     if kind in ("message", "edited_message", "channel_post"):
         update[kind] = message
     elif kind == "callback_query":
-        update[kind] = {"id": "q", "from": _user(draw), "chat_instance": "c",
-                        "data": draw(DATA), "message": message}
+        update[kind] = {
+            "id": "q",
+            "from": _user(draw),
+            "chat_instance": "c",
+            "data": draw(DATA),
+            "message": message,
+        }
     elif kind == "poll":
-        update[kind] = {"id": "p", "question": draw(st.text(max_size=20)), "options": [],
-                        "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
-                        "type": "regular", "allows_multiple_answers": False}
+        update[kind] = {
+            "id": "p",
+            "question": draw(st.text(max_size=20)),
+            "options": [],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+        }
     elif kind == "my_chat_member":
-        update[kind] = {"chat": chat, "from": user, "date": 1_700_000_000,
-                        "old_chat_member": {"status": "member", "user": user},
-                        "new_chat_member": {"status": "kicked", "user": user,
-                                            "until_date": 0}}
+        update[kind] = {
+            "chat": chat,
+            "from": user,
+            "date": 1_700_000_000,
+            "old_chat_member": {"status": "member", "user": user},
+            "new_chat_member": {"status": "kicked", "user": user, "until_date": 0},
+        }
     else:
-        update[kind] = {"id": "i", "from": user, "query": draw(st.text(max_size=20)),
-                        "offset": ""}
+        update[kind] = {"id": "i", "from": user, "query": draw(st.text(max_size=20)), "offset": ""}
     return update
 
 
 @settings(max_examples=UPDATES, deadline=None)
-@given(updates(), st.integers(-2**52, -1))
+@given(updates(), st.integers(-(2**52), -1))
 def test_telegram_updates_of_any_kind(raw: dict[str, object], staff_chat: int) -> None:
     try:
         update = Update.de_json(raw, None)
@@ -182,24 +289,40 @@ def test_telegram_updates_of_any_kind(raw: dict[str, object], staff_chat: int) -
 
 BODIES = st.one_of(
     updates().map(lambda u: ("json", u)),
-    st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                           st.text(max_size=40)),
-                 lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                         st.dictionaries(st.text(max_size=12), inner,
-                                                         max_size=4)),
-                 max_leaves=12).map(lambda v: ("json", v)),
+    st.recursive(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(allow_nan=False),
+            st.text(max_size=40),
+        ),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
+        ),
+        max_leaves=12,
+    ).map(lambda v: ("json", v)),
     st.binary(max_size=300).map(lambda b: ("raw", b)),
-    st.builds(lambda n: ("raw", b'{"update_id": 1, "message": "' + b"x" * n + b'"}'),
-              st.integers(900_000, 1_100_000)),  # around the size limit
+    st.builds(
+        lambda n: ("raw", b'{"update_id": 1, "message": "' + b"x" * n + b'"}'),
+        st.integers(900_000, 1_100_000),
+    ),  # around the size limit
 )
 
 
-@settings(max_examples=WEBHOOK_ROUNDS, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=WEBHOOK_ROUNDS,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 @given(st.lists(BODIES, min_size=WEBHOOK_BATCH, max_size=WEBHOOK_BATCH))
-def test_the_webhook_takes_any_body(tmp_path: Path, understanding: Understanding,
-                                    bodies: list[tuple[str, object]]) -> None:
+def test_the_webhook_takes_any_body(
+    tmp_path: Path, understanding: Understanding, bodies: list[tuple[str, object]]
+) -> None:
     """Hostile bodies posted to the real webhook route with the right secret: each gets
     an answer that is not a server error, and the bot still answers a person after."""
     from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
@@ -208,29 +331,42 @@ def test_the_webhook_takes_any_body(tmp_path: Path, understanding: Understanding
     from tests.fakes.bot_api import RunningFakeBotApi
 
     database = tmp_path / f"w{next(_chats)}.sqlite3"
-    orienta = build(Settings(database_url=f"sqlite:///{database}", var_dir=tmp_path / "var"),
-                    understanding=understanding)
+    orienta = build(
+        Settings(database_url=f"sqlite:///{database}", var_dir=tmp_path / "var"),
+        understanding=understanding,
+    )
 
     async def barrage(fake: RunningFakeBotApi) -> list[int]:
-        adapter = TelegramAdapter.create(fake.fake.token, fake.url, orienta.runner,
-                                         orienta.catalogs, SERVED_LANGUAGES, polling=False,
-                                         webhook_secret="s3cret")
+        adapter = TelegramAdapter.create(
+            fake.fake.token,
+            fake.url,
+            orienta.runner,
+            orienta.catalogs,
+            SERVED_LANGUAGES,
+            polling=False,
+            webhook_secret="s3cret",
+        )
         await adapter.start("https://orienta.example.org")
         app = create_app(orienta, [adapter.webhook_route()])
         statuses = []
         try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                         base_url="http://127.0.0.1") as http:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+            ) as http:
                 headers = {SECRET_HEADER: "s3cret", "content-type": "application/json"}
                 for kind, body in bodies:
                     content = body if kind == "raw" else json.dumps(body).encode()
-                    response = await http.post(WEBHOOK_PATH, content=content,  # type: ignore[arg-type]
-                                               headers=headers)
+                    response = await http.post(
+                        WEBHOOK_PATH,
+                        content=content,  # type: ignore[arg-type]
+                        headers=headers,
+                    )
                     statuses.append(response.status_code)
                 await adapter.dispatcher.idle()
                 person = {"update_id": 2**40, **text_update(4_242_424, "/help")}
-                statuses.append((await http.post(WEBHOOK_PATH, json=person,
-                                                 headers=headers)).status_code)
+                statuses.append(
+                    (await http.post(WEBHOOK_PATH, json=person, headers=headers)).status_code
+                )
                 await adapter.dispatcher.idle()
         finally:
             await adapter.stop()

@@ -15,7 +15,11 @@ from bot.settings import SERVED_LANGUAGES
 ROOT = Path(__file__).resolve().parent.parent
 #: Messages that are only placeholders and signs, the same in every language.
 SAME_EVERYWHERE = {f"language.name.{lang}" for lang in SERVED_LANGUAGES} | {
-    "button.content", "case.rating_button", "case.mediator_named_says", "staff.none"}
+    "button.content",
+    "case.rating_button",
+    "case.mediator_named_says",
+    "staff.none",
+}
 #: Words that happen to be spelt as in English.
 SAME_IN = {"fr": {"console.transcript", "emergency.kind.police", "emergency.kind.ambulance"}}
 
@@ -38,8 +42,10 @@ def test_check_catches_a_missing_message_and_a_bad_placeholder(tmp_path: Path) -
     text = text.replace('msgid "help.commands"', 'msgid "help.commands_gone"')
     text = text.replace("{previous}", "{previos}")
     po.write_text(text, "utf-8")
-    problems = {(p.lang, p.msgid, p.problem.split()[0])
-                for p in check_catalogs(ROOT, tmp_path / "locales", SERVED_LANGUAGES)}
+    problems = {
+        (p.lang, p.msgid, p.problem.split()[0])
+        for p in check_catalogs(ROOT, tmp_path / "locales", SERVED_LANGUAGES)
+    }
     assert ("fi", "help.commands", "missing") in problems
     assert ("fi", "language.switched", "placeholders") in problems
 
@@ -48,8 +54,11 @@ def test_check_catches_a_missing_message_and_a_bad_placeholder(tmp_path: Path) -
 def test_served_languages_are_not_english_left_in_place(catalogs: Catalogs, lang: str) -> None:
     english = catalogs.translator("en")
     translator = catalogs.translator(lang)
-    same = [msgid for msgid in catalogs.msgids("en") - SAME_EVERYWHERE - SAME_IN.get(lang, set())
-            if translator.gettext(msgid) == english.gettext(msgid)]
+    same = [
+        msgid
+        for msgid in catalogs.msgids("en") - SAME_EVERYWHERE - SAME_IN.get(lang, set())
+        if translator.gettext(msgid) == english.gettext(msgid)
+    ]
     assert same == []
 
 

@@ -40,16 +40,20 @@ def caught() -> Iterator[_Records]:
     root.setLevel(level)
 
 
-async def test_no_message_text_or_name_in_the_logs(orienta: Orienta, dialog: Dialog,
-                                                   caught: _Records) -> None:
+async def test_no_message_text_or_name_in_the_logs(
+    orienta: Orienta, dialog: Dialog, caught: _Records
+) -> None:
     book = CaseBook(orienta.store)
-    mediator = book.add_mediator("Amina", ["fr"], hours_to_json(parse_hours("always")),
-                                 "Europe/Brussels", datetime.now(UTC))
+    mediator = book.add_mediator(
+        "Amina", ["fr"], hours_to_json(parse_hours("always")), "Europe/Brussels", datetime.now(UTC)
+    )
     await dialog.say("/start")
     await dialog.press("Français")
     await dialog.press(dialog.t("fr", "consent.agree"))
-    await dialog.say(f"Je m'appelle {SECRETS[0]}, mon numéro est {SECRETS[1]}, "
-                     f"j'habite {SECRETS[2]} et je cherche un logement")
+    await dialog.say(
+        f"Je m'appelle {SECRETS[0]}, mon numéro est {SECRETS[1]}, "
+        f"j'habite {SECRETS[2]} et je cherche un logement"
+    )
     await dialog.say("Je voudrais prendre rendez-vous")
     await dialog.say(f"mardi matin, c'est {SECRETS[0]}")
     await dialog.say("/mediator")
@@ -85,8 +89,10 @@ def test_json_logs_are_one_object_per_line() -> None:
         raise ValueError("boom")
     except ValueError:
         import sys
-        record = logging.LogRecord("bot.runner", logging.ERROR, __file__, 1,
-                                   "failed on %s", ("telegram",), sys.exc_info())
+
+        record = logging.LogRecord(
+            "bot.runner", logging.ERROR, __file__, 1, "failed on %s", ("telegram",), sys.exc_info()
+        )
     line = JsonFormatter().format(record)
     assert "\n" not in line.replace("\\n", "")
     entry = json.loads(line)

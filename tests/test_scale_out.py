@@ -26,7 +26,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 async def test_interleaved_chats_on_three_workers_are_answered_once_in_order(
-        cluster: Cluster) -> None:
+    cluster: Cluster,
+) -> None:
     chats = await reference(cluster.var_dir, chats=30, rounds=1)
     workers = cluster.workers(3)
     try:

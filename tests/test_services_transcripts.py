@@ -46,8 +46,9 @@ async def test_rights_answer_then_book_list_move_cancel(ready: Orienta, lang: st
     # a rights topic by button: region and situation are asked once
     await dialog.press(t("menu.education"))
     assert dialog.texts() == [t("kb.ask_region")]
-    assert all(m.lang == lang and m.direction == ("rtl" if lang == "ar" else "ltr")
-               for m in dialog.last)
+    assert all(
+        m.lang == lang and m.direction == ("rtl" if lang == "ar" else "ltr") for m in dialog.last
+    )
     await dialog.press_data("k:r:anderlecht")
     assert dialog.texts() == [t("kb.ask_audience")]
     await dialog.press_data("k:a:temporary_protection")
@@ -55,8 +56,7 @@ async def test_rights_answer_then_book_list_move_cancel(ready: Orienta, lang: st
     assert bare(article.text).startswith("📄 ") and "003_c7df0656179beda1.txt" in article.text
     assert ask.text == t("kb.did_it_help")
     datas = [b.data for b in dialog.buttons()]
-    assert "k:y:education-anderlecht-ukraine" in datas and {"b:new", "menu", "human"} <= set(
-        datas)
+    assert "k:y:education-anderlecht-ukraine" in datas and {"b:new", "menu", "human"} <= set(datas)
     await dialog.press_data("k:y:education-anderlecht-ukraine")
     assert dialog.texts() == [t("kb.thanks_helpful"), t("rights.next_steps")]
 
@@ -65,8 +65,9 @@ async def test_rights_answer_then_book_list_move_cancel(ready: Orienta, lang: st
     await dialog.say(QUESTIONS[lang])
     if dialog.texts()[-1] != t("kb.did_it_help"):  # not confidently a rights question
         pytest.fail(f"no article for {QUESTIONS[lang]!r}: {dialog.texts()}")
-    assert "education-anderlecht-ukraine" in {b.data[4:] for b in dialog.buttons()
-                                              if b.data.startswith("k:")}
+    assert "education-anderlecht-ukraine" in {
+        b.data[4:] for b in dialog.buttons() if b.data.startswith("k:")
+    }
 
     # book by buttons alone
     await dialog.press_data("b:new")
@@ -111,9 +112,12 @@ async def test_free_text_narrows_the_times_offered(ready: Orienta) -> None:
     office = book.office("anderlecht_task_force_ukraine")
     service = book.service("housing_help")
     assert office is not None and service is not None
-    assert dialog.texts()[0] == dialog.t("it", "booking.slots_window",
-                                         office=isolate(office.name["it"]),
-                                         service=isolate(service.name["it"]))
+    assert dialog.texts()[0] == dialog.t(
+        "it",
+        "booking.slots_window",
+        office=isolate(office.name["it"]),
+        service=isolate(service.name["it"]),
+    )
     for button in (b for b in dialog.buttons() if b.data.startswith("b:t:")):
         assert "gio" in button.text  # giovedì
     await dialog.say("ieri")
@@ -127,12 +131,17 @@ async def test_bad_presses_get_clear_answers(ready: Orienta) -> None:
     await _start(alice, "fr")
     await _start(bob, "uk")
     slot = AppointmentBook(ready.store).add_slot(
-        "anderlecht_task_force_ukraine", "housing_help",
-        datetime.now(UTC) + timedelta(days=2), 45, 1)
+        "anderlecht_task_force_ukraine",
+        "housing_help",
+        datetime.now(UTC) + timedelta(days=2),
+        45,
+        1,
+    )
     await alice.press_data(f"b:c:{slot.id}")
     assert alice.texts()[0].startswith(alice.t("fr", "booking.booked").split("\n")[0])
     appointment = AppointmentBook(ready.store).upcoming(
-        ready.store.user("memory", "alice").id, datetime.now(UTC))[0]  # type: ignore[union-attr]
+        ready.store.user("memory", "alice").id, datetime.now(UTC)
+    )[0]  # type: ignore[union-attr]
     # taken between offer and confirm, someone else's appointment, nonsense data
     await bob.press_data(f"b:c:{slot.id}")
     assert bob.texts()[0] == bob.t("uk", "booking.full")
@@ -152,13 +161,15 @@ async def test_reminder_in_the_users_language_with_working_buttons(ready: Orient
     slot = book.add_slot("oulu_early_guidance", "orientation", start, 30, 1)
     await dialog.press_data(f"b:c:{slot.id}")
     channel = MemoryChannel("memory")
-    sender = ReminderSender(book, ready.catalogs, {"memory": channel}, "worker-1",
-                            lambda: start - timedelta(hours=23))
+    sender = ReminderSender(
+        book, ready.catalogs, {"memory": channel}, "worker-1", lambda: start - timedelta(hours=23)
+    )
     assert await sender.run_once() == 1
     assert await sender.run_once() == 0  # sent once
     (reminder,) = channel.take("reminded")
     assert reminder.lang == "fi" and reminder.text.startswith(
-        dialog.t("fi", "reminder.day_before").split("\n")[0])
+        dialog.t("fi", "reminder.day_before").split("\n")[0]
+    )
     cancel = next(b.data for row in reminder.buttons for b in row if b.data.startswith("b:x:"))
     await dialog.press_data(cancel)  # pressed later, outside any booking step
     await dialog.press(dialog.t("fi", "booking.yes_cancel"))

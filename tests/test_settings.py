@@ -10,8 +10,14 @@ import pytest
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED = {"ORIENTA_DATABASE_URL", "ORIENTA_TELEGRAM_TOKEN", "ORIENTA_TELEGRAM_API_URL",
-            "ORIENTA_RASA_URL", "ORIENTA_HOST", "ORIENTA_PORT"}
+REQUIRED = {
+    "ORIENTA_DATABASE_URL",
+    "ORIENTA_TELEGRAM_TOKEN",
+    "ORIENTA_TELEGRAM_API_URL",
+    "ORIENTA_RASA_URL",
+    "ORIENTA_HOST",
+    "ORIENTA_PORT",
+}
 
 
 def env_names() -> set[str]:

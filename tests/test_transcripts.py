@@ -46,17 +46,22 @@ async def test_welcome_consent_menu_help_language(dialog: Dialog, lang: str) -> 
     assert user is not None and user.language == new and user.consent_at is not None
 
 
-@pytest.mark.parametrize(("lang", "text"), [
-    ("fr", "Bonjour, j'ai besoin d'aide pour trouver un logement pour ma famille"),
-    ("it", "Buongiorno, ho bisogno di aiuto per trovare una casa per la mia famiglia"),
-    ("fi", "Hei, tarvitsen apua asunnon löytämisessä minun perheelleni"),
-    ("uk", "Добрий день, мені потрібна допомога, щоб знайти житло для моєї родини"),
-    ("ar", "مرحبا، أحتاج إلى مساعدة في العثور على سكن لعائلتي"),
-])
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "Bonjour, j'ai besoin d'aide pour trouver un logement pour ma famille"),
+        ("it", "Buongiorno, ho bisogno di aiuto per trovare una casa per la mia famiglia"),
+        ("fi", "Hei, tarvitsen apua asunnon löytämisessä minun perheelleni"),
+        ("uk", "Добрий день, мені потрібна допомога, щоб знайти житло для моєї родини"),
+        ("ar", "مرحبا، أحتاج إلى مساعدة في العثور على سكن لعائلتي"),
+    ],
+)
 async def test_first_message_greets_in_its_language(dialog: Dialog, lang: str, text: str) -> None:
     await dialog.say(text)
-    assert dialog.texts() == [dialog.t(lang, "welcome.hello"),
-                              dialog.t(lang, "welcome.choose_language")]
+    assert dialog.texts() == [
+        dialog.t(lang, "welcome.hello"),
+        dialog.t(lang, "welcome.choose_language"),
+    ]
 
 
 async def test_russian_is_recognised_and_offered_a_choice(dialog: Dialog) -> None:
@@ -64,8 +69,10 @@ async def test_russian_is_recognised_and_offered_a_choice(dialog: Dialog) -> Non
     await dialog.press("Українська")
     await dialog.press(dialog.t("uk", "consent.agree"))
     await dialog.say("Здравствуйте, мне нужна помощь с жильём, где можно найти квартиру?")
-    assert dialog.texts() == [dialog.t("uk", "language.not_served"),
-                              dialog.t("uk", "language.choose")]
+    assert dialog.texts() == [
+        dialog.t("uk", "language.not_served"),
+        dialog.t("uk", "language.choose"),
+    ]
     assert "🙋 " + dialog.t("uk", "menu.human") in [b.text for b in dialog.buttons()]
     user = dialog.orienta.store.user("memory", dialog.chat_id)
     assert user is not None and user.language == "uk"
@@ -80,8 +87,9 @@ async def test_confident_long_message_switches_and_offers_way_back(dialog: Dialo
     await dialog.say("Buongiorno, vorrei sapere come posso trovare una casa in affitto qui")
     first = dialog.last[0]
     assert first.lang == "it"
-    assert first.text == dialog.t("it", "language.switched", language="\u2068Italiano\u2069",
-                                  previous="\u2068Français\u2069")
+    assert first.text == dialog.t(
+        "it", "language.switched", language="\u2068Italiano\u2069", previous="\u2068Français\u2069"
+    )
     await dialog.press("Français")
     assert all(m.lang == "fr" for m in dialog.last)
 
@@ -100,7 +108,9 @@ async def test_not_understood_twice_offers_menu_and_person(dialog: Dialog) -> No
 async def test_emergency_reaches_numbers_before_consent(dialog: Dialog) -> None:
     await dialog.say("/start")
     await dialog.press("Suomi")
-    replies = await dialog.say("mun mies lyö mua ja mä pelkään, mulla ei oo paikkaa mihin mennä tänä yönä")
+    replies = await dialog.say(
+        "mun mies lyö mua ja mä pelkään, mulla ei oo paikkaa mihin mennä tänä yönä"
+    )
     assert replies[0].text == dialog.t("fi", "emergency.numbers")
 
 
@@ -124,14 +134,18 @@ async def test_forget_deletes_the_user(dialog: Dialog) -> None:
     assert dialog.orienta.store.user("memory", dialog.chat_id) is None
 
 
-@pytest.mark.parametrize(("topic", "expected"), [
-    ("menu.appointment", ["appointments.failed"]),
-    ("menu.human", ["case.opened_nobody"]),
-    ("menu.housing", ["rights.missing"]),
-    ("menu.emergency", ["emergency.numbers", "case.emergency_nobody"]),
-])
+@pytest.mark.parametrize(
+    ("topic", "expected"),
+    [
+        ("menu.appointment", ["appointments.failed"]),
+        ("menu.human", ["case.opened_nobody"]),
+        ("menu.housing", ["rights.missing"]),
+        ("menu.emergency", ["emergency.numbers", "case.emergency_nobody"]),
+    ],
+)
 async def test_service_steps_answer_honestly_without_content_or_mediators(
-        dialog: Dialog, topic: str, expected: list[str]) -> None:
+    dialog: Dialog, topic: str, expected: list[str]
+) -> None:
     await dialog.say("/start")
     await dialog.press("Italiano")
     await dialog.press(dialog.t("it", "consent.agree"))
@@ -153,12 +167,15 @@ async def test_messages_of_one_chat_are_handled_in_order(dialog: Dialog) -> None
 
     channel = MemoryChannel()
     texts = ["/help", "/menu", "/language", "/help", "/menu"]
-    await asyncio.gather(*(runner.handle(Incoming("memory", dialog.chat_id, text=t), channel)
-                           for t in texts))
+    await asyncio.gather(
+        *(runner.handle(Incoming("memory", dialog.chat_id, text=t), channel) for t in texts)
+    )
     firsts = [m.text for m in channel.take(dialog.chat_id)]
-    expected_heads = {"/help": dialog.t("fr", "help.what_i_do"),
-                      "/menu": dialog.t("fr", "menu.topics"),
-                      "/language": dialog.t("fr", "language.choose")}
+    expected_heads = {
+        "/help": dialog.t("fr", "help.what_i_do"),
+        "/menu": dialog.t("fr", "menu.topics"),
+        "/language": dialog.t("fr", "language.choose"),
+    }
     heads = [t for t in firsts if t in expected_heads.values()]
     assert heads == [expected_heads[t] for t in texts]
     assert runner._locks == {}  # per-chat locks are released

@@ -38,7 +38,8 @@ def worker(orienta: Orienta, name: str, seen: dict[str, list[str]]) -> Dispatche
 
 
 async def test_updates_split_between_workers_are_handled_once_in_order(
-        orienta: Orienta, understanding: Understanding) -> None:
+    orienta: Orienta, understanding: Understanding
+) -> None:
     other = build(orienta.settings, understanding=understanding, run_migrations=False)
     seen: dict[str, list[str]] = defaultdict(list)
     workers = [worker(orienta, "w1", seen), worker(other, "w2", seen)]
@@ -60,7 +61,8 @@ async def test_updates_split_between_workers_are_handled_once_in_order(
     await asyncio.gather(*(w.idle() for w in workers))
     expected = ["/start", *(f"message {turn}" for turn in range(1, PER_CHAT))]
     assert {chat: texts for chat, texts in seen.items()} == {
-        f"chat-{chat}": expected for chat in range(CHATS)}
+        f"chat-{chat}": expected for chat in range(CHATS)
+    }
     assert orienta.store.pending_chats("memory") == []
     other.store.engine.dispose()
 
@@ -84,11 +86,13 @@ async def test_a_chat_whose_worker_died_is_taken_over(orienta: Orienta) -> None:
     assert store.pending_chats("memory") == []
     # The dead worker's lease is gone with it: it cannot come back and work meanwhile.
     assert not store.claim_chat("memory", "lost", "dead-worker", now[0], LEASE) or (
-        store.pending("memory", "lost") == [])
+        store.pending("memory", "lost") == []
+    )
 
 
 async def test_an_update_handled_elsewhere_meanwhile_is_not_answered_twice(
-        orienta: Orienta) -> None:
+    orienta: Orienta,
+) -> None:
     """A worker whose lease ran out while it was slow finds, when it saves, that the
     update was handled by the worker that took over: it sends nothing."""
     store = orienta.store
@@ -118,7 +122,8 @@ class FlakyChannel(MemoryChannel):
 
 
 async def test_replies_the_channel_did_not_take_wait_and_go_out_first_in_order(
-        orienta: Orienta) -> None:
+    orienta: Orienta,
+) -> None:
     """A turn is saved with its replies; the channel fails on the second one; the chat is
     tried again later, the rest of that turn goes out before the next update's replies,
     and nothing is sent twice."""

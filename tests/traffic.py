@@ -26,12 +26,20 @@ from tests.dialog import NAMES, Dialog
 
 __all__ = ["Chat", "Reply", "reference", "script_for"]
 
-THANKS = {"ar": "شكرا جزيلا على المساعدة", "fr": "merci beaucoup pour votre aide",
-          "it": "grazie mille per l'aiuto", "fi": "kiitos paljon avusta",
-          "uk": "дуже дякую за допомогу"}
-QUESTION = {"ar": "أين أجد طبيبا لابني؟", "fr": "où trouver un médecin pour mon fils ?",
-            "it": "dove trovo un medico per mio figlio?", "fi": "mistä löydän lääkärin pojalleni?",
-            "uk": "де знайти лікаря для мого сина?"}
+THANKS = {
+    "ar": "شكرا جزيلا على المساعدة",
+    "fr": "merci beaucoup pour votre aide",
+    "it": "grazie mille per l'aiuto",
+    "fi": "kiitos paljon avusta",
+    "uk": "дуже дякую за допомогу",
+}
+QUESTION = {
+    "ar": "أين أجد طبيبا لابني؟",
+    "fr": "où trouver un médecin pour mon fils ?",
+    "it": "dove trovo un medico per mio figlio?",
+    "fi": "mistä löydän lääkärin pojalleni?",
+    "uk": "де знайти лікаря для мого сина?",
+}
 #: The first chat id; chats are numbered from here.
 FIRST_CHAT = 700_000
 
@@ -51,9 +59,13 @@ class Reply:
     def sent(cls, message: dict[str, Any]) -> Reply:
         """From a message the fake Bot API recorded."""
         markup = message.get("reply_markup") or {}
-        return cls(str(message.get("text", "")), tuple(
-            tuple(str(b["callback_data"]) for b in row)
-            for row in markup.get("inline_keyboard", ())))
+        return cls(
+            str(message.get("text", "")),
+            tuple(
+                tuple(str(b["callback_data"]) for b in row)
+                for row in markup.get("inline_keyboard", ())
+            ),
+        )
 
 
 @dataclass
@@ -72,16 +84,30 @@ def script_for(lang: str, rounds: int = 1) -> list[tuple[str, str]]:
     """A conversation in ``lang``: welcome, language, consent, a first topic (with the
     region and situation it asks once), then ``rounds`` of topics by button with typed
     questions and thanks (what the NLU must read)."""
-    steps = [("say", "/start"), ("press", NAMES[lang]), ("press", "✅"), ("press", "🏠"),
-             ("press", "k:r:anderlecht"), ("press", "k:a:families"), ("say", THANKS[lang])]
+    steps = [
+        ("say", "/start"),
+        ("press", NAMES[lang]),
+        ("press", "✅"),
+        ("press", "🏠"),
+        ("press", "k:r:anderlecht"),
+        ("press", "k:a:families"),
+        ("say", THANKS[lang]),
+    ]
     for _ in range(rounds):
-        steps += [("say", "/menu"), ("press", "🩺"), ("say", QUESTION[lang]),
-                  ("say", "/menu"), ("press", "📄"), ("say", THANKS[lang])]
+        steps += [
+            ("say", "/menu"),
+            ("press", "🩺"),
+            ("say", QUESTION[lang]),
+            ("say", "/menu"),
+            ("press", "📄"),
+            ("say", THANKS[lang]),
+        ]
     return steps
 
 
-async def reference(var_dir: Path, chats: int, rounds: int = 1,
-                    first_update: int = 1) -> list[Chat]:
+async def reference(
+    var_dir: Path, chats: int, rounds: int = 1, first_update: int = 1
+) -> list[Chat]:
     """Play ``chats`` scripts (languages in turn) through the runner; number their
     updates across chats as Telegram would deliver them interleaved."""
     database = var_dir / "reference.sqlite3"
@@ -126,9 +152,19 @@ async def _play(orienta: Any, chats: int, rounds: int) -> list[Chat]:
 
 def _press(chat_id: int, data: str) -> dict[str, Any]:
     """A button press (the message it belonged to is not needed by the bot)."""
-    message = {"message_id": 1, "date": 0, "chat": {"id": chat_id, "type": "private"},
-               "from": {"id": 4242, "is_bot": True, "first_name": "Orienta"},
-               "text": "…"}
-    return {"callback_query": {"id": f"q-{chat_id}-{data}", "from": user(chat_id),
-                               "chat_instance": f"ci-{chat_id}", "data": data,
-                               "message": message}}
+    message = {
+        "message_id": 1,
+        "date": 0,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": {"id": 4242, "is_bot": True, "first_name": "Orienta"},
+        "text": "…",
+    }
+    return {
+        "callback_query": {
+            "id": f"q-{chat_id}-{data}",
+            "from": user(chat_id),
+            "chat_instance": f"ci-{chat_id}",
+            "data": data,
+            "message": message,
+        }
+    }

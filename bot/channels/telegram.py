@@ -69,8 +69,13 @@ def to_incoming(update: Update) -> Incoming | None:
     if update.callback_query is not None:
         if user is None or user.id != chat.id:
             return None  # in a private chat only its own user can press its buttons
-        return Incoming(CHANNEL, chat_id, "button", data=(update.callback_query.data or "")[:64],
-                        language_code=lang)
+        return Incoming(
+            CHANNEL,
+            chat_id,
+            "button",
+            data=(update.callback_query.data or "")[:64],
+            language_code=lang,
+        )
     if update.edited_message is not None:
         return Incoming(CHANNEL, chat_id, "edited", language_code=lang)
     message = update.message
@@ -98,7 +103,7 @@ def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[
             parts.append(current)
         while len(piece) > limit:  # one very long word: cut between characters
             cut = limit
-            while "&" in piece[max(0, cut - 5):cut] and not piece[:cut].endswith(";"):
+            while "&" in piece[max(0, cut - 5) : cut] and not piece[:cut].endswith(";"):
                 cut -= 1
             parts.append(piece[:cut])
             piece = piece[cut:]
@@ -129,8 +134,13 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, bot: Any, store: Store, clock: Callable[[], Any],
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        bot: Any,
+        store: Store,
+        clock: Callable[[], Any],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.bot = bot
         self.store = store
         self.clock = clock
@@ -138,30 +148,52 @@ class TelegramChannel:
 
     async def send(self, message: Outgoing) -> None:
         parts = split_message(message.text)
-        markup = (InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data)
-                                         for b in row] for row in message.buttons])
-                  if message.buttons else None)
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
+                    for row in message.buttons
+                ]
+            )
+            if message.buttons
+            else None
+        )
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            sent = await self.call(message.chat_id, partial(
-                self.bot.send_message, chat_id=int(message.chat_id), text=part,
-                parse_mode=ParseMode.HTML, reply_markup=markup if last else None))
+            sent = await self.call(
+                message.chat_id,
+                partial(
+                    self.bot.send_message,
+                    chat_id=int(message.chat_id),
+                    text=part,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                ),
+            )
             if sent is None:
                 return  # blocked or given up: the rest would fail the same way
 
     async def copy(self, chat_id: str, from_chat_id: int, message_id: int) -> bool:
         """Copy a message (a mediator's photo or voice note) into the chat, without a
         "forwarded from" header: the mediator stays anonymous."""
-        sent = await self.call(chat_id, partial(
-            self.bot.copy_message, chat_id=int(chat_id), from_chat_id=from_chat_id,
-            message_id=message_id))
+        sent = await self.call(
+            chat_id,
+            partial(
+                self.bot.copy_message,
+                chat_id=int(chat_id),
+                from_chat_id=from_chat_id,
+                message_id=message_id,
+            ),
+        )
         return sent is not None
 
     async def typing(self, chat_id: str) -> None:
         """Show "typing…" in the chat (the dispatcher calls this when a reply is slow)."""
         with contextlib.suppress(DeliveryFailed):
-            await self.call(chat_id, partial(self.bot.send_chat_action, chat_id=int(chat_id),
-                                             action=ChatAction.TYPING))
+            await self.call(
+                chat_id,
+                partial(self.bot.send_chat_action, chat_id=int(chat_id), action=ChatAction.TYPING),
+            )
 
     async def call(self, chat_id: str, request: Callable[[], Awaitable[T]]) -> T | None:
         """Run a Bot API request, waiting out 429s and retrying network and server errors
@@ -184,8 +216,11 @@ class TelegramChannel:
                 log.exception("Telegram refused a request; not retried")
                 return None
             except NetworkError as exc:
-                log.warning("network error talking to Telegram (%s); retry in %.1f s",
-                            type(exc).__name__, delay)
+                log.warning(
+                    "network error talking to Telegram (%s); retry in %.1f s",
+                    type(exc).__name__,
+                    delay,
+                )
                 await self.sleep(delay)
                 delay = min(delay * 2, 30.0)
         log.error("Telegram request failed %d times; left for a later try", _MAX_ATTEMPTS)
@@ -195,9 +230,15 @@ class TelegramChannel:
 class TelegramAdapter:
     """Wires python-telegram-bot to the dispatcher: polling or webhook, commands, buttons."""
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
-                 channel: TelegramChannel, dispatcher: Dispatcher, catalogs: Catalogs,
-                 languages: tuple[str, ...], webhook_secret: str | None = None) -> None:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        channel: TelegramChannel,
+        dispatcher: Dispatcher,
+        catalogs: Catalogs,
+        languages: tuple[str, ...],
+        webhook_secret: str | None = None,
+    ) -> None:
         self.application = application
         self.channel = channel
         self.dispatcher = dispatcher
@@ -207,18 +248,37 @@ class TelegramAdapter:
         self._staff: tuple[Callable[[Update], Incoming | None], Dispatcher] | None = None
         application.add_handler(TypeHandler(Update, self._on_update))
 
-    def attach_staff(self, parse: Callable[[Update], Incoming | None],
-                     handler: Callable[[Incoming, int], Awaitable[object]]) -> None:
+    def attach_staff(
+        self,
+        parse: Callable[[Update], Incoming | None],
+        handler: Callable[[Incoming, int], Awaitable[object]],
+    ) -> None:
         """Also take the staff group's updates: ``parse`` recognises them, ``handler``
         carries them out (stored first and in order per topic, like users' updates)."""
-        self._staff = (parse, Dispatcher(self.dispatcher.runner, self.channel,
-                                         handler=handler, name="staff",
-                                         lease=self.dispatcher.lease))
+        self._staff = (
+            parse,
+            Dispatcher(
+                self.dispatcher.runner,
+                self.channel,
+                handler=handler,
+                name="staff",
+                lease=self.dispatcher.lease,
+            ),
+        )
 
     @classmethod
-    def create(cls, token: str, api_url: str | None, runner: Runner, catalogs: Catalogs,
-               languages: tuple[str, ...], *, webhook_secret: str | None = None,
-               polling: bool = True, lease: timedelta = LEASE) -> TelegramAdapter:
+    def create(
+        cls,
+        token: str,
+        api_url: str | None,
+        runner: Runner,
+        catalogs: Catalogs,
+        languages: tuple[str, ...],
+        *,
+        webhook_secret: str | None = None,
+        polling: bool = True,
+        lease: timedelta = LEASE,
+    ) -> TelegramAdapter:
         """The application, channel and dispatcher for one bot token."""
         builder = cls.builder(token, api_url)
         if not polling:
@@ -238,9 +298,15 @@ class TelegramAdapter:
         await self.application.start()
         bot = self.application.bot
         if webhook_url:
-            await self.channel.call("", partial(
-                bot.set_webhook, url=webhook_url.rstrip("/") + WEBHOOK_PATH,
-                secret_token=self.webhook_secret, allowed_updates=Update.ALL_TYPES))
+            await self.channel.call(
+                "",
+                partial(
+                    bot.set_webhook,
+                    url=webhook_url.rstrip("/") + WEBHOOK_PATH,
+                    secret_token=self.webhook_secret,
+                    allowed_updates=Update.ALL_TYPES,
+                ),
+            )
         else:
             await self.channel.call("", partial(bot.delete_webhook))
             assert self.application.updater is not None
@@ -267,8 +333,9 @@ class TelegramAdapter:
         await self.application.shutdown()
 
     @staticmethod
-    def builder(token: str,
-                api_url: str | None) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+    def builder(
+        token: str, api_url: str | None
+    ) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
         """An application builder for ``token``; ``api_url`` is a Bot API server's root."""
         builder = Application.builder().token(token).connection_pool_size(8)
         if api_url:
@@ -287,8 +354,11 @@ class TelegramAdapter:
             except Exception as exc:
                 if not unreachable(exc):
                     raise
-                log.warning("database unreachable; storing update %s again in %.1f s",
-                            update.update_id, delay)
+                log.warning(
+                    "database unreachable; storing update %s again in %.1f s",
+                    update.update_id,
+                    delay,
+                )
                 await self._warn_if_in_danger(update)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
@@ -314,7 +384,8 @@ class TelegramAdapter:
         incoming = to_incoming(update)
         if incoming is not None:
             await self.dispatcher.runner.warn_if_in_danger(
-                incoming, (CHANNEL, update.update_id), self.channel)
+                incoming, (CHANNEL, update.update_id), self.channel
+            )
 
     @staticmethod
     async def _answer_quietly(query: CallbackQuery) -> None:
@@ -330,14 +401,24 @@ class TelegramAdapter:
         if not isinstance(message, Message) or message.reply_markup is None or not message.text:
             return
         markup = message.reply_markup
-        label = next((b.text for row in markup.inline_keyboard for b in row
-                      if b.callback_data == query.data), None)
+        label = next(
+            (
+                b.text
+                for row in markup.inline_keyboard
+                for b in row
+                if b.callback_data == query.data
+            ),
+            None,
+        )
         if label is None:
             return
         text = message.text_html + "\n\n" + html.escape(f"☑️ {label}", quote=False)
         try:
-            await query.edit_message_text(text=text[:MessageLimit.MAX_TEXT_LENGTH],
-                                          parse_mode=ParseMode.HTML, reply_markup=None)
+            await query.edit_message_text(
+                text=text[: MessageLimit.MAX_TEXT_LENGTH],
+                parse_mode=ParseMode.HTML,
+                reply_markup=None,
+            )
         except TelegramError:
             log.debug("could not edit the message of a pressed button")
 
@@ -345,11 +426,14 @@ class TelegramAdapter:
         """The command menu, in each served language and in English as the default."""
         for lang in (None, *self.languages):
             translator = self.catalogs.translator(lang or "en")
-            commands = [BotCommand(name, translator.gettext(msgid))
-                        for name, msgid in COMMAND_DESCRIPTIONS.items()]
+            commands = [
+                BotCommand(name, translator.gettext(msgid))
+                for name, msgid in COMMAND_DESCRIPTIONS.items()
+            ]
             try:
-                await self.channel.call("", partial(self.application.bot.set_my_commands,
-                                                    commands, language_code=lang))
+                await self.channel.call(
+                    "", partial(self.application.bot.set_my_commands, commands, language_code=lang)
+                )
             except DeliveryFailed:
                 log.warning("command menu not set (Telegram failing); the bot works without")
                 return
@@ -373,8 +457,10 @@ class TelegramAdapter:
             except (ValueError, TypeError, KeyError, AttributeError):
                 # From Telegram, but of a shape this library cannot read: refusing it would
                 # make Telegram send it again for ever. It carries nothing the bot handles.
-                log.warning("webhook: update %s could not be read; skipped",
-                            data.get("update_id") if isinstance(data, dict) else "?")
+                log.warning(
+                    "webhook: update %s could not be read; skipped",
+                    data.get("update_id") if isinstance(data, dict) else "?",
+                )
                 return JSONResponse({"ok": True})
             try:
                 await self.handle_update(update)
@@ -382,8 +468,9 @@ class TelegramAdapter:
                 if not unreachable(exc):
                     raise
                 # Not stored: Telegram sends the update again when it is not acknowledged.
-                log.warning("database unreachable; update %s refused for a later delivery",
-                            update.update_id)
+                log.warning(
+                    "database unreachable; update %s refused for a later delivery", update.update_id
+                )
                 await self._warn_if_in_danger(update)
                 return JSONResponse({"ok": False}, status_code=503)
             return JSONResponse({"ok": True})

@@ -53,8 +53,13 @@ def to_staff_incoming(update: Update, staff_chat_id: int) -> Incoming | None:
         message = query.message
         if not isinstance(message, Message) or message.chat.id != staff_chat_id:
             return None
-        return Incoming(STAFF_CHANNEL, str(message.message_thread_id or 0), "button",
-                        data=(query.data or "")[:64], sender=str(query.from_user.id))
+        return Incoming(
+            STAFF_CHANNEL,
+            str(message.message_thread_id or 0),
+            "button",
+            data=(query.data or "")[:64],
+            sender=str(query.from_user.id),
+        )
     message = update.message
     if message is None or message.chat.id != staff_chat_id or message.from_user is None:
         return None
@@ -66,8 +71,7 @@ def to_staff_incoming(update: Update, staff_chat_id: int) -> Incoming | None:
         return Incoming(STAFF_CHANNEL, thread, "text", text=message.text[:4096], **common)
     if message.voice or message.audio or message.video_note:
         return Incoming(STAFF_CHANNEL, thread, "voice", **common)
-    if message.photo or message.document or message.video or message.sticker \
-            or message.animation:
+    if message.photo or message.document or message.video or message.sticker or message.animation:
         return Incoming(STAFF_CHANNEL, thread, "media", text=message.caption or "", **common)
     return None  # service messages: topic created, members joined, …
 
@@ -84,9 +88,16 @@ class TelegramStaffDesk:
 
     name = STAFF_CHANNEL
 
-    def __init__(self, channel: TelegramChannel, chat_id: int, book: CaseBook,
-                 catalogs: Catalogs, lang: str, clock: Callable[[], datetime],
-                 zone: str = "UTC") -> None:
+    def __init__(
+        self,
+        channel: TelegramChannel,
+        chat_id: int,
+        book: CaseBook,
+        catalogs: Catalogs,
+        lang: str,
+        clock: Callable[[], datetime],
+        zone: str = "UTC",
+    ) -> None:
         self.channel = channel
         self.bot = channel.bot
         self.chat_id = chat_id
@@ -109,10 +120,18 @@ class TelegramStaffDesk:
 
     # -- sending ---------------------------------------------------------------------------
     async def _post(self, thread: int | None, text: str, markup: Any = None) -> Message | None:
-        return await self.channel.call("", partial(
-            self.bot.send_message, chat_id=self.chat_id, message_thread_id=thread,
-            text=text[:_MAX], parse_mode=ParseMode.HTML, reply_markup=markup,
-            disable_web_page_preview=True))
+        return await self.channel.call(
+            "",
+            partial(
+                self.bot.send_message,
+                chat_id=self.chat_id,
+                message_thread_id=thread,
+                text=text[:_MAX],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            ),
+        )
 
     async def _must_post(self, thread: int | None, text: str, markup: Any = None) -> Message:
         sent = await self._post(thread, text, markup)
@@ -124,9 +143,16 @@ class TelegramStaffDesk:
         if not case.open:
             return None
         actions = ("close", "return") if case.status == "claimed" else ("claim", "close", "return")
-        return InlineKeyboardMarkup([[InlineKeyboardButton(
-            staff_text(self.t, action), callback_data=f"c:{action}:{case.id}")
-            for action in actions]])
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        staff_text(self.t, action), callback_data=f"c:{action}:{case.id}"
+                    )
+                    for action in actions
+                ]
+            ]
+        )
 
     def _mentions(self, case: CaseView, *, everyone: bool) -> str:
         on_duty = self.book.on_duty(self.clock())
@@ -149,42 +175,68 @@ class TelegramStaffDesk:
             case "person":
                 await self._copy_person(case, payload)
             case "urgency":
-                await self.channel.call("", partial(
-                    self.bot.edit_forum_topic, chat_id=self.chat_id, message_thread_id=thread,
-                    name=case_title(case, self.t)))
+                await self.channel.call(
+                    "",
+                    partial(
+                        self.bot.edit_forum_topic,
+                        chat_id=self.chat_id,
+                        message_thread_id=thread,
+                        name=case_title(case, self.t),
+                    ),
+                )
                 mentions = await asyncio.to_thread(self._mentions, case, everyone=True)
-                await self._must_post(thread, self._text("emergency", number=number,
-                                                         mentions=mentions))
+                await self._must_post(
+                    thread, self._text("emergency", number=number, mentions=mentions)
+                )
             case "claimed":
-                await self._must_post(thread, self._text("claimed", number=number,
-                                                         mediator=case.mediator_name or "?"))
+                await self._must_post(
+                    thread, self._text("claimed", number=number, mediator=case.mediator_name or "?")
+                )
                 await self._refresh_buttons(case)
             case "requeued":
                 await self._must_post(thread, self._text("requeued", number=number))
                 await self._refresh_buttons(case)
             case "mediator" if payload.get("source") == "console":
                 name = await self._mediator_name(payload.get("mediator"))
-                await self._must_post(thread, self._text(
-                    "from_console", mediator=name, text=str(payload.get("body") or "")))
+                await self._must_post(
+                    thread,
+                    self._text("from_console", mediator=name, text=str(payload.get("body") or "")),
+                )
             case "note":
                 name = await self._mediator_name(payload.get("mediator"))
-                await self._must_post(thread, self._text(
-                    "note_from_console", mediator=name, text=str(payload.get("body") or "")))
+                await self._must_post(
+                    thread,
+                    self._text(
+                        "note_from_console", mediator=name, text=str(payload.get("body") or "")
+                    ),
+                )
             case "finished":
                 key = "returned" if payload.get("status") == "returned" else "closed"
                 name = await self._mediator_name(payload.get("mediator"))
                 await self._must_post(thread, self._text(key, number=number, mediator=name))
                 await self._refresh_buttons(case)
-                await self.channel.call("", partial(
-                    self.bot.close_forum_topic, chat_id=self.chat_id, message_thread_id=thread))
+                await self.channel.call(
+                    "",
+                    partial(
+                        self.bot.close_forum_topic, chat_id=self.chat_id, message_thread_id=thread
+                    ),
+                )
             case "renotify":
                 mentions = await asyncio.to_thread(self._mentions, case, everyone=True)
-                await self._must_post(thread, self._text(
-                    "renotify", number=number, minutes=str(payload.get("minutes", "?")),
-                    mentions=mentions))
+                await self._must_post(
+                    thread,
+                    self._text(
+                        "renotify",
+                        number=number,
+                        minutes=str(payload.get("minutes", "?")),
+                        mentions=mentions,
+                    ),
+                )
             case "rated":
-                await self._must_post(thread, self._text(
-                    "rated", number=number, rating=str(payload.get("rating", "?"))))
+                await self._must_post(
+                    thread,
+                    self._text("rated", number=number, rating=str(payload.get("rating", "?"))),
+                )
 
     async def not_delivered(self, case: CaseView, reason: str) -> None:
         await self._post(case.staff_thread_id, self._text(f"not_delivered.{reason}"))
@@ -192,26 +244,41 @@ class TelegramStaffDesk:
     async def _open(self, case: CaseView) -> CaseView:
         """Create the case's topic (once) and post its summary with the buttons."""
         if case.staff_thread_id is None:
-            topic = await self.channel.call("", partial(
-                self.bot.create_forum_topic, chat_id=self.chat_id, name=case_title(case, self.t),
-                icon_color=_ICON.get(case.urgency)))
+            topic = await self.channel.call(
+                "",
+                partial(
+                    self.bot.create_forum_topic,
+                    chat_id=self.chat_id,
+                    name=case_title(case, self.t),
+                    icon_color=_ICON.get(case.urgency),
+                ),
+            )
             if topic is None:
                 raise DeliveryFailed("could not create the case's forum topic")
             # Saved at once: a retry after a failure below must not open a second topic.
-            await asyncio.to_thread(self.book.set_staff_topic, case.id,
-                                    topic.message_thread_id, None)
+            await asyncio.to_thread(
+                self.book.set_staff_topic, case.id, topic.message_thread_id, None
+            )
             fresh = await asyncio.to_thread(self.book.case, case.id)
             case = fresh or case
         thread = case.staff_thread_id
         sent = await self._must_post(thread, await self._summary(case), self._buttons(case))
         await asyncio.to_thread(self.book.set_staff_topic, case.id, thread or 0, sent.message_id)
-        mentions = await asyncio.to_thread(self._mentions, case,
-                                           everyone=case.urgency == "emergency")
+        mentions = await asyncio.to_thread(
+            self._mentions, case, everyone=case.urgency == "emergency"
+        )
         key = "emergency" if case.urgency == "emergency" else "new_case"
         urgency = staff_text(self.t, f"urgency.{case.urgency}")
-        await self._must_post(thread, self._text(key, number=str(case.id),
-                                                 language=case.language.upper(),
-                                                 urgency=urgency, mentions=mentions))
+        await self._must_post(
+            thread,
+            self._text(
+                key,
+                number=str(case.id),
+                language=case.language.upper(),
+                urgency=urgency,
+                mentions=mentions,
+            ),
+        )
         return await asyncio.to_thread(self.book.case, case.id) or case
 
     async def _summary(self, case: CaseView) -> str:
@@ -225,9 +292,16 @@ class TelegramStaffDesk:
         if kind in ("text", "command") and body:
             await self._must_post(thread, "👤 " + html.escape(str(body), quote=False))
         elif kind in ("media", "voice") and ref.isdigit() and case.channel == "telegram":
-            copied = await self.channel.call("", partial(
-                self.bot.copy_message, chat_id=self.chat_id, message_thread_id=thread,
-                from_chat_id=int(case.chat_id), message_id=int(ref)))
+            copied = await self.channel.call(
+                "",
+                partial(
+                    self.bot.copy_message,
+                    chat_id=self.chat_id,
+                    message_thread_id=thread,
+                    from_chat_id=int(case.chat_id),
+                    message_id=int(ref),
+                ),
+            )
             if copied is None:
                 raise DeliveryFailed("could not copy the person's message")
         elif kind == "button":
@@ -238,9 +312,15 @@ class TelegramStaffDesk:
     async def _refresh_buttons(self, case: CaseView) -> None:
         if case.staff_message_id is None:
             return
-        await self.channel.call("", partial(
-            self.bot.edit_message_reply_markup, chat_id=self.chat_id,
-            message_id=case.staff_message_id, reply_markup=self._buttons(case)))
+        await self.channel.call(
+            "",
+            partial(
+                self.bot.edit_message_reply_markup,
+                chat_id=self.chat_id,
+                message_id=case.staff_message_id,
+                reply_markup=self._buttons(case),
+            ),
+        )
 
     async def _mediator_name(self, mediator_id: Any) -> str:
         if not isinstance(mediator_id, int):
@@ -264,15 +344,19 @@ class TelegramStaffDesk:
         reply_to = thread or None
         command, _, rest = incoming.text.partition(" ") if incoming.kind == "text" else ("", "", "")
         command = command.split("@", 1)[0].lower() if command.startswith("/") else ""
-        mediator = (await asyncio.to_thread(self.book.mediator_by_telegram, int(incoming.sender))
-                    if incoming.sender.isdigit() else None)
+        mediator = (
+            await asyncio.to_thread(self.book.mediator_by_telegram, int(incoming.sender))
+            if incoming.sender.isdigit()
+            else None
+        )
         if command == "/help":
             await self._post(reply_to, self._text("help"))
             return
         if incoming.kind == "button":
             action, _, number = incoming.data.removeprefix("c:").partition(":")
-            case = (await asyncio.to_thread(self.book.case, int(number))
-                    if number.isdigit() else None)
+            case = (
+                await asyncio.to_thread(self.book.case, int(number)) if number.isdigit() else None
+            )
         else:
             action = command.removeprefix("/")
             case = await asyncio.to_thread(self.book.case_by_thread, thread) if thread else None
@@ -288,17 +372,30 @@ class TelegramStaffDesk:
             return
         kind = "text" if incoming.kind == "text" else incoming.kind
         status = await asyncio.to_thread(
-            self.book.mediator_message, case.id, mediator.id, kind,
-            incoming.text or None, self.clock(), ref=incoming.ref)
+            self.book.mediator_message,
+            case.id,
+            mediator.id,
+            kind,
+            incoming.text or None,
+            self.clock(),
+            ref=incoming.ref,
+        )
         await self._audit(mediator, "reply", case, status)
         await self._answer(case, mediator, status, sending=True)
 
-    async def _audit(self, mediator: MediatorView, action: str, case: CaseView,
-                     status: CaseStatus | None = None) -> None:
+    async def _audit(
+        self, mediator: MediatorView, action: str, case: CaseView, status: CaseStatus | None = None
+    ) -> None:
         """Mediators' actions in the group go to the console's audit log too."""
         detail = {"via": "telegram", **({"result": str(status)} if status else {})}
-        await asyncio.to_thread(StaffBook(self.book.store).audit, mediator.name,
-                                f"case.{action}", f"case:{case.id}", self.clock(), detail)
+        await asyncio.to_thread(
+            StaffBook(self.book.store).audit,
+            mediator.name,
+            f"case.{action}",
+            f"case:{case.id}",
+            self.clock(),
+            detail,
+        )
 
     async def _act(self, case: CaseView, mediator: MediatorView, action: str, rest: str) -> None:
         now = self.clock()
@@ -307,8 +404,12 @@ class TelegramStaffDesk:
                 status = await asyncio.to_thread(self.book.claim, case.id, mediator.id, now)
             case "close" | "return":
                 status = await asyncio.to_thread(
-                    self.book.finish, case.id, mediator.id,
-                    "closed" if action == "close" else "returned", now)
+                    self.book.finish,
+                    case.id,
+                    mediator.id,
+                    "closed" if action == "close" else "returned",
+                    now,
+                )
             case "note" if rest:
                 await asyncio.to_thread(self.book.note, case.id, mediator.id, rest, now)
                 await self._audit(mediator, "note", case)
@@ -317,8 +418,9 @@ class TelegramStaffDesk:
             case "summary":
                 await self._audit(mediator, "read", case)
                 fresh = await asyncio.to_thread(self.book.case, case.id) or case
-                await self._post(case.staff_thread_id, await self._summary(fresh),
-                                 self._buttons(fresh))
+                await self._post(
+                    case.staff_thread_id, await self._summary(fresh), self._buttons(fresh)
+                )
                 return
             case _:
                 await self._post(case.staff_thread_id, self._text("help"))
@@ -326,8 +428,9 @@ class TelegramStaffDesk:
         await self._audit(mediator, action, case, status)
         await self._answer(case, mediator, status, sending=False)
 
-    async def _answer(self, case: CaseView, mediator: MediatorView, status: CaseStatus, *,
-                      sending: bool) -> None:
+    async def _answer(
+        self, case: CaseView, mediator: MediatorView, status: CaseStatus, *, sending: bool
+    ) -> None:
         """Say why an action did nothing; a success is reported by the relay's event."""
         if status == CaseStatus.DONE:
             if self.after_change is not None:
@@ -341,8 +444,10 @@ class TelegramStaffDesk:
             CaseStatus.TAKEN: self._text("already_claimed", number=number, mediator=owner),
             CaseStatus.OVER: self._text("case_over", number=number),
             CaseStatus.GONE: self._text("case_gone"),
-            CaseStatus.NOT_OWNER: (self._text("claim_first") if sending
-                                   and fresh.status == "queued"
-                                   else self._text("not_owner", number=number, mediator=owner)),
+            CaseStatus.NOT_OWNER: (
+                self._text("claim_first")
+                if sending and fresh.status == "queued"
+                else self._text("not_owner", number=number, mediator=owner)
+            ),
         }[status]
         await self._post(case.staff_thread_id, text)

@@ -35,20 +35,21 @@ class TerminalChannel:
         self.out.flush()
 
 
-async def chat(runner: Runner, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
-               chat_id: str = "terminal") -> None:
+async def chat(
+    runner: Runner, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, chat_id: str = "terminal"
+) -> None:
     """Read lines until end of input; a bare number presses that button."""
     channel = TerminalChannel(out)
-    print("Orienta terminal chat. Type a message; a number presses a button; Ctrl-D quits.",
-          file=out)
+    print(
+        "Orienta terminal chat. Type a message; a number presses a button; Ctrl-D quits.", file=out
+    )
     while True:
         line = await asyncio.to_thread(stdin.readline)
         if not line:
             return
         text = line.rstrip("\n")
         if text.strip().isdigit() and 1 <= int(text) <= len(channel.buttons):
-            incoming = Incoming("terminal", chat_id, "button",
-                                data=channel.buttons[int(text) - 1])
+            incoming = Incoming("terminal", chat_id, "button", data=channel.buttons[int(text) - 1])
         else:
             incoming = Incoming("terminal", chat_id, "text", text=text)
         await runner.handle(incoming, channel)

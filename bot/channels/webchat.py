@@ -29,8 +29,13 @@ __all__ = ["WebChatChannel", "WebChatMailbox", "chat_routes"]
 CHAT_COOKIE = "orienta_chat"
 CSRF_COOKIE = "orienta_csrf"
 _MAX_BODY = 200_000
-PAGE_TEXTS = (N_("web.title"), N_("web.intro"), N_("web.placeholder"), N_("web.send"),
-              N_("web.new_chat"))
+PAGE_TEXTS = (
+    N_("web.title"),
+    N_("web.intro"),
+    N_("web.placeholder"),
+    N_("web.send"),
+    N_("web.new_chat"),
+)
 
 
 class WebChatChannel:
@@ -82,21 +87,30 @@ def _page_language(request: Request) -> str:
     return "en"
 
 
-def chat_routes(runner: Runner, templates: Jinja2Templates,
-                mailbox: WebChatMailbox | None = None) -> list[Route]:
+def chat_routes(
+    runner: Runner, templates: Jinja2Templates, mailbox: WebChatMailbox | None = None
+) -> list[Route]:
     """Routes of the web chat: the page, and the JSON endpoints it calls."""
 
     async def page(request: Request) -> Response:
         lang = _page_language(request)
         translator = runner.catalogs.translator(lang)
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-        response = templates.TemplateResponse(request, "chat.html", {
-            "_": translator.gettext, "lang": translator.lang, "dir": translator.direction,
-            "csrf": csrf, "languages": SERVED_LANGUAGES,
-        })
+        response = templates.TemplateResponse(
+            request,
+            "chat.html",
+            {
+                "_": translator.gettext,
+                "lang": translator.lang,
+                "dir": translator.direction,
+                "csrf": csrf,
+                "languages": SERVED_LANGUAGES,
+            },
+        )
         if CHAT_COOKIE not in request.cookies:
-            response.set_cookie(CHAT_COOKIE, secrets.token_urlsafe(24), httponly=True,
-                                samesite="strict")
+            response.set_cookie(
+                CHAT_COOKIE, secrets.token_urlsafe(24), httponly=True, samesite="strict"
+            )
         response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict")
         return response
 
@@ -117,12 +131,16 @@ def chat_routes(runner: Runner, templates: Jinja2Templates,
         # The page's language plays the part of Telegram's language_code.
         hint = payload.get("hint") if isinstance(payload.get("hint"), str) else None
         if isinstance(payload.get("data"), str):
-            incoming = Incoming("web", chat_id, "button", data=payload["data"],
-                                language_code=hint)
+            incoming = Incoming("web", chat_id, "button", data=payload["data"], language_code=hint)
         else:
             text = payload.get("text")
-            incoming = Incoming("web", chat_id, "text", text=text if isinstance(text, str)
-                                else "", language_code=hint)
+            incoming = Incoming(
+                "web",
+                chat_id,
+                "text",
+                text=text if isinstance(text, str) else "",
+                language_code=hint,
+            )
         channel = WebChatChannel()
         await runner.handle(incoming, channel)
         return _reply(channel.sent)
@@ -130,13 +148,15 @@ def chat_routes(runner: Runner, templates: Jinja2Templates,
     def _reply(sent: list[Outgoing]) -> JSONResponse:
         lang = sent[-1].lang if sent else None
         translator = runner.catalogs.translator(lang)
-        ui = {"lang": translator.lang, "dir": translator.direction,
-              "placeholder": translator.gettext("web.placeholder"),
-              "send": translator.gettext("web.send"),
-              "new_chat": translator.gettext("web.new_chat"),
-              "intro": translator.gettext("web.intro")}
-        return JSONResponse({"messages": [_as_json(m) for m in sent],
-                             "ui": ui if sent else None})
+        ui = {
+            "lang": translator.lang,
+            "dir": translator.direction,
+            "placeholder": translator.gettext("web.placeholder"),
+            "send": translator.gettext("web.send"),
+            "new_chat": translator.gettext("web.new_chat"),
+            "intro": translator.gettext("web.intro"),
+        }
+        return JSONResponse({"messages": [_as_json(m) for m in sent], "ui": ui if sent else None})
 
     async def updates(request: Request) -> Response:
         chat_id = request.cookies.get(CHAT_COOKIE)
@@ -146,8 +166,9 @@ def chat_routes(runner: Runner, templates: Jinja2Templates,
 
     async def new_chat(request: Request) -> Response:
         response = RedirectResponse(request.url_for("chat_page"), status_code=303)
-        response.set_cookie(CHAT_COOKIE, secrets.token_urlsafe(24), httponly=True,
-                            samesite="strict")
+        response.set_cookie(
+            CHAT_COOKIE, secrets.token_urlsafe(24), httponly=True, samesite="strict"
+        )
         return response
 
     return [

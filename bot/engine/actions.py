@@ -6,8 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Action", "Button", "CallService", "Forget", "Msg", "RecordConsent", "Say",
-           "SetLanguage"]
+__all__ = [
+    "Action",
+    "Button",
+    "CallService",
+    "Forget",
+    "Msg",
+    "RecordConsent",
+    "Say",
+    "SetLanguage",
+]
 
 
 @dataclass(frozen=True)

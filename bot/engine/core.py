@@ -43,8 +43,15 @@ from bot.engine.state import Frame, State
 from bot.engine.texts import LANGUAGE_NAMES, TEXTS, UNREADABLE
 from nlu.intents import EMERGENCY
 
-__all__ = ["COMMANDS", "SERVICE_PREFIXES", "EngineConfig", "Outcome", "home_buttons",
-           "is_emergency", "step"]
+__all__ = [
+    "COMMANDS",
+    "SERVICE_PREFIXES",
+    "EngineConfig",
+    "Outcome",
+    "home_buttons",
+    "is_emergency",
+    "step",
+]
 
 ServiceName = Literal["knowledge", "booking", "escalation"]
 
@@ -60,8 +67,7 @@ COMMANDS: Mapping[str, str] = {
 #: Intents that leave whatever step the user is in (emergency is handled before them).
 ANYWHERE = frozenset({"human_mediator", "change_language"})
 #: Button payloads ``<prefix>:<data>`` belong to a service: its step gets the data.
-SERVICE_PREFIXES: Mapping[str, ServiceName] = {"k": "knowledge", "b": "booking",
-                                               "e": "escalation"}
+SERVICE_PREFIXES: Mapping[str, ServiceName] = {"k": "knowledge", "b": "booking", "e": "escalation"}
 _MAX_STEPS_PER_TURN = 64
 _DATA_VAR = "_data"
 _PENDING_INTENT, _PENDING_TEXT = "_intent", "_text"
@@ -79,8 +85,13 @@ class EngineConfig:
     misunderstood_limit: int = 2
     #: The flow that hosts each service: a service button pressed outside its step
     #: (a reminder, an older message) starts this flow with the button's data.
-    service_flows: Mapping[str, str] = field(default_factory=lambda: {
-        "knowledge": "rights", "booking": "appointments", "escalation": "mediator"})
+    service_flows: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "knowledge": "rights",
+            "booking": "appointments",
+            "escalation": "mediator",
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,10 @@ class Outcome:
 def is_emergency(config: EngineConfig, event: Event) -> bool:
     """Whether a message says someone is in danger: a crisis phrase, or the
     ``emergency`` intent at the (low) emergency threshold."""
-    return isinstance(event, Text) and (event.crisis or (
-        event.intent == EMERGENCY and event.confidence >= config.emergency_threshold))
+    return isinstance(event, Text) and (
+        event.crisis
+        or (event.intent == EMERGENCY and event.confidence >= config.emergency_threshold)
+    )
 
 
 def home_buttons() -> tuple[tuple[Button, ...], ...]:
@@ -112,8 +125,9 @@ class _Turn:
     budget: int = _MAX_STEPS_PER_TURN
 
     # -- output -----------------------------------------------------------------
-    def say(self, text: str, buttons: tuple[tuple[Button, ...], ...] = (),
-            **params: str | Msg) -> None:
+    def say(
+        self, text: str, buttons: tuple[tuple[Button, ...], ...] = (), **params: str | Msg
+    ) -> None:
         self.actions.append(Say(text, params, buttons))
 
     # -- navigation ---------------------------------------------------------------
@@ -132,8 +146,12 @@ class _Turn:
     def goto(self, step_id: str) -> None:
         frame = self.state.frame
         assert frame is not None
-        self.state = replace(self.state, stack=(*self.state.stack[:-1], Frame(frame.flow, step_id)),
-                             waiting="", retries=0)
+        self.state = replace(
+            self.state,
+            stack=(*self.state.stack[:-1], Frame(frame.flow, step_id)),
+            waiting="",
+            retries=0,
+        )
         self.run()
 
     def current(self) -> Step | None:
@@ -159,8 +177,9 @@ class _Turn:
     def _advance(self, step_id: str) -> bool:
         frame = self.state.frame
         assert frame is not None
-        self.state = replace(self.state, stack=(*self.state.stack[:-1], Frame(frame.flow, step_id)),
-                             retries=0)
+        self.state = replace(
+            self.state, stack=(*self.state.stack[:-1], Frame(frame.flow, step_id)), retries=0
+        )
         return True
 
     def _run_one(self, current: Step) -> bool:
@@ -223,8 +242,9 @@ class _Turn:
     def prompt_menu(self, menu: MenuStep) -> None:
         seq = self.state.seq + 1
         buttons = [Button(o.label, f"{seq}.{i}", o.icon) for i, o in enumerate(menu.options)]
-        rows = tuple(tuple(buttons[i:i + menu.columns])
-                     for i in range(0, len(buttons), menu.columns))
+        rows = tuple(
+            tuple(buttons[i : i + menu.columns]) for i in range(0, len(buttons), menu.columns)
+        )
         self.say(menu.text, rows)
         self.state = replace(self.state, waiting="button", seq=seq)
 
@@ -265,8 +285,7 @@ class _Turn:
             self.actions.append(RecordConsent(False))
         elif action == "forget":
             self.actions.append(Forget())
-            self.state = State(lang=self.state.lang, stack=self.state.stack,
-                               seq=self.state.seq)
+            self.state = State(lang=self.state.lang, stack=self.state.stack, seq=self.state.seq)
         elif action == "clear_vars":
             self.state = replace(self.state, vars=State().vars)
 
@@ -325,9 +344,13 @@ class _Turn:
             return
         match = _BUTTON.match(data)
         current = self.current()
-        if (match is None or self.state.waiting != "button" or not isinstance(current, MenuStep)
-                or int(match.group(1)) != self.state.seq
-                or int(match.group(2)) >= len(current.options)):
+        if (
+            match is None
+            or self.state.waiting != "button"
+            or not isinstance(current, MenuStep)
+            or int(match.group(1)) != self.state.seq
+            or int(match.group(2)) >= len(current.options)
+        ):
             self.say(TEXTS["old_button"])
             self.reprompt()
             return
@@ -364,8 +387,12 @@ class _Turn:
         self.actions.append(SetLanguage(lang))
         if announce and previous:
             back = Button(LANGUAGE_NAMES[previous], f"lang:{previous}", "🔁")
-            self.say(TEXTS["switched"], ((back,),), language=Msg(LANGUAGE_NAMES[lang]),
-                     previous=Msg(LANGUAGE_NAMES[previous]))
+            self.say(
+                TEXTS["switched"],
+                ((back,),),
+                language=Msg(LANGUAGE_NAMES[lang]),
+                previous=Msg(LANGUAGE_NAMES[previous]),
+            )
 
     def on_text(self, event: Text) -> None:
         if not event.text.strip():
@@ -402,12 +429,19 @@ class _Turn:
             route = self.flows.routes.get(event.intent or "") if confident else None
             frame = self.state.frame
             leaves = route is not None and frame is not None and route.flow != frame.flow
-            self.state = replace(self.state, waiting="").with_vars(**{
-                _PENDING_INTENT: route.intent if route is not None and leaves else "",
-                _PENDING_TEXT: event.text[:300] if leaves else ""})
-            self.call_service(service, "input", text=event.text[:500],
-                              intent=(event.intent or "") if confident else "",
-                              leaves="1" if leaves else "")
+            self.state = replace(self.state, waiting="").with_vars(
+                **{
+                    _PENDING_INTENT: route.intent if route is not None and leaves else "",
+                    _PENDING_TEXT: event.text[:300] if leaves else "",
+                }
+            )
+            self.call_service(
+                service,
+                "input",
+                text=event.text[:500],
+                intent=(event.intent or "") if confident else "",
+                leaves="1" if leaves else "",
+            )
             return
         if self.state.waiting == "button" and isinstance(current, MenuStep):
             picked = self._match_option(current, event, confident)
@@ -438,8 +472,9 @@ class _Turn:
         assert isinstance(current, AskStep)
         value = _validated(current, text.strip())
         if value is not None:
-            self.state = replace(self.state.with_vars(**{current.var: value}), waiting="",
-                                 misunderstood=0)
+            self.state = replace(
+                self.state.with_vars(**{current.var: value}), waiting="", misunderstood=0
+            )
             self.goto(current.next)
             return
         retries = self.state.retries + 1
@@ -456,7 +491,8 @@ class _Turn:
         intent = self.state.vars.get(_PENDING_INTENT, "")
         text = self.state.vars.get(_PENDING_TEXT, "")
         self.state = replace(self.state, waiting="").with_vars(
-            **{_PENDING_INTENT: "", _PENDING_TEXT: ""})
+            **{_PENDING_INTENT: "", _PENDING_TEXT: ""}
+        )
         self.actions.extend(event.says)
         if event.vars:
             self.state = self.state.with_vars(**event.vars)
@@ -510,7 +546,8 @@ def _validated(ask: AskStep, text: str) -> str | None:
         except ValueError:
             return None
         if (rule.min is not None and number < rule.min) or (
-                rule.max is not None and number > rule.max):
+            rule.max is not None and number > rule.max
+        ):
             return None
     elif rule.type == "phone":
         digits = re.sub(r"[\s().-]", "", text)

@@ -49,8 +49,11 @@ def mermaid(flow: Flow) -> str:
                 lines.append(f'  {step_id} -- "{label}" --> {target}')
         elif isinstance(step, BranchStep):
             for condition, target in step.cases:
-                test = (f"{condition.var} = {condition.equals}" if condition.equals is not None
-                        else f"{condition.var} set: {condition.is_set}")
+                test = (
+                    f"{condition.var} = {condition.equals}"
+                    if condition.equals is not None
+                    else f"{condition.var} set: {condition.is_set}"
+                )
                 lines.append(f'  {step_id} -- "{test}" --> {target}')
             lines.append(f'  {step_id} -- "else" --> {step.otherwise}')
         else:

@@ -24,8 +24,12 @@ def flow_msgids(node: yaml.Node) -> Iterator[tuple[int, str]]:
     """(line, msgid) for each message id under a composed YAML node."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            if (isinstance(key, yaml.ScalarNode) and key.value in MSGID_KEYS
-                    and isinstance(value, yaml.ScalarNode) and _MSGID.match(value.value)):
+            if (
+                isinstance(key, yaml.ScalarNode)
+                and key.value in MSGID_KEYS
+                and isinstance(value, yaml.ScalarNode)
+                and _MSGID.match(value.value)
+            ):
                 yield value.start_mark.line + 1, value.value
             else:
                 yield from flow_msgids(value)
@@ -35,7 +39,9 @@ def flow_msgids(node: yaml.Node) -> Iterator[tuple[int, str]]:
 
 
 def extract_flow_messages(
-    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str],
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
     options: Mapping[str, Any],
 ) -> Iterator[tuple[int, str | None, str, list[str]]]:
     """Babel extraction method: ``(lineno, funcname, message, comments)`` tuples."""

@@ -37,8 +37,16 @@ from bot.engine.model import (
 )
 from bot.engine.validation import check_flowset
 
-__all__ = ["ROUTES_FILE", "build_flowset", "build_step", "check_flow_texts", "flow_texts",
-           "load_flow_documents", "load_flows", "parse_flow_text"]
+__all__ = [
+    "ROUTES_FILE",
+    "build_flowset",
+    "build_step",
+    "check_flow_texts",
+    "flow_texts",
+    "load_flow_documents",
+    "load_flows",
+    "parse_flow_text",
+]
 
 ROUTES_FILE = "routes.yaml"
 _SCHEMA_FILE = "schema.json"
@@ -61,8 +69,9 @@ def _schema_errors(doc: Any, schema: dict[str, Any], file: str) -> list[FlowErro
     return errors
 
 
-def parse_flow_text(text: str, file: str,
-                    flows_dir: Path) -> tuple[dict[str, Any] | None, list[FlowError]]:
+def parse_flow_text(
+    text: str, file: str, flows_dir: Path
+) -> tuple[dict[str, Any] | None, list[FlowError]]:
     """Parse and schema-check one flow document (used by the loader and the console)."""
     try:
         doc = yaml.safe_load(text)
@@ -77,9 +86,9 @@ def flow_texts(flows_dir: Path) -> dict[str, str]:
     return {path.name: path.read_text("utf-8") for path in sorted(flows_dir.glob("*.yaml"))}
 
 
-def load_flow_documents(flows_dir: Path, texts: Mapping[str, str] | None = None
-                        ) -> tuple[dict[str, tuple[str, dict[str, Any]]], dict[str, Any],
-                                   list[FlowError]]:
+def load_flow_documents(
+    flows_dir: Path, texts: Mapping[str, str] | None = None
+) -> tuple[dict[str, tuple[str, dict[str, Any]]], dict[str, Any], list[FlowError]]:
     """Parse every flow file: (flows by id with file, routes, errors). The files are
     ``texts`` (file name -> YAML, e.g. a console draft) or those under ``flows_dir``;
     the schema always comes from ``flows_dir``."""
@@ -103,8 +112,11 @@ def load_flow_documents(flows_dir: Path, texts: Mapping[str, str] | None = None
         if doc is None:
             continue
         if doc["flow"] in docs:
-            errors.append(FlowError(file, doc["flow"], "",
-                                    f"duplicate flow id (also in {docs[doc['flow']][0]})"))
+            errors.append(
+                FlowError(
+                    file, doc["flow"], "", f"duplicate flow id (also in {docs[doc['flow']][0]})"
+                )
+            )
             continue
         docs[doc["flow"]] = (file, doc)
     return docs, routes, errors
@@ -117,19 +129,32 @@ def build_step(step_id: str, raw: Mapping[str, Any]) -> Step:
         return MessageStep(step_id, raw["text"], raw["next"])
     if kind == "menu":
         options = tuple(
-            MenuOption(label=o["label"], icon=o.get("icon", ""), next=o.get("next"),
-                       flow=o.get("flow"), set=dict(o.get("set", {})),
-                       intents=tuple(o.get("intents", ())))
+            MenuOption(
+                label=o["label"],
+                icon=o.get("icon", ""),
+                next=o.get("next"),
+                flow=o.get("flow"),
+                set=dict(o.get("set", {})),
+                intents=tuple(o.get("intents", ())),
+            )
             for o in raw["options"]
         )
         return MenuStep(step_id, raw["text"], options, raw.get("columns", 1))
     if kind == "ask":
-        return AskStep(step_id, raw["text"], raw["var"], raw["next"], raw["error"],
-                       raw["on_fail"], Validation(**raw.get("validate", {})),
-                       raw.get("retries", 2))
+        return AskStep(
+            step_id,
+            raw["text"],
+            raw["var"],
+            raw["next"],
+            raw["error"],
+            raw["on_fail"],
+            Validation(**raw.get("validate", {})),
+            raw.get("retries", 2),
+        )
     if kind == "answer":
-        return AnswerStep(step_id, raw["next"], raw["on_missing"], raw.get("topic"),
-                          raw.get("topic_var"))
+        return AnswerStep(
+            step_id, raw["next"], raw["on_missing"], raw.get("topic"), raw.get("topic_var")
+        )
     if kind == "book":
         return BookStep(step_id, raw["next"], raw["on_fail"], raw.get("service"))
     if kind == "escalate":
@@ -152,23 +177,29 @@ def _fingerprint(texts: Mapping[str, str]) -> str:
     return digest.hexdigest()[:12]
 
 
-def build_flowset(docs: Mapping[str, tuple[str, Mapping[str, Any]]],
-                  routes: Mapping[str, Any], version: str = "") -> FlowSet:
+def build_flowset(
+    docs: Mapping[str, tuple[str, Mapping[str, Any]]], routes: Mapping[str, Any], version: str = ""
+) -> FlowSet:
     """Build the model from schema-valid documents."""
     flows = {
-        flow_id: Flow(flow_id, doc["start"],
-                      {sid: build_step(sid, raw) for sid, raw in doc["steps"].items()},
-                      source=file, description=doc.get("description", ""))
+        flow_id: Flow(
+            flow_id,
+            doc["start"],
+            {sid: build_step(sid, raw) for sid, raw in doc["steps"].items()},
+            source=file,
+            description=doc.get("description", ""),
+        )
         for flow_id, (file, doc) in docs.items()
     }
-    built_routes = {intent: Route(intent, r["flow"], dict(r.get("set", {})))
-                    for intent, r in routes.items()}
+    built_routes = {
+        intent: Route(intent, r["flow"], dict(r.get("set", {}))) for intent, r in routes.items()
+    }
     return FlowSet(flows, built_routes, version)
 
 
-def check_flow_texts(flows_dir: Path, texts: Mapping[str, str],
-                     catalogs: Mapping[str, Collection[str]] | None = None
-                     ) -> tuple[FlowSet | None, list[FlowError]]:
+def check_flow_texts(
+    flows_dir: Path, texts: Mapping[str, str], catalogs: Mapping[str, Collection[str]] | None = None
+) -> tuple[FlowSet | None, list[FlowError]]:
     """Every check of ``orienta flows check`` on flow files given as texts: the flow set
     built from them (None when a file does not parse or fails the schema; it is built,
     and usable for a diagram, despite graph or translation errors) and the errors."""
@@ -179,12 +210,16 @@ def check_flow_texts(flows_dir: Path, texts: Mapping[str, str],
     return flowset, check_flowset(flowset, catalogs)
 
 
-def load_flows(flows_dir: Path, catalogs: Mapping[str, Collection[str]] | None = None,
-               texts: Mapping[str, str] | None = None) -> FlowSet:
+def load_flows(
+    flows_dir: Path,
+    catalogs: Mapping[str, Collection[str]] | None = None,
+    texts: Mapping[str, str] | None = None,
+) -> FlowSet:
     """Load, schema-check and graph-check every flow (the files under ``flows_dir``, or
     ``texts``); raise :class:`FlowLoadError` on errors."""
     flowset, errors = check_flow_texts(
-        flows_dir, texts if texts is not None else flow_texts(flows_dir), catalogs)
+        flows_dir, texts if texts is not None else flow_texts(flows_dir), catalogs
+    )
     if flowset is None or errors:
         raise FlowLoadError(errors)
     return flowset

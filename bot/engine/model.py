@@ -31,8 +31,18 @@ __all__ = [
     "Validation",
 ]
 
-STEP_KINDS = ("message", "menu", "ask", "answer", "book", "escalate", "branch", "call",
-              "action", "end")
+STEP_KINDS = (
+    "message",
+    "menu",
+    "ask",
+    "answer",
+    "book",
+    "escalate",
+    "branch",
+    "call",
+    "action",
+    "end",
+)
 
 
 @dataclass(frozen=True)
@@ -176,8 +186,18 @@ class EndStep:
     kind: Literal["end"] = "end"
 
 
-Step = (MessageStep | MenuStep | AskStep | AnswerStep | BookStep | EscalateStep | BranchStep
-        | CallStep | ActionStep | EndStep)
+Step = (
+    MessageStep
+    | MenuStep
+    | AskStep
+    | AnswerStep
+    | BookStep
+    | EscalateStep
+    | BranchStep
+    | CallStep
+    | ActionStep
+    | EndStep
+)
 
 
 @dataclass(frozen=True)

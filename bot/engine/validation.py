@@ -141,8 +141,9 @@ def _check_flow(flow: Flow, flowset: FlowSet) -> Iterator[FlowError]:
         yield err(sid, "dead end: no way out of the flow from this step")
 
 
-def check_flowset(flowset: FlowSet,
-                  catalogs: Mapping[str, Collection[str]] | None = None) -> list[FlowError]:
+def check_flowset(
+    flowset: FlowSet, catalogs: Mapping[str, Collection[str]] | None = None
+) -> list[FlowError]:
     """Every graph error of the flow set; with ``catalogs`` (msgids per locale) also
     every message id missing from a locale."""
     errors: list[FlowError] = []
@@ -155,15 +156,26 @@ def check_flowset(flowset: FlowSet,
         if intent not in INTENTS:
             errors.append(FlowError("routes.yaml", "", "", f"unknown intent '{intent}'"))
         if route.flow not in flowset.flows:
-            errors.append(FlowError("routes.yaml", "", "",
-                                    f"intent '{intent}' routes to unknown flow '{route.flow}'"))
+            errors.append(
+                FlowError(
+                    "routes.yaml",
+                    "",
+                    "",
+                    f"intent '{intent}' routes to unknown flow '{route.flow}'",
+                )
+            )
     if catalogs is not None:
         for flow in flowset.flows.values():
             for sid, step in flow.steps.items():
                 for msgid in step_msgids(step):
                     for lang, known in sorted(catalogs.items()):
                         if msgid not in known:
-                            errors.append(FlowError(
-                                flow.source, flow.id, sid,
-                                f"message id '{msgid}' has no translation in '{lang}'"))
+                            errors.append(
+                                FlowError(
+                                    flow.source,
+                                    flow.id,
+                                    sid,
+                                    f"message id '{msgid}' has no translation in '{lang}'",
+                                )
+                            )
     return sorted(errors)

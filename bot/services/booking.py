@@ -95,9 +95,13 @@ class BookingPolicy:
 def appointment_params(view: AppointmentView, lang: str) -> dict[str, str]:
     """The values the appointment messages (and reminders) show, in ``lang``."""
     office = view.office
-    return {"service": local_name(view.service.name, lang), "office": local_name(office.name, lang),
-            "address": office.address, "phone": office.phone,
-            "when": format_moment(view.slot.starts_at, office.timezone, lang)}
+    return {
+        "service": local_name(view.service.name, lang),
+        "office": local_name(office.name, lang),
+        "address": office.address,
+        "phone": office.phone,
+        "when": format_moment(view.slot.starts_at, office.timezone, lang),
+    }
 
 
 def _epoch_minutes(value: datetime) -> int:
@@ -107,8 +111,9 @@ def _epoch_minutes(value: datetime) -> int:
 class BookingService:
     """The booking dialogue over an :class:`AppointmentBook`."""
 
-    def __init__(self, book: AppointmentBook, day_parts: DayParts,
-                 policy: BookingPolicy | None = None) -> None:
+    def __init__(
+        self, book: AppointmentBook, day_parts: DayParts, policy: BookingPolicy | None = None
+    ) -> None:
         self.book = book
         self.day_parts = day_parts
         self.policy = policy or BookingPolicy()
@@ -147,8 +152,9 @@ class BookingService:
             return self._slots(ctx, value, ctx.vars.get(_SERVICE, ""), None, {_WINDOW: ""})
         if code == "n" and number is not None:
             after = datetime.fromtimestamp(number * 60, UTC)
-            return self._slots(ctx, ctx.vars.get(_OFFICE, ""), ctx.vars.get(_SERVICE, ""),
-                               None, {}, after=after)
+            return self._slots(
+                ctx, ctx.vars.get(_OFFICE, ""), ctx.vars.get(_SERVICE, ""), None, {}, after=after
+            )
         if code == "t" and number is not None:
             return self._confirm(ctx, number)
         if code == "c" and number is not None:
@@ -172,8 +178,10 @@ class BookingService:
         services = self.book.services()
         if not services:  # nothing bookable here yet: the flow says where to go instead
             return ServiceResult(ok=False, vars=_CLEAR)
-        rows = tuple((Button(T["label"], f"b:s:{s.id}", "📅",
-                             {"label": local_name(s.name, ctx.lang)}),) for s in services)
+        rows = tuple(
+            (Button(T["label"], f"b:s:{s.id}", "📅", {"label": local_name(s.name, ctx.lang)}),)
+            for s in services
+        )
         rows += ((Button(T["mine"], "b:l", "📋"),),)
         return self._wait(Say(T["choose_service"], buttons=rows + home_buttons()), _CLEAR)
 
@@ -182,20 +190,41 @@ class BookingService:
         region = ctx.vars.get("region", "")
 
         def order(office: OfficeView) -> tuple[int, int, int, str]:
-            return (0 if ctx.lang in office.languages else 1 if office.interpreter else 2,
-                    0 if region and office.region == region else 1, 0, office.id)
+            return (
+                0 if ctx.lang in office.languages else 1 if office.interpreter else 2,
+                0 if region and office.region == region else 1,
+                0,
+                office.id,
+            )
 
         offices.sort(key=order)
         if len(offices) == 1:
             return self._slots(ctx, offices[0].id, service, None, {_SERVICE: service})
-        rows = tuple((Button(T["label"], f"b:o:{o.id}", _office_icon(o, ctx.lang),
-                             {"label": local_name(o.name, ctx.lang)}),) for o in offices)
+        rows = tuple(
+            (
+                Button(
+                    T["label"],
+                    f"b:o:{o.id}",
+                    _office_icon(o, ctx.lang),
+                    {"label": local_name(o.name, ctx.lang)},
+                ),
+            )
+            for o in offices
+        )
         say = Say(T["choose_office"], buttons=rows + home_buttons())
         return self._wait(say, {_SERVICE: service, _OFFICE: "", _WINDOW: ""})
 
-    def _slots(self, ctx: ServiceContext, office_id: str, service_id: str,
-               window: Window | None, changes: Mapping[str, str], *,
-               after: datetime | None = None, lead: Sequence[Say] = ()) -> ServiceResult:
+    def _slots(
+        self,
+        ctx: ServiceContext,
+        office_id: str,
+        service_id: str,
+        window: Window | None,
+        changes: Mapping[str, str],
+        *,
+        after: datetime | None = None,
+        lead: Sequence[Say] = (),
+    ) -> ServiceResult:
         office = self.book.office(office_id) if office_id else None
         service = self.book.service(service_id) if service_id else None
         if office is None or service is None:
@@ -211,22 +240,34 @@ class BookingService:
         slots = self.book.free_slots(office.id, service.id, start, end, self.policy.page + 1)
         says = list(lead)
         new_vars = {**changes, _OFFICE: office.id, _SERVICE: service.id}
-        params = {"office": local_name(office.name, ctx.lang), "address": office.address,
-                  "phone": office.phone, "service": local_name(service.name, ctx.lang),
-                  "days": str(self.policy.days)}
+        params = {
+            "office": local_name(office.name, ctx.lang),
+            "address": office.address,
+            "phone": office.phone,
+            "service": local_name(service.name, ctx.lang),
+            "days": str(self.policy.days),
+        }
         if not slots and window is not None:
             says.append(Say(T["no_slots_window"], dict(params)))
-            return self._slots(ctx, office.id, service.id, None, {**new_vars, _WINDOW: ""},
-                               lead=says)
+            return self._slots(
+                ctx, office.id, service.id, None, {**new_vars, _WINDOW: ""}, lead=says
+            )
         if not slots:
             rows: Rows = ((Button(T["other_office"], f"b:s:{service.id}", "🏢"),),)
             says.append(Say(T["no_slots"], dict(params), buttons=rows + home_buttons()))
             return self._wait_all(says, new_vars)
-        shown, more = slots[:self.policy.page], len(slots) > self.policy.page
+        shown, more = slots[: self.policy.page], len(slots) > self.policy.page
         moving = ctx.vars.get(_MOVE, "") if _MOVE not in changes else changes[_MOVE]
-        slot_rows = [Button(T["label"], f"b:t:{s.id}", "🕘", {"label": format_short_moment(
-            s.starts_at, office.timezone, ctx.lang)}) for s in shown]
-        rows = tuple(tuple(slot_rows[i:i + 2]) for i in range(0, len(slot_rows), 2))
+        slot_rows = [
+            Button(
+                T["label"],
+                f"b:t:{s.id}",
+                "🕘",
+                {"label": format_short_moment(s.starts_at, office.timezone, ctx.lang)},
+            )
+            for s in shown
+        ]
+        rows = tuple(tuple(slot_rows[i : i + 2]) for i in range(0, len(slot_rows), 2))
         if more:
             later = _epoch_minutes(shown[-1].starts_at) + 1
             rows += ((Button(T["later"], f"b:n:{later}", "⏩"),),)
@@ -242,19 +283,21 @@ class BookingService:
             if leaves:
                 return ServiceResult(ok=True, passed=True)
             result = self._services(ctx)
-            return ServiceResult(ok=True, wait=True, vars=result.vars,
-                                 says=(Say(T["choose_first"]), *result.says))
+            return ServiceResult(
+                ok=True, wait=True, vars=result.vars, says=(Say(T["choose_first"]), *result.says)
+            )
         parsed = parse_when(text, ctx.lang, ctx.now, office.timezone, self.day_parts)
         if parsed.past:
-            return self._slots(ctx, office.id, service_id, None, {_WINDOW: ""},
-                               lead=(Say(T["date_past"]),))
+            return self._slots(
+                ctx, office.id, service_id, None, {_WINDOW: ""}, lead=(Say(T["date_past"]),)
+            )
         if parsed.window is None:
             if leaves:
                 return ServiceResult(ok=True, passed=True)  # not a day: something else
-            return self._slots(ctx, office.id, service_id, None, {},
-                               lead=(Say(T["date_unclear"]),))
-        return self._slots(ctx, office.id, service_id, parsed.window,
-                           {_WINDOW: parsed.window.to_var()})
+            return self._slots(ctx, office.id, service_id, None, {}, lead=(Say(T["date_unclear"]),))
+        return self._slots(
+            ctx, office.id, service_id, parsed.window, {_WINDOW: parsed.window.to_var()}
+        )
 
     # -- booking -------------------------------------------------------------------
     def _confirm(self, ctx: ServiceContext, slot_id: int) -> ServiceResult:
@@ -267,10 +310,12 @@ class BookingService:
             return self._problem(ctx, BookingStatus.TOO_LATE, slot)
         if slot.free <= 0:
             return self._problem(ctx, BookingStatus.FULL, slot)
-        params = {"service": local_name(service.name, ctx.lang), "office": local_name(office.name,
-                                                                             ctx.lang),
-                  "address": office.address,
-                  "when": format_moment(slot.starts_at, office.timezone, ctx.lang)}
+        params = {
+            "service": local_name(service.name, ctx.lang),
+            "office": local_name(office.name, ctx.lang),
+            "address": office.address,
+            "when": format_moment(slot.starts_at, office.timezone, ctx.lang),
+        }
         moving = _int(ctx.vars.get(_MOVE, ""))
         if moving is not None:
             yes = Button(T["yes_move"], f"b:r:{moving}:{slot.id}", "✅")
@@ -279,12 +324,20 @@ class BookingService:
             yes = Button(T["yes_book"], f"b:c:{slot.id}", "✅")
             text = T["confirm"]
         rows: Rows = ((yes,), (Button(T["other_times"], f"b:o:{office.id}", "🕘"),))
-        return self._wait(Say(text, params, buttons=rows + home_buttons()),
-                          {_OFFICE: office.id, _SERVICE: service.id})
+        return self._wait(
+            Say(text, params, buttons=rows + home_buttons()),
+            {_OFFICE: office.id, _SERVICE: service.id},
+        )
 
     def _book(self, ctx: ServiceContext, slot_id: int) -> ServiceResult:
-        outcome = self.book.book(ctx.user_id, slot_id, ctx.lang, ctx.now,
-                                 notice=self.policy.notice, max_active=self.policy.max_active)
+        outcome = self.book.book(
+            ctx.user_id,
+            slot_id,
+            ctx.lang,
+            ctx.now,
+            notice=self.policy.notice,
+            max_active=self.policy.max_active,
+        )
         if outcome.status is BookingStatus.BOOKED and outcome.appointment is not None:
             return self._done(T["booked"], outcome.appointment, ctx.lang)
         if outcome.status is BookingStatus.ALREADY and outcome.appointment is not None:
@@ -293,19 +346,24 @@ class BookingService:
             self.on_conflict()
         if outcome.status is BookingStatus.LIMIT:
             listing = self._list(ctx)
-            return ServiceResult(ok=True, wait=True, vars=listing.vars, says=(
-                Say(T["limit"], {"count": str(self.policy.max_active)}), *listing.says))
+            return ServiceResult(
+                ok=True,
+                wait=True,
+                vars=listing.vars,
+                says=(Say(T["limit"], {"count": str(self.policy.max_active)}), *listing.says),
+            )
         return self._problem(ctx, outcome.status, self.book.slot(slot_id))
 
-    def _problem(self, ctx: ServiceContext, status: BookingStatus,
-                 slot: SlotView | None) -> ServiceResult:
+    def _problem(
+        self, ctx: ServiceContext, status: BookingStatus, slot: SlotView | None
+    ) -> ServiceResult:
         """A time that cannot be booked: say why and offer the next free ones."""
         text = {BookingStatus.FULL: T["full"], BookingStatus.TOO_LATE: T["too_late"]}.get(
-            status, T["gone"])
+            status, T["gone"]
+        )
         office_id = slot.office_id if slot else ctx.vars.get(_OFFICE, "")
         service_id = slot.service_id if slot else ctx.vars.get(_SERVICE, "")
-        return self._slots(ctx, office_id, service_id, None, {_WINDOW: ""},
-                           lead=(Say(text),))
+        return self._slots(ctx, office_id, service_id, None, {_WINDOW: ""}, lead=(Say(text),))
 
     def _done(self, text: str, view: AppointmentView, lang: str) -> ServiceResult:
         rows: Rows = ((Button(T["mine"], "b:l", "📋"),),)
@@ -323,10 +381,15 @@ class BookingService:
         for view in upcoming:
             params = appointment_params(view, ctx.lang)
             lines.append(f"🗓️ {params['when']} — {params['service']}, {params['office']}")
-            short = {"label": format_short_moment(view.slot.starts_at, view.office.timezone,
-                                                  ctx.lang)}
-            buttons.append((Button(T["move"], f"b:m:{view.id}", "🔁", short),
-                            Button(T["cancel"], f"b:x:{view.id}", "❌", short)))
+            short = {
+                "label": format_short_moment(view.slot.starts_at, view.office.timezone, ctx.lang)
+            }
+            buttons.append(
+                (
+                    Button(T["move"], f"b:m:{view.id}", "🔁", short),
+                    Button(T["cancel"], f"b:x:{view.id}", "❌", short),
+                )
+            )
         buttons.append((Button(T["book_new"], "b:new", "📅"),))
         say = Say(T["list"], {"items": "\n".join(lines)}, buttons=(*buttons, *home_buttons()))
         return self._wait(say, _CLEAR)
@@ -337,14 +400,21 @@ class BookingService:
             return self._with_list(ctx, T["not_yours"])
         if view.status != "booked":
             return self._with_list(ctx, T["already_cancelled"])
-        rows: Rows = ((Button(T["yes_cancel"], f"b:X:{view.id}", "❌"),),
-                      (Button(T["keep"], "b:l", "✅"),))
-        return self._wait(Say(T["cancel_confirm"], appointment_params(view, ctx.lang),
-                              buttons=rows + home_buttons()), {})
+        rows: Rows = (
+            (Button(T["yes_cancel"], f"b:X:{view.id}", "❌"),),
+            (Button(T["keep"], "b:l", "✅"),),
+        )
+        return self._wait(
+            Say(
+                T["cancel_confirm"],
+                appointment_params(view, ctx.lang),
+                buttons=rows + home_buttons(),
+            ),
+            {},
+        )
 
     def _cancel(self, ctx: ServiceContext, appointment_id: int) -> ServiceResult:
-        outcome = self.book.cancel(ctx.user_id, appointment_id, ctx.now,
-                                   notice=timedelta(0))
+        outcome = self.book.cancel(ctx.user_id, appointment_id, ctx.now, notice=timedelta(0))
         if outcome.status is BookingStatus.CANCELLED and outcome.appointment is not None:
             return self._done(T["cancelled"], outcome.appointment, ctx.lang)
         return self._with_list(ctx, _status_text(outcome.status))
@@ -357,12 +427,14 @@ class BookingService:
             return self._with_list(ctx, T["already_cancelled"])
         if view.slot.starts_at < ctx.now + self.policy.notice:
             return self._with_list(ctx, T["too_late"])
-        return self._slots(ctx, view.office.id, view.service.id, None,
-                           {_MOVE: str(view.id), _WINDOW: ""})
+        return self._slots(
+            ctx, view.office.id, view.service.id, None, {_MOVE: str(view.id), _WINDOW: ""}
+        )
 
     def _move(self, ctx: ServiceContext, appointment_id: int, slot_id: int) -> ServiceResult:
-        outcome = self.book.reschedule(ctx.user_id, appointment_id, slot_id, ctx.now,
-                                       notice=self.policy.notice)
+        outcome = self.book.reschedule(
+            ctx.user_id, appointment_id, slot_id, ctx.now, notice=self.policy.notice
+        )
         if outcome.status is BookingStatus.MOVED and outcome.appointment is not None:
             return self._done(T["moved"], outcome.appointment, ctx.lang)
         if outcome.status in (BookingStatus.FULL, BookingStatus.GONE):
@@ -376,8 +448,7 @@ class BookingService:
 
     def _with_list(self, ctx: ServiceContext, text: str) -> ServiceResult:
         listing = self._list(ctx)
-        return ServiceResult(ok=True, wait=True, vars=listing.vars,
-                             says=(Say(text), *listing.says))
+        return ServiceResult(ok=True, wait=True, vars=listing.vars, says=(Say(text), *listing.says))
 
     # -- helpers ---------------------------------------------------------------------
     @staticmethod
@@ -390,9 +461,12 @@ class BookingService:
 
 
 def _status_text(status: BookingStatus) -> str:
-    return {BookingStatus.NOT_YOURS: T["not_yours"], BookingStatus.GONE: T["not_yours"],
-            BookingStatus.ALREADY_CANCELLED: T["already_cancelled"],
-            BookingStatus.TOO_LATE: T["too_late"]}.get(status, T["gone"])
+    return {
+        BookingStatus.NOT_YOURS: T["not_yours"],
+        BookingStatus.GONE: T["not_yours"],
+        BookingStatus.ALREADY_CANCELLED: T["already_cancelled"],
+        BookingStatus.TOO_LATE: T["too_late"],
+    }.get(status, T["gone"])
 
 
 def _office_icon(office: OfficeView, lang: str) -> str:
@@ -401,4 +475,3 @@ def _office_icon(office: OfficeView, lang: str) -> str:
 
 def _int(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 12 else None
-

@@ -29,9 +29,15 @@ def _exists(local: datetime) -> bool:
     return there_and_back.replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
-def calendar_slots(hours: Mapping[int, tuple[tuple[time, time], ...]],
-                   closed: frozenset[date] | set[date], timezone: str, minutes: int,
-                   capacity: int, first: date, days: int) -> Iterator[PlannedSlot]:
+def calendar_slots(
+    hours: Mapping[int, tuple[tuple[time, time], ...]],
+    closed: frozenset[date] | set[date],
+    timezone: str,
+    minutes: int,
+    capacity: int,
+    first: date,
+    days: int,
+) -> Iterator[PlannedSlot]:
     """Slots of ``minutes`` from ``first`` for ``days`` days (local dates).
 
     A slot must end by closing time; closed days have none.

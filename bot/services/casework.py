@@ -60,9 +60,13 @@ STAFF_TEXTS = {
 }
 #: The rights topics' names, as the menu shows them.
 TOPIC_NAMES = {
-    "housing": N_("menu.housing"), "health": N_("menu.health"), "work": N_("menu.work"),
-    "benefits": N_("menu.benefits"), "education": N_("menu.education"),
-    "documents": N_("menu.documents"), "budget": N_("menu.budget"),
+    "housing": N_("menu.housing"),
+    "health": N_("menu.health"),
+    "work": N_("menu.work"),
+    "benefits": N_("menu.benefits"),
+    "education": N_("menu.education"),
+    "documents": N_("menu.documents"),
+    "budget": N_("menu.budget"),
 }
 
 
@@ -77,26 +81,38 @@ def case_title(case: CaseView, t: Translator) -> str:
     return f"#{case.id} · {case.language.upper()} · {urgency}"[:128]
 
 
-def summary_text(case: CaseView, t: Translator, regions: Mapping[str, Mapping[str, str]],
-                 zone: str) -> str:
+def summary_text(
+    case: CaseView, t: Translator, regions: Mapping[str, Mapping[str, str]], zone: str
+) -> str:
     """The case summary mediators read first (plain text; escape it for HTML)."""
     summary = case.summary
     none = staff_text(t, "none")
     region = summary.get("region") or case.region or ""
     region_name = local_name(regions[region], t.lang) if region in regions else region
-    topics = ", ".join(t.gettext(TOPIC_NAMES[x]) if x in TOPIC_NAMES else str(x)
-                       for x in summary.get("topics", ()))
+    topics = ", ".join(
+        t.gettext(TOPIC_NAMES[x]) if x in TOPIC_NAMES else str(x) for x in summary.get("topics", ())
+    )
     appointments = "; ".join(
         f"{local_name(a.get('service', {}), t.lang)} — {local_name(a.get('office', {}), t.lang)}"
         f" — {format_moment(datetime.fromisoformat(a['when']), a.get('tz', zone), t.lang)}"
-        for a in summary.get("appointments", ()) if a.get("when"))
-    lines = [("👤 " if m.get("dir") == "in" else "🤖 ") + str(m.get("text", ""))
-             for m in summary.get("messages", ())]
+        for a in summary.get("appointments", ())
+        if a.get("when")
+    )
+    lines = [
+        ("👤 " if m.get("dir") == "in" else "🤖 ") + str(m.get("text", ""))
+        for m in summary.get("messages", ())
+    ]
     return staff_text(
-        t, "summary", number=str(case.id), language=case.language.upper(),
+        t,
+        "summary",
+        number=str(case.id),
+        language=case.language.upper(),
         reason=staff_text(t, f"reason.{case.reason}"),
         urgency=staff_text(t, f"urgency.{case.urgency}"),
-        opened=format_moment(case.created_at, zone, t.lang), region=region_name or none,
-        topics=topics or none, intents=", ".join(summary.get("intents", ())) or none,
+        opened=format_moment(case.created_at, zone, t.lang),
+        region=region_name or none,
+        topics=topics or none,
+        intents=", ".join(summary.get("intents", ())) or none,
         appointments=appointments or none,
-        messages="\n".join(lines) or staff_text(t, "no_bodies"))
+        messages="\n".join(lines) or staff_text(t, "no_bodies"),
+    )

@@ -42,8 +42,15 @@ __all__ = [
 TOPICS = ("housing", "health", "work", "benefits", "education", "documents", "budget")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Kinds of emergency number a region lists; each has a label ``emergency.kind.<kind>``.
-EMERGENCY_KINDS = ("general", "police", "ambulance", "fire", "violence", "children",
-                   "mental_health")
+EMERGENCY_KINDS = (
+    "general",
+    "police",
+    "ambulance",
+    "fire",
+    "violence",
+    "children",
+    "mental_health",
+)
 _PHONE = re.compile(r"\+?[0-9][0-9 ]{1,18}")
 
 #: A scope that matches every region or audience.
@@ -188,8 +195,15 @@ class _Reader:
         self.error(where, "expected a mapping")
         return {}
 
-    def text(self, data: Mapping[str, Any], key: str, where: str, *,
-             required: bool = True, limit: int = 300) -> str:
+    def text(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        where: str,
+        *,
+        required: bool = True,
+        limit: int = 300,
+    ) -> str:
         value = data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -238,8 +252,10 @@ class _Reader:
             for item in ranges or ():
                 span = parse_range(str(item))
                 if span is None:
-                    self.error(f"{where}.{day}",
-                               f"{item!r} is not a range like 09:00-12:00 (opens before it closes)")
+                    self.error(
+                        f"{where}.{day}",
+                        f"{item!r} is not a range like 09:00-12:00 (opens before it closes)",
+                    )
                     continue
                 parsed.append(span)
             hours[WEEKDAYS.index(day)] = tuple(sorted(parsed))
@@ -269,8 +285,9 @@ def _emergency(reader: _Reader, value: Any, where: str) -> tuple[tuple[str, str]
     numbers = []
     for kind, number in reader.mapping(value or {}, where).items():
         if kind not in EMERGENCY_KINDS:
-            reader.error(where, f"unknown emergency kind {kind!r} "
-                                f"(use {', '.join(EMERGENCY_KINDS)})")
+            reader.error(
+                where, f"unknown emergency kind {kind!r} (use {', '.join(EMERGENCY_KINDS)})"
+            )
         elif not _PHONE.fullmatch(str(number)):
             reader.error(where, f"{kind}: {number!r} is not a phone number")
         else:
@@ -286,31 +303,41 @@ def _regions(path: Path, reader: _Reader) -> tuple[list[RegionDef], list[Audienc
     for rid, item in reader.mapping(data.get("regions", {}), "regions").items():
         where = f"regions.{rid}"
         item = reader.mapping(item, where)
-        regions.append(RegionDef(
-            reader.ident(rid, where), reader.names(item.get("name"), f"{where}.name"),
-            reader.text(item, "country", where, limit=2).upper(),
-            reader.timezone(item.get("timezone"), f"{where}.timezone"),
-            reader.text(item, "source", where, required=False),
-            _emergency(reader, item.get("emergency"), f"{where}.emergency")))
+        regions.append(
+            RegionDef(
+                reader.ident(rid, where),
+                reader.names(item.get("name"), f"{where}.name"),
+                reader.text(item, "country", where, limit=2).upper(),
+                reader.timezone(item.get("timezone"), f"{where}.timezone"),
+                reader.text(item, "source", where, required=False),
+                _emergency(reader, item.get("emergency"), f"{where}.emergency"),
+            )
+        )
     audiences = []
     for aid, item in reader.mapping(data.get("audiences", {}), "audiences").items():
         where = f"audiences.{aid}"
         item = reader.mapping(item, where)
-        audiences.append(AudienceDef(reader.ident(aid, where),
-                                     reader.names(item.get("name"), f"{where}.name")))
+        audiences.append(
+            AudienceDef(reader.ident(aid, where), reader.names(item.get("name"), f"{where}.name"))
+        )
     if not any(a.id == "general" for a in audiences):
         reader.error("audiences", "the 'general' audience is missing")
     return regions, audiences
 
 
-def _offices(path: Path, reader: _Reader, regions: set[str]
-             ) -> tuple[list[ServiceDef], list[OfficeDef]]:
+def _offices(
+    path: Path, reader: _Reader, regions: set[str]
+) -> tuple[list[ServiceDef], list[OfficeDef]]:
     data = _read_yaml(path, reader)
     services = []
     for sid, item in reader.mapping(data.get("services", {}), "services").items():
         where = f"services.{sid}"
-        services.append(ServiceDef(reader.ident(sid, where), reader.names(
-            reader.mapping(item, where).get("name"), f"{where}.name")))
+        services.append(
+            ServiceDef(
+                reader.ident(sid, where),
+                reader.names(reader.mapping(item, where).get("name"), f"{where}.name"),
+            )
+        )
     known = {s.id for s in services}
     offices = []
     for oid, item in reader.mapping(data.get("offices", {}), "offices").items():
@@ -337,23 +364,32 @@ def _offices(path: Path, reader: _Reader, regions: set[str]
             offered.append(OfficeServiceDef(str(sid), minutes, capacity, own))
         if not offered:
             reader.error(where, "offers no service")
-        closed = frozenset(d for d in (reader.day(v, f"{where}.closed")
-                                       for v in item.get("closed") or ()) if d)
-        offices.append(OfficeDef(
-            id=reader.ident(oid, where), name=reader.names(item.get("name"), f"{where}.name",
-                                                             limit=80),
-            region=region, address=reader.text(item, "address", where),
-            phone=reader.text(item, "phone", where, limit=64),
-            timezone=reader.timezone(item.get("timezone"), f"{where}.timezone"),
-            languages=tuple(str(x) for x in item.get("languages") or ()),
-            interpreter=bool(item.get("interpreter", False)), hours=hours, closed=closed,
-            services=tuple(offered), source=reader.text(item, "source", where, required=False),
-            assumptions=tuple(str(x) for x in item.get("assumptions") or ())))
+        closed = frozenset(
+            d for d in (reader.day(v, f"{where}.closed") for v in item.get("closed") or ()) if d
+        )
+        offices.append(
+            OfficeDef(
+                id=reader.ident(oid, where),
+                name=reader.names(item.get("name"), f"{where}.name", limit=80),
+                region=region,
+                address=reader.text(item, "address", where),
+                phone=reader.text(item, "phone", where, limit=64),
+                timezone=reader.timezone(item.get("timezone"), f"{where}.timezone"),
+                languages=tuple(str(x) for x in item.get("languages") or ()),
+                interpreter=bool(item.get("interpreter", False)),
+                hours=hours,
+                closed=closed,
+                services=tuple(offered),
+                source=reader.text(item, "source", where, required=False),
+                assumptions=tuple(str(x) for x in item.get("assumptions") or ()),
+            )
+        )
     return services, offices
 
 
-def _articles(path: Path, reader: _Reader, regions: set[str], audiences: set[str],
-              today: date) -> list[ArticleDef]:
+def _articles(
+    path: Path, reader: _Reader, regions: set[str], audiences: set[str], today: date
+) -> list[ArticleDef]:
     data = _read_yaml(path, reader)
     items = data.get("articles", [])
     if not isinstance(items, list):
@@ -371,8 +407,10 @@ def _articles(path: Path, reader: _Reader, regions: set[str], audiences: set[str
             reader.error(where, f"topic {topic!r} in the file for {path.stem!r}")
         scope_regions = tuple(str(x) for x in item.get("regions") or ())
         scope_audiences = tuple(str(x) for x in item.get("audiences") or ())
-        for name, values, known in (("regions", scope_regions, regions),
-                                    ("audiences", scope_audiences, audiences)):
+        for name, values, known in (
+            ("regions", scope_regions, regions),
+            ("audiences", scope_audiences, audiences),
+        ):
             if not values:
                 reader.error(where, f"'{name}' is empty (use [all] for everyone)")
             for value in values:
@@ -396,10 +434,18 @@ def _articles(path: Path, reader: _Reader, regions: set[str], audiences: set[str
             title = reader.text(entry, "title", f"{where}.text.{lang}", limit=_MAX_TITLE)
             text = reader.text(entry, "body", f"{where}.text.{lang}", limit=_MAX_BODY)
             texts[str(lang)] = (title, text)
-        articles.append(ArticleDef(
-            aid, topic, scope_regions, scope_audiences,
-            reader.text(source, "title", f"{where}.source"),
-            reader.text(source, "url", f"{where}.source", limit=500), reviewed, texts))
+        articles.append(
+            ArticleDef(
+                aid,
+                topic,
+                scope_regions,
+                scope_audiences,
+                reader.text(source, "title", f"{where}.source"),
+                reader.text(source, "url", f"{where}.source", limit=500),
+                reviewed,
+                texts,
+            )
+        )
     return articles
 
 
@@ -410,15 +456,20 @@ def load_content(directory: Path, languages: Sequence[str], today: date) -> Cont
     """
     problems: list[Problem] = []
     digest = hashlib.sha256()
-    files = [directory / "regions.yaml", directory / "offices.yaml",
-             *sorted((directory / "articles").glob("*.yaml"))]
+    files = [
+        directory / "regions.yaml",
+        directory / "offices.yaml",
+        *sorted((directory / "articles").glob("*.yaml")),
+    ]
     for path in files:
         if path.exists():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
 
     def reader_for(path: Path) -> _Reader:
-        reader = _Reader(str(path.relative_to(directory.parent)
-                             if directory.parent in path.parents else path), languages)
+        reader = _Reader(
+            str(path.relative_to(directory.parent) if directory.parent in path.parents else path),
+            languages,
+        )
         if not path.exists():
             reader.error("file", "missing")
         return reader
@@ -428,26 +479,37 @@ def load_content(directory: Path, languages: Sequence[str], today: date) -> Cont
     problems += reader.problems
     reader = reader_for(files[1])
     region_ids = {r.id for r in regions}
-    services, offices = (_offices(files[1], reader, region_ids) if files[1].exists()
-                         else ([], []))
+    services, offices = _offices(files[1], reader, region_ids) if files[1].exists() else ([], [])
     problems += reader.problems
     articles: list[ArticleDef] = []
     for path in files[2:]:
         reader = reader_for(path)
         articles += _articles(path, reader, region_ids, {a.id for a in audiences}, today)
         problems += reader.problems
-    for kind, ids in (("region", [r.id for r in regions]), ("audience", [a.id for a in audiences]),
-                      ("service", [s.id for s in services]), ("office", [o.id for o in offices]),
-                      ("article", [a.id for a in articles])):
+    for kind, ids in (
+        ("region", [r.id for r in regions]),
+        ("audience", [a.id for a in audiences]),
+        ("service", [s.id for s in services]),
+        ("office", [o.id for o in offices]),
+        ("article", [a.id for a in articles]),
+    ):
         seen: set[str] = set()
         for ident in ids:
             if ident in seen:
-                problems.append(Problem("error", str(directory.name), kind,
-                                        f"duplicate {kind} id {ident!r}"))
+                problems.append(
+                    Problem("error", str(directory.name), kind, f"duplicate {kind} id {ident!r}")
+                )
             seen.add(ident)
     covered = {a.topic for a in articles}
     for topic in TOPICS:
         if topic not in covered:
             problems.append(Problem("warning", "articles", topic, "no article on this topic"))
-    return Content(tuple(regions), tuple(audiences), tuple(services), tuple(offices),
-                   tuple(articles), digest.hexdigest()[:16], tuple(problems))
+    return Content(
+        tuple(regions),
+        tuple(audiences),
+        tuple(services),
+        tuple(offices),
+        tuple(articles),
+        digest.hexdigest()[:16],
+        tuple(problems),
+    )

@@ -67,8 +67,12 @@ _OFFICES_SHOWN = 4
 
 def rating_buttons(case_id: int) -> tuple[tuple[Button, ...], ...]:
     """The 1–5 rating of a finished case, as one row of buttons."""
-    return (tuple(Button(CASE_TEXTS["rating"], f"e:rate:{case_id}:{n}", "", {"n": str(n)})
-                  for n in range(1, 6)),)
+    return (
+        tuple(
+            Button(CASE_TEXTS["rating"], f"e:rate:{case_id}:{n}", "", {"n": str(n)})
+            for n in range(1, 6)
+        ),
+    )
 
 
 @dataclass
@@ -89,15 +93,27 @@ class EscalationService:
         says: list[Say] = []
         if urgency == "emergency" and (numbers := self._numbers(ctx.lang, region)):
             says.append(numbers)
-        opened = self.book.open_case(ctx.user_id, ctx.conversation_id, ctx.lang, reason,
-                                     urgency, region, self._summary(ctx), ctx.now)
+        opened = self.book.open_case(
+            ctx.user_id,
+            ctx.conversation_id,
+            ctx.lang,
+            reason,
+            urgency,
+            region,
+            self._summary(ctx),
+            ctx.now,
+        )
         on_duty = self.book.on_duty(ctx.now)
         if urgency == "emergency":
             says.append(Say(CASE_TEXTS["alerted" if on_duty else "alerted_nobody"]))
         elif not opened.new:
             if opened.case.status == "queued":
-                says.append(Say(CASE_TEXTS["joined"], {
-                    "position": str(self.book.queue_position(opened.case.id))}))
+                says.append(
+                    Say(
+                        CASE_TEXTS["joined"],
+                        {"position": str(self.book.queue_position(opened.case.id))},
+                    )
+                )
         else:
             says.extend(self._what_next(ctx, opened.case.id, region))
         return ServiceResult(ok=True, says=tuple(says))
@@ -111,15 +127,16 @@ class EscalationService:
     def _what_next(self, ctx: ServiceContext, case_id: int, region: str | None) -> list[Say]:
         speakers = [m for m in self.book.mediators() if ctx.lang in m.languages]
         if any(m.on_duty(ctx.now) for m in speakers):
-            return [Say(CASE_TEXTS["opened"],
-                        {"position": str(self.book.queue_position(case_id))})]
+            return [Say(CASE_TEXTS["opened"], {"position": str(self.book.queue_position(case_id))})]
         says = []
-        starts = [(start, m.timezone) for m in speakers
-                  if (start := m.next_on_duty(ctx.now)) is not None]
+        starts = [
+            (start, m.timezone) for m in speakers if (start := m.next_on_duty(ctx.now)) is not None
+        ]
         if starts:
             start, zone = min(starts)
-            says.append(Say(CASE_TEXTS["opened_later"],
-                            {"when": format_moment(start, zone, ctx.lang)}))
+            says.append(
+                Say(CASE_TEXTS["opened_later"], {"when": format_moment(start, zone, ctx.lang)})
+            )
         else:
             says.append(Say(CASE_TEXTS["opened_nobody"]))
         offices = self._offices(ctx.lang, region)
@@ -135,9 +152,11 @@ class EscalationService:
         lines = []
         for office in offices[:_OFFICES_SHOWN]:
             hours = format_hours(hours_from_json(office.hours), lang)
-            lines.append(f"• {local_name(office.name, lang)} — {office.address}"
-                         + (f"\n  {hours}" if hours else "")
-                         + (f"\n  ☎ {office.phone}" if office.phone else ""))
+            lines.append(
+                f"• {local_name(office.name, lang)} — {office.address}"
+                + (f"\n  {hours}" if hours else "")
+                + (f"\n  ☎ {office.phone}" if office.phone else "")
+            )
         return "\n".join(lines)
 
     def _numbers(self, lang: str, region: str | None) -> Say | None:
@@ -148,22 +167,28 @@ class EscalationService:
         mine = [(choice, numbers) for choice, numbers in regions if choice.id == region]
         if mine:
             choice, numbers = mine[0]
-            lines = "\n".join(f"• {label(EMERGENCY_LABELS.get(kind, kind))}: {number}"
-                              for kind, number in numbers)
-            return Say(CASE_TEXTS["numbers_region"],
-                       {"region": local_name(choice.name, lang), "numbers": lines})
+            lines = "\n".join(
+                f"• {label(EMERGENCY_LABELS.get(kind, kind))}: {number}" for kind, number in numbers
+            )
+            return Say(
+                CASE_TEXTS["numbers_region"],
+                {"region": local_name(choice.name, lang), "numbers": lines},
+            )
         lines = "\n".join(
-            f"• {local_name(choice.name, lang)}: " + ", ".join(
-                f"{label(EMERGENCY_LABELS.get(kind, kind))} {number}" for kind, number in numbers)
-            for choice, numbers in regions if numbers)
+            f"• {local_name(choice.name, lang)}: "
+            + ", ".join(
+                f"{label(EMERGENCY_LABELS.get(kind, kind))} {number}" for kind, number in numbers
+            )
+            for choice, numbers in regions
+            if numbers
+        )
         return Say(CASE_TEXTS["numbers_all"], {"numbers": lines}) if lines else None
 
     def _press(self, ctx: ServiceContext, data: str) -> ServiceResult:
         parts = data.split(":")
         if len(parts) == 3 and parts[0] == "rate" and parts[1].isdigit() and parts[2].isdigit():
             done = self.book.rate(int(parts[1]), ctx.user_id, int(parts[2]), ctx.now)
-            return ServiceResult(ok=True, says=(Say(CASE_TEXTS["rated" if done
-                                                               else "rate_old"]),))
+            return ServiceResult(ok=True, says=(Say(CASE_TEXTS["rated" if done else "rate_old"]),))
         return ServiceResult(ok=False, says=(Say(TEXTS["old_button"]),))
 
     # -- what the mediator is told -------------------------------------------------------
@@ -172,8 +197,11 @@ class EscalationService:
         agreed to their storage), the intents understood, the topics and region chosen
         and the upcoming appointments."""
         messages = self.store.messages(ctx.conversation_id)
-        texts = [{"dir": m.direction, "text": m.body[:500]} for m in messages
-                 if m.body and m.kind in ("text", "command")]
+        texts = [
+            {"dir": m.direction, "text": m.body[:500]}
+            for m in messages
+            if m.body and m.kind in ("text", "command")
+        ]
         if ctx.message:
             texts.append({"dir": "in", "text": ctx.message[:500]})
         texts = texts[-_SUMMARY_MESSAGES:]
@@ -181,10 +209,21 @@ class EscalationService:
         for m in reversed(messages):
             if m.intent and m.intent not in intents:
                 intents.append(m.intent)
-        appointments = [{"service": dict(a.service.name), "office": dict(a.office.name),
-                         "when": a.slot.starts_at.isoformat(), "tz": a.office.timezone}
-                        for a in AppointmentBook(self.store).upcoming(ctx.user_id, ctx.now)]
+        appointments = [
+            {
+                "service": dict(a.service.name),
+                "office": dict(a.office.name),
+                "when": a.slot.starts_at.isoformat(),
+                "tz": a.office.timezone,
+            }
+            for a in AppointmentBook(self.store).upcoming(ctx.user_id, ctx.now)
+        ]
         topics = [v for k in ("topic", "kb_topic") if (v := ctx.vars.get(k))]
-        return {"messages": texts, "intents": intents[:6], "topics": sorted(set(topics)),
-                "region": ctx.vars.get("region", ""), "audience": ctx.vars.get("audience", ""),
-                "appointments": appointments}
+        return {
+            "messages": texts,
+            "intents": intents[:6],
+            "topics": sorted(set(topics)),
+            "region": ctx.vars.get("region", ""),
+            "audience": ctx.vars.get("audience", ""),
+            "appointments": appointments,
+        }

@@ -16,13 +16,17 @@ from bot.store.appointments import AppointmentView
 
 __all__ = ["to_csv", "to_ics"]
 
-_CSV_HEADER = ("appointment", "date", "start", "end", "timezone", "service", "office",
-               "language")
+_CSV_HEADER = ("appointment", "date", "start", "end", "timezone", "service", "office", "language")
 
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
 
 
 def _fold(line: str) -> list[str]:
@@ -42,19 +46,30 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def to_ics(appointments: Sequence[AppointmentView], calendar_name: str, now: datetime,
-           lang: str = "en") -> str:
+def to_ics(
+    appointments: Sequence[AppointmentView], calendar_name: str, now: datetime, lang: str = "en"
+) -> str:
     """An iCalendar file with one event per appointment (times in UTC)."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Orienta//appointments//EN",
-             "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{_escape(calendar_name)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Orienta//appointments//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_escape(calendar_name)}",
+    ]
     for view in appointments:
         service = view.service.name.get(lang) or view.service.name.get("en") or view.service.id
-        lines += ["BEGIN:VEVENT", f"UID:orienta-appointment-{view.id}@orienta",
-                  f"DTSTAMP:{_stamp(now)}", f"DTSTART:{_stamp(view.slot.starts_at)}",
-                  f"DTEND:{_stamp(view.slot.ends_at)}",
-                  f"SUMMARY:{_escape(f'{service} (#{view.id}, {view.language})')}",
-                  f"LOCATION:{_escape(view.office.address)}", "STATUS:CONFIRMED",
-                  "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:orienta-appointment-{view.id}@orienta",
+            f"DTSTAMP:{_stamp(now)}",
+            f"DTSTART:{_stamp(view.slot.starts_at)}",
+            f"DTEND:{_stamp(view.slot.ends_at)}",
+            f"SUMMARY:{_escape(f'{service} (#{view.id}, {view.language})')}",
+            f"LOCATION:{_escape(view.office.address)}",
+            "STATUS:CONFIRMED",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return "".join(part + "\r\n" for line in lines for part in _fold(line))
 
@@ -68,8 +83,16 @@ def to_csv(appointments: Sequence[AppointmentView], lang: str = "en") -> str:
         zone = ZoneInfo(view.office.timezone)
         start = view.slot.starts_at.astimezone(zone)
         end = view.slot.ends_at.astimezone(zone)
-        writer.writerow((view.id, start.date().isoformat(), start.strftime("%H:%M"),
-                         end.strftime("%H:%M"), view.office.timezone,
-                         view.service.name.get(lang) or view.service.id,
-                         view.office.name.get(lang) or view.office.id, view.language))
+        writer.writerow(
+            (
+                view.id,
+                start.date().isoformat(),
+                start.strftime("%H:%M"),
+                end.strftime("%H:%M"),
+                view.office.timezone,
+                view.service.name.get(lang) or view.service.id,
+                view.office.name.get(lang) or view.office.id,
+                view.language,
+            )
+        )
     return buffer.getvalue()

@@ -16,17 +16,27 @@ from babel.dates import format_time, get_day_names
 
 from bot.services.content import WEEKDAYS, Hours, parse_range
 
-__all__ = ["format_hours", "hours_from_json", "hours_to_json", "is_open", "next_opening",
-           "parse_hours"]
+__all__ = [
+    "format_hours",
+    "hours_from_json",
+    "hours_to_json",
+    "is_open",
+    "next_opening",
+    "parse_hours",
+]
 
-_SPEC = re.compile(r"^\s*(?P<days>[a-z]{3}(?:\s*-\s*[a-z]{3})?(?:\s*,\s*[a-z]{3}"
-                   r"(?:\s*-\s*[a-z]{3})?)*)\s+(?P<ranges>.+)$")
+_SPEC = re.compile(
+    r"^\s*(?P<days>[a-z]{3}(?:\s*-\s*[a-z]{3})?(?:\s*,\s*[a-z]{3}"
+    r"(?:\s*-\s*[a-z]{3})?)*)\s+(?P<ranges>.+)$"
+)
 
 
 def hours_to_json(hours: Hours) -> dict[str, list[str]]:
     """Hours as stored: weekday name to "HH:MM-HH:MM" ranges."""
-    return {WEEKDAYS[day]: [f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges]
-            for day, ranges in sorted(hours.items())}
+    return {
+        WEEKDAYS[day]: [f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges]
+        for day, ranges in sorted(hours.items())
+    }
 
 
 def hours_from_json(raw: Mapping[str, Sequence[str]]) -> Hours:
@@ -70,8 +80,9 @@ def _days(spec: str) -> list[int]:
             if name not in WEEKDAYS:
                 raise ValueError(f"unknown weekday {name!r} (use {', '.join(WEEKDAYS)})")
         start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
-        days.extend(range(start, end + 1) if start <= end
-                    else [*range(start, 7), *range(0, end + 1)])
+        days.extend(
+            range(start, end + 1) if start <= end else [*range(start, 7), *range(0, end + 1)]
+        )
     return days
 
 
@@ -100,8 +111,10 @@ def format_hours(hours: Hours, lang: str) -> str:
     names = get_day_names("abbreviated", locale=lang)
     parts = []
     for day, ranges in sorted(hours.items()):
-        times = ", ".join(f"{format_time(a, 'short', locale=lang)}–"
-                          f"{format_time(b, 'short', locale=lang)}" for a, b in ranges)
+        times = ", ".join(
+            f"{format_time(a, 'short', locale=lang)}–{format_time(b, 'short', locale=lang)}"
+            for a, b in ranges
+        )
         if times:
             parts.append(f"{names[day]} {times}")
     return " · ".join(parts)

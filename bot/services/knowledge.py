@@ -79,8 +79,9 @@ class KnowledgeService:
         if args.get("leaves"):
             return ServiceResult(ok=True, passed=True)  # e.g. "I want an appointment"
         topic = intent.removeprefix("rights_") if intent.startswith("rights_") else ""
-        return self._answer(ctx, topic or ctx.vars.get(_TOPIC, ""), args.get("text", ""),
-                            searching=True)
+        return self._answer(
+            ctx, topic or ctx.vars.get(_TOPIC, ""), args.get("text", ""), searching=True
+        )
 
     # -- steps ---------------------------------------------------------------------
     def _press(self, ctx: ServiceContext, data: str) -> ServiceResult:
@@ -104,9 +105,15 @@ class KnowledgeService:
                 return self._show(ctx, article, [], {})
         return self._answer(ctx, topic, "")
 
-    def _answer(self, ctx: ServiceContext, topic: str, question: str, *,
-                extra: Mapping[str, str] | None = None, searching: bool = False
-                ) -> ServiceResult:
+    def _answer(
+        self,
+        ctx: ServiceContext,
+        topic: str,
+        question: str,
+        *,
+        extra: Mapping[str, str] | None = None,
+        searching: bool = False,
+    ) -> ServiceResult:
         vars_ = {**ctx.vars, **(extra or {})}
         changes = {**(extra or {}), _TOPIC: topic, _QUESTION: ""}
         region, audience = vars_.get(_REGION, ""), vars_.get(_AUDIENCE, "")
@@ -114,50 +121,93 @@ class KnowledgeService:
             self.store.record_gap(ctx.lang, topic, region, ctx.now.date())
             return ServiceResult(ok=False, vars=changes)  # no articles published yet
         if not region:
-            return self._ask(ctx, KB_TEXTS["ask_region"], "r", self.store.regions(),
-                             changes, other=True)
+            return self._ask(
+                ctx, KB_TEXTS["ask_region"], "r", self.store.regions(), changes, other=True
+            )
         if not audience:
-            return self._ask(ctx, KB_TEXTS["ask_audience"], "a", self.store.audiences(),
-                             changes, other=False)
+            return self._ask(
+                ctx, KB_TEXTS["ask_audience"], "a", self.store.audiences(), changes, other=False
+            )
         ranked = self.rank(ctx.lang, topic, question, region, audience)
         if not ranked:  # an unanswered question: counted for the dashboard, not kept
             self.store.record_gap(ctx.lang, topic, region, ctx.now.date())
             if searching:
-                return ServiceResult(ok=False, wait=True, vars=changes, says=(
-                    Say(KB_TEXTS["no_match"], buttons=home_buttons()),))
+                return ServiceResult(
+                    ok=False,
+                    wait=True,
+                    vars=changes,
+                    says=(Say(KB_TEXTS["no_match"], buttons=home_buttons()),),
+                )
             return ServiceResult(ok=False, vars=changes)
         best, others = ranked[0], ranked[1:3]
         return self._show(ctx, best, others, changes)
 
-    def _ask(self, ctx: ServiceContext, text: str, code: str, choices: Sequence[Choice],
-             changes: Mapping[str, str], *, other: bool) -> ServiceResult:
-        rows = [(Button(KB_TEXTS["label"], f"k:{code}:{c.id}", "📍" if code == "r" else "👤",
-                        {"label": c.name.get(ctx.lang) or c.name.get("en") or c.id}),)
-                for c in choices]
+    def _ask(
+        self,
+        ctx: ServiceContext,
+        text: str,
+        code: str,
+        choices: Sequence[Choice],
+        changes: Mapping[str, str],
+        *,
+        other: bool,
+    ) -> ServiceResult:
+        rows = [
+            (
+                Button(
+                    KB_TEXTS["label"],
+                    f"k:{code}:{c.id}",
+                    "📍" if code == "r" else "👤",
+                    {"label": c.name.get(ctx.lang) or c.name.get("en") or c.id},
+                ),
+            )
+            for c in choices
+        ]
         if other:
             rows.append((Button(KB_TEXTS["region_other"], f"k:{code}:{ALL}", "🌍"),))
-        return ServiceResult(ok=True, wait=True, vars=changes,
-                             says=(Say(text, buttons=(*rows, *home_buttons())),))
+        return ServiceResult(
+            ok=True, wait=True, vars=changes, says=(Say(text, buttons=(*rows, *home_buttons())),)
+        )
 
-    def _show(self, ctx: ServiceContext, article: ArticleView, others: Sequence[ArticleView],
-              changes: Mapping[str, str]) -> ServiceResult:
-        text = Say(KB_TEXTS["article"], {
-            "title": article.title, "body": article.body, "source": article.source_title,
-            "link": article.source_url, "reviewed": format_day(article.reviewed, ctx.lang)})
+    def _show(
+        self,
+        ctx: ServiceContext,
+        article: ArticleView,
+        others: Sequence[ArticleView],
+        changes: Mapping[str, str],
+    ) -> ServiceResult:
+        text = Say(
+            KB_TEXTS["article"],
+            {
+                "title": article.title,
+                "body": article.body,
+                "source": article.source_title,
+                "link": article.source_url,
+                "reviewed": format_day(article.reviewed, ctx.lang),
+            },
+        )
         rows: list[tuple[Button, ...]] = [
-            (Button(KB_TEXTS["yes"], f"k:y:{article.id}", "👍"),
-             Button(KB_TEXTS["no"], f"k:n:{article.id}", "👎"))]
-        rows += [(Button(KB_TEXTS["more"], f"k:v:{o.id}", "📄", {"title": o.title[:48]}),)
-                 for o in others]
-        rows.append((Button(KB_TEXTS["book"], "b:new", "📅"),
-                     Button(KB_TEXTS["change"], "k:p", "📍")))
+            (
+                Button(KB_TEXTS["yes"], f"k:y:{article.id}", "👍"),
+                Button(KB_TEXTS["no"], f"k:n:{article.id}", "👎"),
+            )
+        ]
+        rows += [
+            (Button(KB_TEXTS["more"], f"k:v:{o.id}", "📄", {"title": o.title[:48]}),)
+            for o in others
+        ]
+        rows.append(
+            (Button(KB_TEXTS["book"], "b:new", "📅"), Button(KB_TEXTS["change"], "k:p", "📍"))
+        )
         ask = Say(KB_TEXTS["helped"], buttons=(*rows, *home_buttons()))
-        return ServiceResult(ok=True, wait=True, says=(text, ask),
-                             vars={**changes, _TOPIC: article.topic})
+        return ServiceResult(
+            ok=True, wait=True, says=(text, ask), vars={**changes, _TOPIC: article.topic}
+        )
 
     # -- ranking -------------------------------------------------------------------
-    def rank(self, lang: str, topic: str, question: str, region: str,
-             audience: str) -> list[ArticleView]:
+    def rank(
+        self, lang: str, topic: str, question: str, region: str, audience: str
+    ) -> list[ArticleView]:
         """Articles for the user's region and situation, best first.
 
         Without a question: the topic's articles, those written for the user's region

@@ -25,7 +25,7 @@ def ngrams(text: str, low: int = 3, high: int = 5) -> Counter[str]:
         padded = f" {word} "
         for size in range(low, high + 1):
             for start in range(max(1, len(padded) - size + 1)):
-                gram = padded[start:start + size]
+                gram = padded[start : start + size]
                 if gram.strip():
                     grams[gram] += 1
     return grams
@@ -43,15 +43,18 @@ class Bm25Index:
 
     def __init__(self, documents: Mapping[str, str], k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
-        self.docs = [_Doc(key, grams, sum(grams.values()))
-                     for key, grams in ((k, ngrams(t)) for k, t in documents.items())]
+        self.docs = [
+            _Doc(key, grams, sum(grams.values()))
+            for key, grams in ((k, ngrams(t)) for k, t in documents.items())
+        ]
         self.average = (sum(d.length for d in self.docs) / len(self.docs)) if self.docs else 1.0
         frequency: Counter[str] = Counter()
         for doc in self.docs:
             frequency.update(doc.grams.keys())
         n = len(self.docs)
-        self.idf = {gram: math.log(1 + (n - df + 0.5) / (df + 0.5))
-                    for gram, df in frequency.items()}
+        self.idf = {
+            gram: math.log(1 + (n - df + 0.5) / (df + 0.5)) for gram, df in frequency.items()
+        }
 
     def scores(self, query: str, keys: Sequence[str] | None = None) -> dict[str, float]:
         """BM25 score of each document (of ``keys`` only, when given) for ``query``."""

@@ -38,10 +38,17 @@ REMINDER_TEXTS = {
 class ReminderSender:
     """Claims due reminders and sends them through the user's channel."""
 
-    def __init__(self, book: AppointmentBook, catalogs: Catalogs,
-                 channels: Mapping[str, Channel], worker: str,
-                 clock: Callable[[], datetime], *, lease: timedelta = timedelta(minutes=5),
-                 is_blocked: Callable[[str, str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        book: AppointmentBook,
+        catalogs: Catalogs,
+        channels: Mapping[str, Channel],
+        worker: str,
+        clock: Callable[[], datetime],
+        *,
+        lease: timedelta = timedelta(minutes=5),
+        is_blocked: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self.book = book
         self.catalogs = catalogs
         self.channels = channels
@@ -54,30 +61,42 @@ class ReminderSender:
         lang = job.language or job.appointment.language
         view = job.appointment
         if job.kind == STAFF_CANCELLED:  # nothing left to move or cancel
-            return Say(REMINDER_TEXTS[job.kind], appointment_params(view, lang),
-                       buttons=home_buttons(), lang=lang)
-        rows = ((Button(REMINDER_TEXTS["move"], f"b:m:{view.id}", "🔁"),
-                 Button(REMINDER_TEXTS["cancel"], f"b:x:{view.id}", "❌")),)
-        return Say(REMINDER_TEXTS[job.kind], appointment_params(view, lang),
-                   buttons=rows + home_buttons(), lang=lang)
+            return Say(
+                REMINDER_TEXTS[job.kind],
+                appointment_params(view, lang),
+                buttons=home_buttons(),
+                lang=lang,
+            )
+        rows = (
+            (
+                Button(REMINDER_TEXTS["move"], f"b:m:{view.id}", "🔁"),
+                Button(REMINDER_TEXTS["cancel"], f"b:x:{view.id}", "❌"),
+            ),
+        )
+        return Say(
+            REMINDER_TEXTS[job.kind],
+            appointment_params(view, lang),
+            buttons=rows + home_buttons(),
+            lang=lang,
+        )
 
     async def run_once(self) -> int:
         """Send the reminders due now; returns how many were sent."""
-        jobs = await asyncio.to_thread(self.book.claim_reminders, self.clock(), self.worker,
-                                       lease=self.lease)
+        jobs = await asyncio.to_thread(
+            self.book.claim_reminders, self.clock(), self.worker, lease=self.lease
+        )
         sent = 0
         for job in jobs:
             channel = self.channels.get(job.channel)
             if channel is None:
                 # No way to reach this channel from this worker (it does not run it):
                 # mark it handled rather than retry it for ever.
-                await asyncio.to_thread(self.book.reminder_sent, job.id, self.worker,
-                                        self.clock())
+                await asyncio.to_thread(self.book.reminder_sent, job.id, self.worker, self.clock())
                 continue
             if self.is_blocked is not None and await asyncio.to_thread(
-                    self.is_blocked, job.channel, job.chat_id):
-                await asyncio.to_thread(self.book.reminder_sent, job.id, self.worker,
-                                        self.clock())
+                self.is_blocked, job.channel, job.chat_id
+            ):
+                await asyncio.to_thread(self.book.reminder_sent, job.id, self.worker, self.clock())
                 continue
             outgoing = render(self.message(job), job.chat_id, job.language, self.catalogs)
             try:
@@ -85,7 +104,6 @@ class ReminderSender:
             except Exception:
                 log.exception("reminder %s could not be sent; it will be retried", job.id)
                 continue
-            if await asyncio.to_thread(self.book.reminder_sent, job.id, self.worker,
-                                       self.clock()):
+            if await asyncio.to_thread(self.book.reminder_sent, job.id, self.worker, self.clock()):
                 sent += 1
         return sent

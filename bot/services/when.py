@@ -53,8 +53,10 @@ class Window:
             moment = datetime.combine(self.first, self.at, zone)
             return moment - timedelta(minutes=90), moment + timedelta(minutes=150)
         opens, closes = PARTS[self.part] if self.part else (time(0, 0), time(23, 59, 59))
-        return (datetime.combine(self.first, opens, zone),
-                datetime.combine(self.last, closes, zone))
+        return (
+            datetime.combine(self.first, opens, zone),
+            datetime.combine(self.last, closes, zone),
+        )
 
     def to_var(self) -> str:
         at = self.at.strftime("%H:%M") if self.at else ""
@@ -64,8 +66,12 @@ class Window:
     def from_var(cls, value: str) -> Window | None:
         try:
             first, last, part, at = value.split("|")
-            return cls(date.fromisoformat(first), date.fromisoformat(last), part or None,
-                       time.fromisoformat(at) if at else None)
+            return cls(
+                date.fromisoformat(first),
+                date.fromisoformat(last),
+                part or None,
+                time.fromisoformat(at) if at else None,
+            )
         except ValueError:
             return None
 
@@ -103,8 +109,7 @@ class DayParts:
         return None, folded
 
 
-def parse_when(text: str, lang: str, now: datetime, timezone: str,
-               day_parts: DayParts) -> Parsed:
+def parse_when(text: str, lang: str, now: datetime, timezone: str, day_parts: DayParts) -> Parsed:
     """Read a day, a part of the day or a time from ``text`` in ``lang``.
 
     ``now`` is the current moment; relative words ("tomorrow") count from its
@@ -138,8 +143,11 @@ def parse_when(text: str, lang: str, now: datetime, timezone: str,
 def _parse(text: str, lang: str, base: datetime) -> datetime | None:
     if not text:
         return None
-    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future",
-                "RETURN_AS_TIMEZONE_AWARE": False}
+    settings = {
+        "RELATIVE_BASE": base,
+        "PREFER_DATES_FROM": "future",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dateparser warns about its own regexes
         try:

@@ -15,8 +15,15 @@ from sqlalchemy.engine import make_url
 
 from bot.store.models import Base
 
-__all__ = ["alembic_config", "current_revision", "drop_everything", "exclusive",
-           "head_revision", "make_engine", "migrate"]
+__all__ = [
+    "alembic_config",
+    "current_revision",
+    "drop_everything",
+    "exclusive",
+    "head_revision",
+    "make_engine",
+    "migrate",
+]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -29,8 +36,9 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               hide_parameters=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

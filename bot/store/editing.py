@@ -34,8 +34,18 @@ from bot.store.models import (
 )
 from bot.store.repository import Store
 
-__all__ = ["AppointmentEntry", "ArticleEdit", "ArticleRow", "ContentEditor", "EditStatus",
-           "NoShow", "OfferEdit", "OfficeEdit", "SlotEntry", "SlotRemoval"]
+__all__ = [
+    "AppointmentEntry",
+    "ArticleEdit",
+    "ArticleRow",
+    "ContentEditor",
+    "EditStatus",
+    "NoShow",
+    "OfferEdit",
+    "OfficeEdit",
+    "SlotEntry",
+    "SlotRemoval",
+]
 
 
 class EditStatus(StrEnum):
@@ -142,10 +152,19 @@ class AppointmentEntry:
 
 def _office(row: Office, offers: list[OfficeService]) -> OfficeEdit:
     return OfficeEdit(
-        row.id, dict(row.name), row.region_id, row.address, row.phone, row.timezone,
-        tuple(row.languages), row.interpreter, dict(row.hours),
-        tuple(date.fromisoformat(d) for d in row.closed), row.active,
-        tuple(OfferEdit(o.service_id, o.minutes, o.capacity) for o in offers))
+        row.id,
+        dict(row.name),
+        row.region_id,
+        row.address,
+        row.phone,
+        row.timezone,
+        tuple(row.languages),
+        row.interpreter,
+        dict(row.hours),
+        tuple(date.fromisoformat(d) for d in row.closed),
+        row.active,
+        tuple(OfferEdit(o.service_id, o.minutes, o.capacity) for o in offers),
+    )
 
 
 class ContentEditor:
@@ -160,23 +179,44 @@ class ContentEditor:
         with self.store.session() as session:
             titles: dict[str, dict[str, str]] = {}
             for article_id, lang, title in session.execute(
-                    select(ArticleText.article_id, ArticleText.lang, ArticleText.title)):
+                select(ArticleText.article_id, ArticleText.lang, ArticleText.title)
+            ):
                 titles.setdefault(article_id, {})[lang] = title
-            return [ArticleRow(a.id, a.topic, tuple(a.regions), tuple(a.audiences),
-                               a.reviewed, a.active, titles.get(a.id, {}))
-                    for a in session.scalars(select(Article).order_by(Article.topic,
-                                                                      Article.id))]
+            return [
+                ArticleRow(
+                    a.id,
+                    a.topic,
+                    tuple(a.regions),
+                    tuple(a.audiences),
+                    a.reviewed,
+                    a.active,
+                    titles.get(a.id, {}),
+                )
+                for a in session.scalars(select(Article).order_by(Article.topic, Article.id))
+            ]
 
     def article(self, article_id: str) -> ArticleEdit | None:
         with self.store.session() as session:
             row = session.get(Article, article_id)
             if row is None:
                 return None
-            texts = {t.lang: (t.title, t.body) for t in session.scalars(
-                select(ArticleText).where(ArticleText.article_id == article_id))}
-            return ArticleEdit(row.id, row.topic, tuple(row.regions), tuple(row.audiences),
-                               row.source_title, row.source_url, row.reviewed, row.active,
-                               texts)
+            texts = {
+                t.lang: (t.title, t.body)
+                for t in session.scalars(
+                    select(ArticleText).where(ArticleText.article_id == article_id)
+                )
+            }
+            return ArticleEdit(
+                row.id,
+                row.topic,
+                tuple(row.regions),
+                tuple(row.audiences),
+                row.source_title,
+                row.source_url,
+                row.reviewed,
+                row.active,
+                texts,
+            )
 
     def save_article(self, edit: ArticleEdit, *, new: bool) -> EditStatus:
         """Create (``new``) or update an article and replace its translations."""
@@ -198,8 +238,12 @@ class ContentEditor:
                 row.active = edit.active
                 row.revision = (row.revision or 0) + 1  # the bot's index follows
                 session.flush()
-                existing = {t.lang: t for t in session.scalars(
-                    select(ArticleText).where(ArticleText.article_id == edit.id))}
+                existing = {
+                    t.lang: t
+                    for t in session.scalars(
+                        select(ArticleText).where(ArticleText.article_id == edit.id)
+                    )
+                }
                 for lang, text in existing.items():
                     if lang not in edit.texts:
                         session.delete(text)
@@ -207,8 +251,9 @@ class ContentEditor:
                     if lang in existing:
                         existing[lang].title, existing[lang].body = title, body
                     else:
-                        session.add(ArticleText(article_id=edit.id, lang=lang, title=title,
-                                                body=body))
+                        session.add(
+                            ArticleText(article_id=edit.id, lang=lang, title=title, body=body)
+                        )
                 return EditStatus.SAVED
         except IntegrityError:  # created by a concurrent request
             return EditStatus.EXISTS
@@ -218,19 +263,30 @@ class ContentEditor:
         """Every office, active or not."""
         with self.store.session() as session:
             offers: dict[str, list[OfficeService]] = {}
-            for offer in session.scalars(select(OfficeService).order_by(
-                    OfficeService.office_id, OfficeService.service_id)):
+            for offer in session.scalars(
+                select(OfficeService).order_by(OfficeService.office_id, OfficeService.service_id)
+            ):
                 offers.setdefault(offer.office_id, []).append(offer)
-            return [_office(row, offers.get(row.id, []))
-                    for row in session.scalars(select(Office).order_by(Office.id))]
+            return [
+                _office(row, offers.get(row.id, []))
+                for row in session.scalars(select(Office).order_by(Office.id))
+            ]
 
     def office(self, office_id: str) -> OfficeEdit | None:
         with self.store.session() as session:
             row = session.get(Office, office_id)
             if row is None:
                 return None
-            return _office(row, list(session.scalars(select(OfficeService).where(
-                OfficeService.office_id == office_id).order_by(OfficeService.service_id))))
+            return _office(
+                row,
+                list(
+                    session.scalars(
+                        select(OfficeService)
+                        .where(OfficeService.office_id == office_id)
+                        .order_by(OfficeService.service_id)
+                    )
+                ),
+            )
 
     def save_office(self, edit: OfficeEdit, *, new: bool) -> EditStatus:
         """Create or update an office and the services it offers (a service's own
@@ -256,16 +312,23 @@ class ContentEditor:
                 row.active = edit.active
                 session.flush()
                 offered = [offer.service_id for offer in edit.offers]
-                session.execute(delete(OfficeService).where(
-                    OfficeService.office_id == edit.id,
-                    OfficeService.service_id.not_in(offered)))
+                session.execute(
+                    delete(OfficeService).where(
+                        OfficeService.office_id == edit.id, OfficeService.service_id.not_in(offered)
+                    )
+                )
                 for offer in edit.offers:
                     current = session.get(OfficeService, (edit.id, offer.service_id))
                     if current is None:
-                        session.add(OfficeService(office_id=edit.id,
-                                                  service_id=offer.service_id,
-                                                  minutes=offer.minutes,
-                                                  capacity=offer.capacity, hours=None))
+                        session.add(
+                            OfficeService(
+                                office_id=edit.id,
+                                service_id=offer.service_id,
+                                minutes=offer.minutes,
+                                capacity=offer.capacity,
+                                hours=None,
+                            )
+                        )
                     else:
                         current.minutes, current.capacity = offer.minutes, offer.capacity
                 return EditStatus.SAVED
@@ -275,9 +338,12 @@ class ContentEditor:
     def services(self) -> list[ServiceView]:
         """Every bookable service, offered somewhere or not."""
         with self.store.session() as session:
-            return [ServiceView(r.id, dict(r.name)) for r in session.scalars(
-                select(BookableService).order_by(BookableService.position,
-                                                 BookableService.id))]
+            return [
+                ServiceView(r.id, dict(r.name))
+                for r in session.scalars(
+                    select(BookableService).order_by(BookableService.position, BookableService.id)
+                )
+            ]
 
     def save_service(self, edit: ServiceView, *, new: bool) -> EditStatus:
         """Create a service (listed last) or rename one."""
@@ -300,12 +366,18 @@ class ContentEditor:
     def slots(self, office_id: str, start: datetime, end: datetime) -> list[SlotEntry]:
         """An office's slots starting between two moments, booked or free."""
         with self.store.session() as session:
-            return [SlotEntry(r.id, r.service_id, r.starts_at, r.ends_at, r.capacity,
-                              r.booked, r.origin)
-                    for r in session.scalars(
-                        select(Slot).where(Slot.office_id == office_id,
-                                           Slot.starts_at >= start, Slot.starts_at < end)
-                        .order_by(Slot.starts_at, Slot.service_id))]
+            return [
+                SlotEntry(
+                    r.id, r.service_id, r.starts_at, r.ends_at, r.capacity, r.booked, r.origin
+                )
+                for r in session.scalars(
+                    select(Slot)
+                    .where(
+                        Slot.office_id == office_id, Slot.starts_at >= start, Slot.starts_at < end
+                    )
+                    .order_by(Slot.starts_at, Slot.service_id)
+                )
+            ]
 
     def remove_slot(self, office_id: str, slot_id: int) -> SlotRemoval:
         """Remove one of an office's slots, unless someone booked it (ever)."""
@@ -319,14 +391,16 @@ class ContentEditor:
             if session.scalar(select(referred)):
                 return SlotRemoval.HISTORY
             removed: int = session.execute(
-                delete(Slot).where(Slot.id == slot_id, Slot.booked == 0, ~referred)
+                delete(Slot)
+                .where(Slot.id == slot_id, Slot.booked == 0, ~referred)
                 .execution_options(synchronize_session=False)
             ).rowcount  # type: ignore[attr-defined]
             return SlotRemoval.REMOVED if removed == 1 else SlotRemoval.BOOKED
 
     # -- appointments --------------------------------------------------------------------
-    def appointments(self, office_id: str, start: datetime, end: datetime, *,
-                     limit: int = 500) -> list[AppointmentEntry]:
+    def appointments(
+        self, office_id: str, start: datetime, end: datetime, *, limit: int = 500
+    ) -> list[AppointmentEntry]:
         """An office's appointments in every status whose slot starts between two
         moments, soonest first."""
         with self.store.session() as session:
@@ -335,13 +409,27 @@ class ContentEditor:
                 .join(Slot, Appointment.slot_id == Slot.id)
                 .join(Office, Slot.office_id == Office.id)
                 .join(BookableService, Slot.service_id == BookableService.id)
-                .where(Slot.office_id == office_id, Slot.starts_at >= start,
-                       Slot.starts_at < end)
-                .order_by(Slot.starts_at, Appointment.id).limit(limit)).all()
-            return [AppointmentEntry(a.id, a.status, a.language, s.id, s.starts_at, s.ends_at,
-                                     o.id, dict(o.name), o.timezone, b.id, dict(b.name),
-                                     a.cancelled_by)
-                    for a, s, o, b in rows]
+                .where(Slot.office_id == office_id, Slot.starts_at >= start, Slot.starts_at < end)
+                .order_by(Slot.starts_at, Appointment.id)
+                .limit(limit)
+            ).all()
+            return [
+                AppointmentEntry(
+                    a.id,
+                    a.status,
+                    a.language,
+                    s.id,
+                    s.starts_at,
+                    s.ends_at,
+                    o.id,
+                    dict(o.name),
+                    o.timezone,
+                    b.id,
+                    dict(b.name),
+                    a.cancelled_by,
+                )
+                for a, s, o, b in rows
+            ]
 
     def mark_no_show(self, appointment_id: int, now: datetime) -> NoShow:
         """Record that the person did not come to a booked appointment that has begun."""
@@ -356,17 +444,21 @@ class ContentEditor:
             if slot.starts_at > now:
                 return NoShow.NOT_STARTED
             changed: int = session.execute(
-                update(Appointment).where(Appointment.id == row.id,
-                                          Appointment.status == "booked")
+                update(Appointment)
+                .where(Appointment.id == row.id, Appointment.status == "booked")
                 .values(status="no_show")
                 .execution_options(synchronize_session=False)
             ).rowcount  # type: ignore[attr-defined]
             if changed != 1:
                 return NoShow.NOT_BOOKED
-            session.execute(update(Slot).where(Slot.id == row.slot_id)
-                            .values(booked=Slot.booked - 1))
-            session.execute(delete(Reminder).where(Reminder.appointment_id == row.id,
-                                                   Reminder.sent_at.is_(None)))
+            session.execute(
+                update(Slot).where(Slot.id == row.slot_id).values(booked=Slot.booked - 1)
+            )
+            session.execute(
+                delete(Reminder).where(
+                    Reminder.appointment_id == row.id, Reminder.sent_at.is_(None)
+                )
+            )
             return NoShow.MARKED
 
 

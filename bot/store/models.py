@@ -32,11 +32,38 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Appointment", "Article", "ArticleFeedback", "ArticleText", "Audience", "AuditEntry",
-           "Base", "BookableService", "Case", "CaseEvent", "CaseMessage", "ChatLease",
-           "Conversation", "Draft", "InboxItem", "LoginFailure", "Mediator", "Message", "Office",
-           "OfficeService", "OutboxItem", "QuestionGap", "Region", "Release", "Reminder", "Slot",
-           "StaffSession", "StaffUser", "UTCDateTime", "User"]
+__all__ = [
+    "Appointment",
+    "Article",
+    "ArticleFeedback",
+    "ArticleText",
+    "Audience",
+    "AuditEntry",
+    "Base",
+    "BookableService",
+    "Case",
+    "CaseEvent",
+    "CaseMessage",
+    "ChatLease",
+    "Conversation",
+    "Draft",
+    "InboxItem",
+    "LoginFailure",
+    "Mediator",
+    "Message",
+    "Office",
+    "OfficeService",
+    "OutboxItem",
+    "QuestionGap",
+    "Region",
+    "Release",
+    "Reminder",
+    "Slot",
+    "StaffSession",
+    "StaffUser",
+    "UTCDateTime",
+    "User",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -91,7 +118,8 @@ class User(Base):
     created_at: Mapped[datetime]
 
     conversation: Mapped[Conversation | None] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Conversation(Base):
@@ -100,8 +128,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     owner: Mapped[str] = mapped_column(String(64), default="bot")
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -109,7 +136,8 @@ class Conversation(Base):
 
     user: Mapped[User] = relationship(back_populates="conversation")
     messages: Mapped[list[Message]] = relationship(
-        back_populates="conversation", cascade="all, delete-orphan", passive_deletes=True)
+        back_populates="conversation", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's API
 
@@ -121,8 +149,7 @@ class Message(Base):
     __table_args__ = (Index("ix_messages_conversation_created", "conversation_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
     kind: Mapped[str] = mapped_column(String(16))  # text | button | command | media
     body: Mapped[str | None] = mapped_column(Text)
@@ -146,8 +173,10 @@ class InboxItem(Base):
     """
 
     __tablename__ = "inbox"
-    __table_args__ = (UniqueConstraint("channel", "update_id"),
-                      Index("ix_inbox_pending", "channel", "chat_id", "processed_at"))
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),
+        Index("ix_inbox_pending", "channel", "chat_id", "processed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -260,10 +289,12 @@ class OfficeService(Base):
 
     __tablename__ = "office_services"
 
-    office_id: Mapped[str] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    office_id: Mapped[str] = mapped_column(
+        ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
     minutes: Mapped[int] = mapped_column(Integer)
     capacity: Mapped[int] = mapped_column(Integer)
     hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -296,9 +327,14 @@ class Appointment(Base):
 
     __tablename__ = "appointments"
     __table_args__ = (
-        Index("uq_appointments_active_user_slot", "slot_id", "user_id", unique=True,
-              sqlite_where=text("status = 'booked'"),
-              postgresql_where=text("status = 'booked'")),
+        Index(
+            "uq_appointments_active_user_slot",
+            "slot_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
         Index("ix_appointments_user", "user_id", "status"),
     )
 
@@ -317,12 +353,13 @@ class Reminder(Base):
     ``claimed_by``) before sending, so several workers never send it twice."""
 
     __tablename__ = "reminders"
-    __table_args__ = (UniqueConstraint("appointment_id", "kind"),
-                      Index("ix_reminders_due", "sent_at", "due_at"))
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "kind"),
+        Index("ix_reminders_due", "sent_at", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    appointment_id: Mapped[int] = mapped_column(
-        ForeignKey("appointments.id", ondelete="CASCADE"))
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # day_before | two_hours
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -352,15 +389,16 @@ class ArticleText(Base):
 
     __tablename__ = "article_texts"
 
-    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
     lang: Mapped[str] = mapped_column(String(8), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
 
 
 class ArticleFeedback(Base):
-    """"Did this help?": anonymous, one row per answer."""
+    """ "Did this help?": anonymous, one row per answer."""
 
     __tablename__ = "article_feedback"
 
@@ -398,24 +436,26 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        Index("uq_cases_open_user", "user_id", unique=True,
-              sqlite_where=text("status IN ('queued', 'claimed')"),
-              postgresql_where=text("status IN ('queued', 'claimed')")),
+        Index(
+            "uq_cases_open_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'claimed')"),
+            postgresql_where=text("status IN ('queued', 'claimed')"),
+        ),
         Index("ix_cases_status", "status", "language", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)  # the case number staff see
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     language: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(16))  # asked | emergency | misunderstood | flow
     urgency: Mapped[str] = mapped_column(String(16))  # normal | high | emergency
     status: Mapped[str] = mapped_column(String(16))  # queued | claimed | closed | returned
     region: Mapped[str | None] = mapped_column(String(40))
     summary: Mapped[str] = mapped_column(Text, default="")
-    mediator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mediators.id", ondelete="SET NULL"))
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("mediators.id", ondelete="SET NULL"))
     staff_thread_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -437,8 +477,7 @@ class CaseMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     author: Mapped[str] = mapped_column(String(16))  # person | mediator | note
-    mediator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mediators.id", ondelete="SET NULL"))
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("mediators.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))  # text | media | voice | button
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -474,8 +513,7 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))  # admin | mediator
-    mediator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mediators.id", ondelete="SET NULL"))
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("mediators.id", ondelete="SET NULL"))
     language: Mapped[str | None] = mapped_column(String(8))  # the console's language
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -489,8 +527,9 @@ class StaffSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -51,8 +51,15 @@ class DraftView:
 
 
 def _view(row: Release) -> ReleaseView:
-    return ReleaseView(row.id, row.created_at, row.author, row.note, dict(row.flows),
-                       dict(row.messages), row.restored_from)
+    return ReleaseView(
+        row.id,
+        row.created_at,
+        row.author,
+        row.note,
+        dict(row.flows),
+        dict(row.messages),
+        row.restored_from,
+    )
 
 
 class ReleaseBook:
@@ -78,13 +85,23 @@ class ReleaseBook:
 
     def releases(self, limit: int = 100) -> list[ReleaseView]:
         with self.store.session() as session:
-            return [_view(row) for row in session.scalars(
-                select(Release).order_by(Release.id.desc()).limit(limit))]
+            return [
+                _view(row)
+                for row in session.scalars(select(Release).order_by(Release.id.desc()).limit(limit))
+            ]
 
-    def publish(self, author: str, note: str, flows: Mapping[str, str],
-                messages: Mapping[str, Mapping[str, Mapping[str, str]]], now: datetime, *,
-                expected: int | None, restored_from: int | None = None,
-                published: Sequence[DraftView] = ()) -> ReleaseView:
+    def publish(
+        self,
+        author: str,
+        note: str,
+        flows: Mapping[str, str],
+        messages: Mapping[str, Mapping[str, Mapping[str, str]]],
+        now: datetime,
+        *,
+        expected: int | None,
+        restored_from: int | None = None,
+        published: Sequence[DraftView] = (),
+    ) -> ReleaseView:
         """A new release, in force at once. ``expected`` is the release the draft was
         checked against: when another is in force now, :class:`StalePublish`. The
         ``published`` draft edits leave the draft (not one saved again meanwhile)."""
@@ -94,15 +111,26 @@ class ReleaseBook:
             current = session.scalar(select(func.max(Release.id)))
             if current != expected:
                 raise StalePublish(f"release {current} is in force, not {expected}")
-            row = Release(created_at=now, author=author, note=note[:300], flows=dict(flows),
-                          messages={lang: {k: dict(v) for k, v in texts.items()}
-                                    for lang, texts in messages.items()},
-                          restored_from=restored_from)
+            row = Release(
+                created_at=now,
+                author=author,
+                note=note[:300],
+                flows=dict(flows),
+                messages={
+                    lang: {k: dict(v) for k, v in texts.items()} for lang, texts in messages.items()
+                },
+                restored_from=restored_from,
+            )
             session.add(row)
             for draft in published:
-                session.execute(delete(Draft).where(
-                    Draft.kind == draft.kind, Draft.lang == draft.lang, Draft.key == draft.key,
-                    Draft.updated_at == draft.updated_at))
+                session.execute(
+                    delete(Draft).where(
+                        Draft.kind == draft.kind,
+                        Draft.lang == draft.lang,
+                        Draft.key == draft.key,
+                        Draft.updated_at == draft.updated_at,
+                    )
+                )
             session.flush()
             return _view(row)
 
@@ -110,22 +138,42 @@ class ReleaseBook:
 
     def drafts(self) -> list[DraftView]:
         with self.store.session() as session:
-            return [DraftView(d.kind, d.lang, d.key, d.text, d.source, d.author, d.updated_at)
-                    for d in session.scalars(select(Draft).order_by(Draft.kind, Draft.lang,
-                                                                    Draft.key))]
+            return [
+                DraftView(d.kind, d.lang, d.key, d.text, d.source, d.author, d.updated_at)
+                for d in session.scalars(select(Draft).order_by(Draft.kind, Draft.lang, Draft.key))
+            ]
 
-    def save_draft(self, kind: str, lang: str, key: str, text: str, author: str,
-                   now: datetime, source: str | None = None) -> None:
+    def save_draft(
+        self,
+        kind: str,
+        lang: str,
+        key: str,
+        text: str,
+        author: str,
+        now: datetime,
+        source: str | None = None,
+    ) -> None:
         """Create or replace one draft edit (a flow file, or a message in a language)."""
         for attempt in range(3):
             try:
                 with self.store.session() as session, session.begin():
-                    row = session.scalar(select(Draft).where(
-                        Draft.kind == kind, Draft.lang == lang, Draft.key == key
-                    ).with_for_update())
+                    row = session.scalar(
+                        select(Draft)
+                        .where(Draft.kind == kind, Draft.lang == lang, Draft.key == key)
+                        .with_for_update()
+                    )
                     if row is None:
-                        session.add(Draft(kind=kind, lang=lang, key=key, text=text,
-                                          source=source, author=author, updated_at=now))
+                        session.add(
+                            Draft(
+                                kind=kind,
+                                lang=lang,
+                                key=key,
+                                text=text,
+                                source=source,
+                                author=author,
+                                updated_at=now,
+                            )
+                        )
                     else:
                         row.text, row.source, row.author = text, source, author
                         row.updated_at = now
@@ -134,8 +182,9 @@ class ReleaseBook:
                 if attempt == 2:
                     raise
 
-    def discard_draft(self, kind: str | None = None, lang: str | None = None,
-                      key: str | None = None) -> int:
+    def discard_draft(
+        self, kind: str | None = None, lang: str | None = None, key: str | None = None
+    ) -> int:
         """Drop draft edits (all of them, or those matching); how many."""
         query = delete(Draft)
         for column, value in ((Draft.kind, kind), (Draft.lang, lang), (Draft.key, key)):

@@ -37,8 +37,16 @@ from bot.store.models import (
     User,
 )
 
-__all__ = ["AlreadyProcessed", "ConcurrentUpdate", "ConversationRecord", "InboxRecord",
-           "MessageRecord", "Store", "UserRecord", "unreachable"]
+__all__ = [
+    "AlreadyProcessed",
+    "ConcurrentUpdate",
+    "ConversationRecord",
+    "InboxRecord",
+    "MessageRecord",
+    "Store",
+    "UserRecord",
+    "unreachable",
+]
 
 
 class AlreadyProcessed(Exception):
@@ -101,8 +109,9 @@ class InboxRecord:
 
 
 def _user_record(user: User) -> UserRecord:
-    return UserRecord(user.id, user.channel, user.external_id, user.language,
-                      user.language_hint, user.consent_at)
+    return UserRecord(
+        user.id, user.channel, user.external_id, user.language, user.language_hint, user.consent_at
+    )
 
 
 class Store:
@@ -114,7 +123,8 @@ class Store:
         # SQLite has one writer at a time and its busy handler sleeps up to 100 ms between
         # tries: threads of this process take turns here instead. PostgreSQL needs no lock.
         self._turns: AbstractContextManager[Any] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext())
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -122,42 +132,56 @@ class Store:
         with self._turns, self._sessions() as session:
             yield session
 
-    def conversation(self, channel: str, external_id: str, hint: str | None,
-                     now: datetime) -> ConversationRecord:
+    def conversation(
+        self, channel: str, external_id: str, hint: str | None, now: datetime
+    ) -> ConversationRecord:
         """The user's conversation, creating user and conversation on first contact."""
         for _ in range(3):
             try:
                 with self.session() as session, session.begin():
-                    user = session.scalar(select(User).where(
-                        User.channel == channel, User.external_id == external_id))
+                    user = session.scalar(
+                        select(User).where(User.channel == channel, User.external_id == external_id)
+                    )
                     if user is None:
-                        user = User(channel=channel, external_id=external_id,
-                                    language_hint=hint, created_at=now)
+                        user = User(
+                            channel=channel,
+                            external_id=external_id,
+                            language_hint=hint,
+                            created_at=now,
+                        )
                         session.add(user)
                         session.flush()
                     else:
                         if hint and user.language_hint != hint:
                             user.language_hint = hint
                         user.blocked_at = None  # writing again means not blocked
-                    conv = session.scalar(select(Conversation).where(
-                        Conversation.user_id == user.id))
+                    conv = session.scalar(
+                        select(Conversation).where(Conversation.user_id == user.id)
+                    )
                     if conv is None:
-                        conv = Conversation(user_id=user.id, state={}, owner="bot",
-                                            updated_at=now)
+                        conv = Conversation(user_id=user.id, state={}, owner="bot", updated_at=now)
                         session.add(conv)
                         session.flush()
-                    return ConversationRecord(conv.id, _user_record(user), dict(conv.state),
-                                              conv.version, conv.owner)
+                    return ConversationRecord(
+                        conv.id, _user_record(user), dict(conv.state), conv.version, conv.owner
+                    )
             except IntegrityError:
                 continue  # created concurrently by another worker: read it
         raise ConcurrentUpdate(f"could not create conversation for {channel}:{external_id}")
 
-    def save_turn(self, record: ConversationRecord, state: dict[str, Any],
-                  messages: Sequence[MessageRecord], now: datetime,
-                  *, keep_bodies: bool, inbox_id: int | None = None,
-                  user_changes: dict[str, Any] | None = None,
-                  also: Callable[[Session], None] | None = None,
-                  replies: Sequence[Outgoing] = ()) -> None:
+    def save_turn(
+        self,
+        record: ConversationRecord,
+        state: dict[str, Any],
+        messages: Sequence[MessageRecord],
+        now: datetime,
+        *,
+        keep_bodies: bool,
+        inbox_id: int | None = None,
+        user_changes: dict[str, Any] | None = None,
+        also: Callable[[Session], None] | None = None,
+        replies: Sequence[Outgoing] = (),
+    ) -> None:
         """Save the new state, the turn's messages and the user's changed language or
         consent, mark the inbox item that caused them processed, put the ``replies`` in
         the outbox and run ``also`` (the copy of the message to an open case) — all in
@@ -165,33 +189,48 @@ class Store:
         try:
             with self.session() as session, session.begin():
                 if user_changes:
-                    session.execute(update(User).where(User.id == record.user.id)
-                                    .values(**user_changes))
+                    session.execute(
+                        update(User).where(User.id == record.user.id).values(**user_changes)
+                    )
                 if inbox_id is not None:
                     marked = session.execute(
-                        update(InboxItem).where(InboxItem.id == inbox_id,
-                                                InboxItem.processed_at.is_(None))
-                        .values(processed_at=now, text=None)).rowcount  # type: ignore[attr-defined]
+                        update(InboxItem)
+                        .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
+                        .values(processed_at=now, text=None)
+                    ).rowcount  # type: ignore[attr-defined]
                     if marked != 1:  # another worker handled this update meanwhile
                         raise AlreadyProcessed(f"update {inbox_id} was handled already")
                 result = session.execute(
                     update(Conversation)
                     .where(Conversation.id == record.id, Conversation.version == record.version)
-                    .values(state=state, updated_at=now, version=record.version + 1))
+                    .values(state=state, updated_at=now, version=record.version + 1)
+                )
                 if result.rowcount != 1:  # type: ignore[attr-defined]
                     raise ConcurrentUpdate(f"conversation {record.id} changed")
                 for message in messages:
-                    session.add(Message(
-                        conversation_id=record.id, direction=message.direction,
-                        kind=message.kind, body=message.body if keep_bodies else None,
-                        detected_language=message.detected_language,
-                        language_confidence=message.language_confidence,
-                        intent=message.intent, intent_confidence=message.intent_confidence,
-                        nlu_backend=message.nlu_backend, created_at=now))
+                    session.add(
+                        Message(
+                            conversation_id=record.id,
+                            direction=message.direction,
+                            kind=message.kind,
+                            body=message.body if keep_bodies else None,
+                            detected_language=message.detected_language,
+                            language_confidence=message.language_confidence,
+                            intent=message.intent,
+                            intent_confidence=message.intent_confidence,
+                            nlu_backend=message.nlu_backend,
+                            created_at=now,
+                        )
+                    )
                 for reply in replies:
-                    session.add(OutboxItem(channel=record.user.channel,
-                                           chat_id=record.user.external_id,
-                                           message=reply.to_dict(), created_at=now))
+                    session.add(
+                        OutboxItem(
+                            channel=record.user.channel,
+                            chat_id=record.user.external_id,
+                            message=reply.to_dict(),
+                            created_at=now,
+                        )
+                    )
                 if also is not None:
                     also(session)
         except StaleDataError as exc:
@@ -208,19 +247,34 @@ class Store:
         """Delete the user, the conversation, every message, the user's stored updates and
         appointments (their places are freed for others)."""
         with self.session() as session, session.begin():
-            for slot_id in session.scalars(select(Appointment.slot_id).where(
-                    Appointment.user_id == user_id, Appointment.status == "booked")).all():
-                session.execute(update(Slot).where(Slot.id == slot_id)
-                                .values(booked=Slot.booked - 1))
+            for slot_id in session.scalars(
+                select(Appointment.slot_id).where(
+                    Appointment.user_id == user_id, Appointment.status == "booked"
+                )
+            ).all():
+                session.execute(
+                    update(Slot).where(Slot.id == slot_id).values(booked=Slot.booked - 1)
+                )
             session.execute(delete(Appointment).where(Appointment.user_id == user_id))
             user = session.get(User, user_id)
             if user is not None:
-                session.execute(delete(InboxItem).where(InboxItem.channel == user.channel,
-                                                        InboxItem.chat_id == user.external_id))
-                session.execute(delete(OutboxItem).where(OutboxItem.channel == user.channel,
-                                                         OutboxItem.chat_id == user.external_id))
-            session.execute(delete(Message).where(Message.conversation_id.in_(
-                select(Conversation.id).where(Conversation.user_id == user_id))))
+                session.execute(
+                    delete(InboxItem).where(
+                        InboxItem.channel == user.channel, InboxItem.chat_id == user.external_id
+                    )
+                )
+                session.execute(
+                    delete(OutboxItem).where(
+                        OutboxItem.channel == user.channel, OutboxItem.chat_id == user.external_id
+                    )
+                )
+            session.execute(
+                delete(Message).where(
+                    Message.conversation_id.in_(
+                        select(Conversation.id).where(Conversation.user_id == user_id)
+                    )
+                )
+            )
             session.execute(delete(Conversation).where(Conversation.user_id == user_id))
             session.execute(delete(User).where(User.id == user_id))
 
@@ -229,21 +283,32 @@ class Store:
         with self.session() as session:
             rows = session.scalars(
                 select(Message.detected_language)
-                .where(Message.conversation_id == conversation_id, Message.direction == "in",
-                       Message.detected_language.is_not(None))
-                .order_by(Message.id.desc()).limit(limit))
+                .where(
+                    Message.conversation_id == conversation_id,
+                    Message.direction == "in",
+                    Message.detected_language.is_not(None),
+                )
+                .order_by(Message.id.desc())
+                .limit(limit)
+            )
             return [row for row in rows if row]
 
     def messages(self, conversation_id: int) -> list[Message]:
         """Every message of a conversation, oldest first (for transcripts and tests)."""
         with self.session() as session:
-            return list(session.scalars(select(Message).where(
-                Message.conversation_id == conversation_id).order_by(Message.id)))
+            return list(
+                session.scalars(
+                    select(Message)
+                    .where(Message.conversation_id == conversation_id)
+                    .order_by(Message.id)
+                )
+            )
 
     def user(self, channel: str, external_id: str) -> UserRecord | None:
         with self.session() as session:
-            user = session.scalar(select(User).where(
-                User.channel == channel, User.external_id == external_id))
+            user = session.scalar(
+                select(User).where(User.channel == channel, User.external_id == external_id)
+            )
             return _user_record(user) if user else None
 
     # -- inbox: updates stored before processing ---------------------------------------
@@ -251,11 +316,20 @@ class Store:
         """Store an update; False when this (channel, update_id) was already stored."""
         try:
             with self.session() as session, session.begin():
-                session.add(InboxItem(
-                    channel=incoming.channel, update_id=update_id, chat_id=incoming.chat_id,
-                    kind=incoming.kind, text=incoming.text or None, data=incoming.data or None,
-                    language_code=incoming.language_code, sender=incoming.sender or None,
-                    ref=incoming.ref or None, received_at=now))
+                session.add(
+                    InboxItem(
+                        channel=incoming.channel,
+                        update_id=update_id,
+                        chat_id=incoming.chat_id,
+                        kind=incoming.kind,
+                        text=incoming.text or None,
+                        data=incoming.data or None,
+                        language_code=incoming.language_code,
+                        sender=incoming.sender or None,
+                        ref=incoming.ref or None,
+                        received_at=now,
+                    )
+                )
         except IntegrityError:
             return False
         return True
@@ -264,35 +338,59 @@ class Store:
         """Unprocessed updates of one chat, oldest update first."""
         with self.session() as session:
             rows = session.scalars(
-                select(InboxItem).where(InboxItem.channel == channel,
-                                        InboxItem.chat_id == chat_id,
-                                        InboxItem.processed_at.is_(None))
-                .order_by(InboxItem.update_id).limit(limit))
-            return [InboxRecord(row.id, row.update_id, Incoming(
-                row.channel, row.chat_id, row.kind,  # type: ignore[arg-type]
-                text=row.text or "", data=row.data or "", language_code=row.language_code,
-                ref=row.ref or "", sender=row.sender or ""))
-                for row in rows]
+                select(InboxItem)
+                .where(
+                    InboxItem.channel == channel,
+                    InboxItem.chat_id == chat_id,
+                    InboxItem.processed_at.is_(None),
+                )
+                .order_by(InboxItem.update_id)
+                .limit(limit)
+            )
+            return [
+                InboxRecord(
+                    row.id,
+                    row.update_id,
+                    Incoming(
+                        row.channel,
+                        row.chat_id,
+                        row.kind,  # type: ignore[arg-type]
+                        text=row.text or "",
+                        data=row.data or "",
+                        language_code=row.language_code,
+                        ref=row.ref or "",
+                        sender=row.sender or "",
+                    ),
+                )
+                for row in rows
+            ]
 
-    def claim_chat(self, channel: str, chat_id: str, worker: str, now: datetime,
-                   lease: timedelta) -> bool:
+    def claim_chat(
+        self, channel: str, chat_id: str, worker: str, now: datetime, lease: timedelta
+    ) -> bool:
         """Take (or extend) the lease on a chat's updates; False while another worker
         holds a lease that has not run out."""
         for _ in range(2):
             try:
                 with self.session() as session, session.begin():
                     taken = session.execute(
-                        update(ChatLease).where(
-                            ChatLease.channel == channel, ChatLease.chat_id == chat_id,
-                            or_(ChatLease.holder == worker, ChatLease.until < now))
+                        update(ChatLease)
+                        .where(
+                            ChatLease.channel == channel,
+                            ChatLease.chat_id == chat_id,
+                            or_(ChatLease.holder == worker, ChatLease.until < now),
+                        )
                         .values(holder=worker, until=now + lease)
                     ).rowcount  # type: ignore[attr-defined]
                     if taken:
                         return True
                     if session.get(ChatLease, (channel, chat_id)) is not None:
                         return False
-                    session.add(ChatLease(channel=channel, chat_id=chat_id, holder=worker,
-                                          until=now + lease))
+                    session.add(
+                        ChatLease(
+                            channel=channel, chat_id=chat_id, holder=worker, until=now + lease
+                        )
+                    )
                 return True
             except IntegrityError:  # another worker created it at the same moment
                 continue
@@ -300,15 +398,20 @@ class Store:
 
     def release_chat(self, channel: str, chat_id: str, worker: str) -> None:
         with self.session() as session, session.begin():
-            session.execute(delete(ChatLease).where(
-                ChatLease.channel == channel, ChatLease.chat_id == chat_id,
-                ChatLease.holder == worker))
+            session.execute(
+                delete(ChatLease).where(
+                    ChatLease.channel == channel,
+                    ChatLease.chat_id == chat_id,
+                    ChatLease.holder == worker,
+                )
+            )
 
     def pending_chats(self, channel: str) -> list[str]:
         """Chats with unprocessed updates or unsent replies (to resume after a restart)."""
         with self.session() as session:
-            updates = select(InboxItem.chat_id).where(InboxItem.channel == channel,
-                                                      InboxItem.processed_at.is_(None))
+            updates = select(InboxItem.chat_id).where(
+                InboxItem.channel == channel, InboxItem.processed_at.is_(None)
+            )
             replies = select(OutboxItem.chat_id).where(OutboxItem.channel == channel)
             return sorted(set(session.scalars(updates.union(replies))))
 
@@ -319,7 +422,9 @@ class Store:
             rows = session.execute(
                 select(OutboxItem.id, OutboxItem.message)
                 .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id)
-                .order_by(OutboxItem.id).limit(limit)).all()
+                .order_by(OutboxItem.id)
+                .limit(limit)
+            ).all()
             return [(row.id, Outgoing.from_dict(chat_id, row.message)) for row in rows]
 
     def sent(self, outbox_id: int) -> None:
@@ -329,19 +434,26 @@ class Store:
 
     def mark_processed(self, inbox_id: int, now: datetime) -> None:
         with self.session() as session, session.begin():
-            session.execute(update(InboxItem).where(InboxItem.id == inbox_id,
-                                                    InboxItem.processed_at.is_(None))
-                            .values(processed_at=now, text=None))
+            session.execute(
+                update(InboxItem)
+                .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
+                .values(processed_at=now, text=None)
+            )
 
     def mark_blocked(self, channel: str, external_id: str, now: datetime) -> None:
         """The user blocked the bot: remember it so nothing more is sent."""
         with self.session() as session, session.begin():
-            session.execute(update(User).where(User.channel == channel,
-                                               User.external_id == external_id)
-                            .values(blocked_at=now))
+            session.execute(
+                update(User)
+                .where(User.channel == channel, User.external_id == external_id)
+                .values(blocked_at=now)
+            )
 
     def is_blocked(self, channel: str, external_id: str) -> bool:
         with self.session() as session:
-            blocked = session.scalar(select(User.blocked_at).where(
-                User.channel == channel, User.external_id == external_id))
+            blocked = session.scalar(
+                select(User.blocked_at).where(
+                    User.channel == channel, User.external_id == external_id
+                )
+            )
             return blocked is not None

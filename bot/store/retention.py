@@ -22,6 +22,7 @@ from bot.store.repository import Store
 
 __all__ = ["Erased", "erase_before"]
 
+
 @dataclass(frozen=True)
 class Erased:
     messages: int
@@ -33,31 +34,53 @@ class Erased:
 
     @property
     def total(self) -> int:
-        return (self.messages + self.case_messages + self.summaries + self.events
-                + self.replies + self.updates)
+        return (
+            self.messages
+            + self.case_messages
+            + self.summaries
+            + self.events
+            + self.replies
+            + self.updates
+        )
 
 
 def erase_before(store: Store, cutoff: datetime) -> Erased:
     """Erase the bodies written before ``cutoff``, in one transaction."""
     with store.session() as session, session.begin():
         messages = session.execute(
-            update(Message).where(Message.created_at < cutoff, Message.body.is_not(None))
-            .values(body=None)).rowcount  # type: ignore[attr-defined]
+            update(Message)
+            .where(Message.created_at < cutoff, Message.body.is_not(None))
+            .values(body=None)
+        ).rowcount  # type: ignore[attr-defined]
         finished = select(Case.id).where(Case.status.not_in(OPEN))
         case_messages = session.execute(
-            update(CaseMessage).where(CaseMessage.created_at < cutoff,
-                                      CaseMessage.body.is_not(None),
-                                      CaseMessage.case_id.in_(finished))
-            .values(body=None)).rowcount  # type: ignore[attr-defined]
+            update(CaseMessage)
+            .where(
+                CaseMessage.created_at < cutoff,
+                CaseMessage.body.is_not(None),
+                CaseMessage.case_id.in_(finished),
+            )
+            .values(body=None)
+        ).rowcount  # type: ignore[attr-defined]
         summaries = session.execute(
-            update(Case).where(Case.status.not_in(OPEN), Case.closed_at < cutoff,
-                               Case.summary != "")
-            .values(summary="")).rowcount  # type: ignore[attr-defined]
+            update(Case)
+            .where(Case.status.not_in(OPEN), Case.closed_at < cutoff, Case.summary != "")
+            .values(summary="")
+        ).rowcount  # type: ignore[attr-defined]
         events = session.execute(
-            delete(CaseEvent).where(CaseEvent.created_at < cutoff, or_(
-                CaseEvent.delivered_at.is_not(None), CaseEvent.attempts >= GIVE_UP_AFTER)))
+            delete(CaseEvent).where(
+                CaseEvent.created_at < cutoff,
+                or_(CaseEvent.delivered_at.is_not(None), CaseEvent.attempts >= GIVE_UP_AFTER),
+            )
+        )
         replies = session.execute(delete(OutboxItem).where(OutboxItem.created_at < cutoff))
         updates = session.execute(delete(InboxItem).where(InboxItem.processed_at < cutoff))
-        return Erased(int(messages or 0), int(case_messages or 0), int(summaries or 0),
-                      *(int(result.rowcount or 0)  # type: ignore[attr-defined]
-                        for result in (events, replies, updates)))
+        return Erased(
+            int(messages or 0),
+            int(case_messages or 0),
+            int(summaries or 0),
+            *(
+                int(result.rowcount or 0)  # type: ignore[attr-defined]
+                for result in (events, replies, updates)
+            ),
+        )

@@ -25,8 +25,18 @@ from sqlalchemy.exc import IntegrityError
 from bot.store.models import AuditEntry, LoginFailure, Mediator, StaffSession, StaffUser
 from bot.store.repository import Store
 
-__all__ = ["MIN_PASSWORD", "ROLES", "AuditView", "Expired", "SessionView", "SignIn", "SignInResult",
-           "StaffBook", "StaffView", "hash_token"]
+__all__ = [
+    "MIN_PASSWORD",
+    "ROLES",
+    "AuditView",
+    "Expired",
+    "SessionView",
+    "SignIn",
+    "SignInResult",
+    "StaffBook",
+    "StaffView",
+    "hash_token",
+]
 
 ROLES = ("admin", "mediator")
 MIN_PASSWORD = 12
@@ -38,8 +48,10 @@ _WINDOW = timedelta(minutes=15)
 _LIFETIME = timedelta(hours=12)
 _IDLE = timedelta(hours=2)
 # Verified against when the account does not exist, so both cases take as long.
-_DUMMY = ("$argon2id$v=19$m=65536,t=3,p=4$HRyRXC7jO8dZILE1RgwN7Q$"
-          "5kry07/BH29XXAT/hvKv5PlIQTgMKWWe73q+5l1lZLo")
+_DUMMY = (
+    "$argon2id$v=19$m=65536,t=3,p=4$HRyRXC7jO8dZILE1RgwN7Q$"
+    "5kry07/BH29XXAT/hvKv5PlIQTgMKWWe73q+5l1lZLo"
+)
 
 
 def hash_token(token: str) -> str:
@@ -114,8 +126,16 @@ class StaffBook:
 
     # -- accounts ----------------------------------------------------------------------
 
-    def add_user(self, username: str, password: str, role: str, now: datetime, *,
-                 mediator_id: int | None = None, language: str | None = None) -> StaffView:
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        role: str,
+        now: datetime,
+        *,
+        mediator_id: int | None = None,
+        language: str | None = None,
+    ) -> StaffView:
         """A new account; ``ValueError`` names what is wrong."""
         username = username.strip()
         if not username or len(username) > 64 or any(c.isspace() for c in username):
@@ -126,9 +146,15 @@ class StaffBook:
         with self.store.session() as session, session.begin():
             if mediator_id is not None and session.get(Mediator, mediator_id) is None:
                 raise ValueError("no such mediator")
-            user = StaffUser(username=username, password_hash=self.hasher.hash(password),
-                             role=role, mediator_id=mediator_id, language=language,
-                             active=True, created_at=now)
+            user = StaffUser(
+                username=username,
+                password_hash=self.hasher.hash(password),
+                role=role,
+                mediator_id=mediator_id,
+                language=language,
+                active=True,
+                created_at=now,
+            )
             session.add(user)
             try:
                 session.flush()
@@ -138,8 +164,11 @@ class StaffBook:
 
     def users(self) -> list[StaffView]:
         with self.store.session() as session, session.begin():
-            rows = session.execute(select(StaffUser, Mediator).outerjoin(
-                Mediator, StaffUser.mediator_id == Mediator.id).order_by(StaffUser.username))
+            rows = session.execute(
+                select(StaffUser, Mediator)
+                .outerjoin(Mediator, StaffUser.mediator_id == Mediator.id)
+                .order_by(StaffUser.username)
+            )
             return [self._view(user, mediator) for user, mediator in rows]
 
     def user(self, user_id: int) -> StaffView | None:
@@ -147,8 +176,9 @@ class StaffBook:
             user = session.get(StaffUser, user_id)
             if user is None:
                 return None
-            return self._view(user, session.get(Mediator, user.mediator_id)
-                              if user.mediator_id else None)
+            return self._view(
+                user, session.get(Mediator, user.mediator_id) if user.mediator_id else None
+            )
 
     def set_password(self, username: str, password: str) -> bool:
         """Change a password; every session of the account ends."""
@@ -174,20 +204,28 @@ class StaffBook:
 
     # -- signing in --------------------------------------------------------------------
 
-    def sign_in(self, username: str, password: str, address: str,
-                now: datetime) -> SignInResult:
+    def sign_in(self, username: str, password: str, address: str, now: datetime) -> SignInResult:
         """Check a password, counting failures per name and per address."""
         keys = (f"user:{username.strip().lower()[:100]}", f"ip:{address[:100]}")
         with self.store.session() as session, session.begin():
             since = now - _WINDOW
-            counts = [session.scalar(select(func.count()).select_from(LoginFailure).where(
-                LoginFailure.key == key, LoginFailure.at > since)) or 0 for key in keys]
+            counts = [
+                session.scalar(
+                    select(func.count())
+                    .select_from(LoginFailure)
+                    .where(LoginFailure.key == key, LoginFailure.at > since)
+                )
+                or 0
+                for key in keys
+            ]
             if counts[0] >= _USER_LIMIT or counts[1] >= _ADDRESS_LIMIT:
                 return SignInResult(SignIn.LIMITED)
-            user = session.scalar(select(StaffUser).where(
-                func.lower(StaffUser.username) == username.strip().lower()))
+            user = session.scalar(
+                select(StaffUser).where(func.lower(StaffUser.username) == username.strip().lower())
+            )
             if not self._verify(user.password_hash if user else _DUMMY, password) or (
-                    user is None or not user.active):
+                user is None or not user.active
+            ):
                 session.add_all([LoginFailure(key=key, at=now) for key in keys])
                 session.execute(delete(LoginFailure).where(LoginFailure.at < since))
                 return SignInResult(SignIn.WRONG)
@@ -209,9 +247,16 @@ class StaffBook:
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.store.session() as session, session.begin():
             session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
-            session.add(StaffSession(token_hash=hash_token(token), user_id=user_id, csrf=csrf,
-                                     created_at=now, expires_at=now + _LIFETIME,
-                                     last_seen_at=now))
+            session.add(
+                StaffSession(
+                    token_hash=hash_token(token),
+                    user_id=user_id,
+                    csrf=csrf,
+                    created_at=now,
+                    expires_at=now + _LIFETIME,
+                    last_seen_at=now,
+                )
+            )
         return token, csrf
 
     def session(self, token: str, now: datetime) -> SessionView | None:
@@ -219,8 +264,9 @@ class StaffBook:
         if not token:
             return None
         with self.store.session() as session, session.begin():
-            row = session.scalar(select(StaffSession).where(
-                StaffSession.token_hash == hash_token(token)))
+            row = session.scalar(
+                select(StaffSession).where(StaffSession.token_hash == hash_token(token))
+            )
             if row is None:
                 return None
             if row.expires_at <= now or row.last_seen_at + _IDLE <= now:
@@ -236,38 +282,63 @@ class StaffBook:
 
     def end_session(self, token: str) -> None:
         with self.store.session() as session, session.begin():
-            session.execute(delete(StaffSession).where(
-                StaffSession.token_hash == hash_token(token)))
+            session.execute(
+                delete(StaffSession).where(StaffSession.token_hash == hash_token(token))
+            )
 
     def expire(self, now: datetime, audit_before: datetime) -> Expired:
         """Delete what staff records no longer need (run with the retention job):
         sessions that ended without a sign-out, failed sign-ins older than the limit's
         window (they hold addresses), and audit entries older than ``audit_before``."""
         with self.store.session() as session, session.begin():
-            sessions = session.execute(delete(StaffSession).where(or_(
-                StaffSession.expires_at <= now, StaffSession.last_seen_at <= now - _IDLE)))
-            failures = session.execute(delete(LoginFailure).where(
-                LoginFailure.at <= now - _WINDOW))
+            sessions = session.execute(
+                delete(StaffSession).where(
+                    or_(StaffSession.expires_at <= now, StaffSession.last_seen_at <= now - _IDLE)
+                )
+            )
+            failures = session.execute(delete(LoginFailure).where(LoginFailure.at <= now - _WINDOW))
             audit = session.execute(delete(AuditEntry).where(AuditEntry.at < audit_before))
-            return Expired(*(int(result.rowcount or 0)  # type: ignore[attr-defined]
-                             for result in (sessions, failures, audit)))
+            return Expired(
+                *(
+                    int(result.rowcount or 0)  # type: ignore[attr-defined]
+                    for result in (sessions, failures, audit)
+                )
+            )
 
     # -- the audit log -----------------------------------------------------------------
 
-    def audit(self, user: StaffView | str | None, action: str, target: str, now: datetime,
-              detail: Mapping[str, Any] | None = None) -> None:
+    def audit(
+        self,
+        user: StaffView | str | None,
+        action: str,
+        target: str,
+        now: datetime,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
         """Record an action of a console account, of someone named otherwise (a mediator
         in the Telegram staff group), or of nobody in particular (the command line)."""
         account = user if isinstance(user, StaffView) else None
         name = account.username if account else (user if isinstance(user, str) else "-")
         with self.store.session() as session, session.begin():
-            session.add(AuditEntry(at=now, user_id=account.id if account else None,
-                                   username=name[:64], action=action, target=target[:200],
-                                   detail=dict(detail or {})))
+            session.add(
+                AuditEntry(
+                    at=now,
+                    user_id=account.id if account else None,
+                    username=name[:64],
+                    action=action,
+                    target=target[:200],
+                    detail=dict(detail or {}),
+                )
+            )
 
-    def audit_entries(self, *, limit: int = 200, before: int | None = None,
-                      username: str | None = None, action: str | None = None
-                      ) -> list[AuditView]:
+    def audit_entries(
+        self,
+        *,
+        limit: int = 200,
+        before: int | None = None,
+        username: str | None = None,
+        action: str | None = None,
+    ) -> list[AuditView]:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
         if before is not None:
             query = query.where(AuditEntry.id < before)
@@ -283,9 +354,15 @@ class StaffBook:
         after = 0
         while True:
             with self.store.session() as session, session.begin():
-                rows = [_audit_view(row) for row in session.scalars(
-                    select(AuditEntry).where(AuditEntry.id > after)
-                    .order_by(AuditEntry.id).limit(batch))]
+                rows = [
+                    _audit_view(row)
+                    for row in session.scalars(
+                        select(AuditEntry)
+                        .where(AuditEntry.id > after)
+                        .order_by(AuditEntry.id)
+                        .limit(batch)
+                    )
+                ]
             if not rows:
                 return
             yield from rows
@@ -293,14 +370,22 @@ class StaffBook:
 
     def audit_actions(self) -> list[str]:
         with self.store.session() as session, session.begin():
-            return list(session.scalars(select(AuditEntry.action).distinct()
-                                        .order_by(AuditEntry.action)))
+            return list(
+                session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+            )
 
     @staticmethod
     def _view(user: StaffUser, mediator: Mediator | None) -> StaffView:
-        return StaffView(user.id, user.username, user.role, user.mediator_id,
-                         tuple(mediator.languages) if mediator else (), user.language,
-                         user.active, user.last_login_at)
+        return StaffView(
+            user.id,
+            user.username,
+            user.role,
+            user.mediator_id,
+            tuple(mediator.languages) if mediator else (),
+            user.language,
+            user.active,
+            user.last_login_at,
+        )
 
 
 def _audit_view(row: AuditEntry) -> AuditView:

@@ -37,9 +37,21 @@ from bot.store.models import (
 )
 from bot.store.repository import Store
 
-__all__ = ["MIN_COUNT", "PERIODS", "UNKNOWN", "AppointmentCounts", "Dashboard", "DayCount",
-           "DropOut", "Escalations", "Feedback", "Gap", "StatsBook", "export_rows",
-           "shown_count"]
+__all__ = [
+    "MIN_COUNT",
+    "PERIODS",
+    "UNKNOWN",
+    "AppointmentCounts",
+    "Dashboard",
+    "DayCount",
+    "DropOut",
+    "Escalations",
+    "Feedback",
+    "Gap",
+    "StatsBook",
+    "export_rows",
+    "shown_count",
+]
 
 #: The periods the dashboard offers, in days.
 PERIODS = (7, 30, 90, 365)
@@ -105,7 +117,7 @@ class AppointmentCounts:
 
 @dataclass(frozen=True)
 class Feedback:
-    """"Did this help?" answers for an article."""
+    """ "Did this help?" answers for an article."""
 
     article_id: str
     helpful: int
@@ -146,22 +158,30 @@ def shown_count(count: int) -> str:
 
 def export_rows(board: Dashboard) -> Iterator[tuple[str, str, str, str, str]]:
     """The export's rows: (metric, key, key, key, value), small counts suppressed."""
-    yield ("period", board.start.date().isoformat(), board.end.date().isoformat(), "",
-           str(board.days))
+    yield (
+        "period",
+        board.start.date().isoformat(),
+        board.end.date().isoformat(),
+        "",
+        str(board.days),
+    )
     for day in board.conversations:
-        yield ("conversations", day.day.isoformat(), day.lang, "",
-               shown_count(day.conversations))
+        yield ("conversations", day.day.isoformat(), day.lang, "", shown_count(day.conversations))
     for lang, count in sorted(board.conversation_totals.items()):
         yield ("conversations_in_period", lang, "", "", shown_count(count))
     for drop in board.dropouts:
         yield ("dropouts", drop.flow, drop.step, "", shown_count(drop.conversations))
     for gap in board.gaps:
-        yield ("unanswered_questions", gap.topic, gap.lang, gap.region,
-               shown_count(gap.questions))
+        yield ("unanswered_questions", gap.topic, gap.lang, gap.region, shown_count(gap.questions))
     for esc in board.escalations:
         yield ("escalations", esc.lang, "", "", shown_count(esc.cases))
-        median = (f"{esc.median_minutes:.1f}" if esc.median_minutes is not None
-                  and esc.replied >= MIN_COUNT else "<5" if esc.replied else "")
+        median = (
+            f"{esc.median_minutes:.1f}"
+            if esc.median_minutes is not None and esc.replied >= MIN_COUNT
+            else "<5"
+            if esc.replied
+            else ""
+        )
         if median:
             yield ("first_reply_median_minutes", esc.lang, "", "", median)
     for rating, count in sorted(board.ratings.items()):
@@ -187,16 +207,22 @@ class StatsBook:
         without one the INSERT creates it, and if another worker created it meanwhile
         the unique key refuses the INSERT and the UPDATE is tried again."""
         lang, topic, region = lang[:8], topic[:32], region[:40]
-        key = (QuestionGap.day == day, QuestionGap.lang == lang, QuestionGap.topic == topic,
-               QuestionGap.region == region)
+        key = (
+            QuestionGap.day == day,
+            QuestionGap.lang == lang,
+            QuestionGap.topic == topic,
+            QuestionGap.region == region,
+        )
         for _ in range(_RETRIES):
             try:
                 with self.store.session() as session, session.begin():
-                    hit = session.execute(update(QuestionGap).where(*key)
-                                          .values(count=QuestionGap.count + 1))
+                    hit = session.execute(
+                        update(QuestionGap).where(*key).values(count=QuestionGap.count + 1)
+                    )
                     if hit.rowcount == 0:  # type: ignore[attr-defined]
-                        session.add(QuestionGap(day=day, lang=lang, topic=topic,
-                                                region=region, count=1))
+                        session.add(
+                            QuestionGap(day=day, lang=lang, topic=topic, region=region, count=1)
+                        )
                 return
             except IntegrityError:
                 continue  # created by another worker meanwhile: add to it
@@ -212,42 +238,59 @@ class StatsBook:
         appointments = self.appointments(start, now)
         languages = sorted({d.lang for d in conversations} | set(totals))
         return Dashboard(
-            days=days, start=start, end=now, conversations=conversations,
-            conversation_totals=totals, dropouts=self.dropouts(start, now),
-            gaps=self.gaps(start, now), escalations=escalations,
-            ratings=self.ratings(start, now), appointments=appointments,
-            feedback=self.feedback(start, now), languages=languages)
+            days=days,
+            start=start,
+            end=now,
+            conversations=conversations,
+            conversation_totals=totals,
+            dropouts=self.dropouts(start, now),
+            gaps=self.gaps(start, now),
+            escalations=escalations,
+            ratings=self.ratings(start, now),
+            appointments=appointments,
+            feedback=self.feedback(start, now),
+            languages=languages,
+        )
 
     def conversations_per_day(self, start: datetime, end: datetime) -> list[DayCount]:
         """Distinct conversations with an incoming message per UTC day and language."""
         inner = (
-            select(Message.conversation_id.label("conv"),
-                   self._utc_day(Message.created_at).label("day"),
-                   User.language.label("lang"))
+            select(
+                Message.conversation_id.label("conv"),
+                self._utc_day(Message.created_at).label("day"),
+                User.language.label("lang"),
+            )
             .join(Conversation, Conversation.id == Message.conversation_id)
             .join(User, User.id == Conversation.user_id)
-            .where(Message.direction == "in", Message.created_at >= start,
-                   Message.created_at <= end)
-            .distinct().subquery())
-        query = (select(inner.c.day, inner.c.lang, func.count())
-                 .group_by(inner.c.day, inner.c.lang))
+            .where(
+                Message.direction == "in", Message.created_at >= start, Message.created_at <= end
+            )
+            .distinct()
+            .subquery()
+        )
+        query = select(inner.c.day, inner.c.lang, func.count()).group_by(inner.c.day, inner.c.lang)
         with self.store.session() as session:
             rows: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(query)]
         counts: Counter[tuple[date, str]] = Counter()
         for day, lang, count in rows:
             counts[_as_date(day), lang or UNKNOWN] += int(count)
-        return [DayCount(day, lang, count)
-                for (day, lang), count in sorted(counts.items(), key=lambda i: i[0])]
+        return [
+            DayCount(day, lang, count)
+            for (day, lang), count in sorted(counts.items(), key=lambda i: i[0])
+        ]
 
     def conversation_totals(self, start: datetime, end: datetime) -> dict[str, int]:
         """Distinct conversations with an incoming message in the period, by language."""
-        query = (select(User.language, func.count(Message.conversation_id.distinct()))
-                 .select_from(Message)
-                 .join(Conversation, Conversation.id == Message.conversation_id)
-                 .join(User, User.id == Conversation.user_id)
-                 .where(Message.direction == "in", Message.created_at >= start,
-                        Message.created_at <= end)
-                 .group_by(User.language))
+        query = (
+            select(User.language, func.count(Message.conversation_id.distinct()))
+            .select_from(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .join(User, User.id == Conversation.user_id)
+            .where(
+                Message.direction == "in", Message.created_at >= start, Message.created_at <= end
+            )
+            .group_by(User.language)
+        )
         with self.store.session() as session:
             rows = session.execute(query).all()
         totals: Counter[str] = Counter()
@@ -263,11 +306,17 @@ class StatsBook:
         counts: Counter[tuple[str, str]] = Counter()
         last = 0
         while True:
-            query = (select(Conversation.id, Conversation.state)
-                     .where(Conversation.id > last, Conversation.updated_at >= start,
-                            Conversation.updated_at < idle_since,
-                            ~Conversation.owner.startswith("case:"))
-                     .order_by(Conversation.id).limit(_BATCH))
+            query = (
+                select(Conversation.id, Conversation.state)
+                .where(
+                    Conversation.id > last,
+                    Conversation.updated_at >= start,
+                    Conversation.updated_at < idle_since,
+                    ~Conversation.owner.startswith("case:"),
+                )
+                .order_by(Conversation.id)
+                .limit(_BATCH)
+            )
             with self.store.session() as session:
                 rows = session.execute(query).all()
             for _, data in rows:
@@ -277,15 +326,19 @@ class StatsBook:
             if len(rows) < _BATCH:
                 break
             last = rows[-1][0]
-        return [DropOut(flow, step, count) for (flow, step), count
-                in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
+        return [
+            DropOut(flow, step, count)
+            for (flow, step), count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
+        ]
 
     def gaps(self, start: datetime, end: datetime) -> list[Gap]:
         """Unanswered rights questions per topic, language and region, most first."""
         total = func.sum(QuestionGap.count)
-        query = (select(QuestionGap.topic, QuestionGap.lang, QuestionGap.region, total)
-                 .where(QuestionGap.day >= start.date(), QuestionGap.day <= end.date())
-                 .group_by(QuestionGap.topic, QuestionGap.lang, QuestionGap.region))
+        query = (
+            select(QuestionGap.topic, QuestionGap.lang, QuestionGap.region, total)
+            .where(QuestionGap.day >= start.date(), QuestionGap.day <= end.date())
+            .group_by(QuestionGap.topic, QuestionGap.lang, QuestionGap.region)
+        )
         with self.store.session() as session:
             rows = session.execute(query).all()
         gaps = [Gap(topic, lang, region, int(count)) for topic, lang, region, count in rows]
@@ -294,26 +347,33 @@ class StatsBook:
     def escalations(self, start: datetime, end: datetime) -> list[Escalations]:
         """Cases opened in the period per language, with the median minutes to the first
         reply of a mediator (computed here: the cases of a period are few)."""
-        query = (select(Case.language, Case.created_at, Case.first_reply_at)
-                 .where(Case.created_at >= start, Case.created_at <= end))
+        query = select(Case.language, Case.created_at, Case.first_reply_at).where(
+            Case.created_at >= start, Case.created_at <= end
+        )
         cases: Counter[str] = Counter()
         waits: dict[str, list[float]] = {}
         with self.store.session() as session:
             for lang, created, replied in session.execute(query):
                 cases[lang] += 1
                 if replied is not None:
-                    waits.setdefault(lang, []).append(
-                        (replied - created).total_seconds() / 60)
-        return [Escalations(lang, count, len(waits.get(lang, ())),
-                            statistics.median(waits[lang]) if waits.get(lang) else None)
-                for lang, count in sorted(cases.items())]
+                    waits.setdefault(lang, []).append((replied - created).total_seconds() / 60)
+        return [
+            Escalations(
+                lang,
+                count,
+                len(waits.get(lang, ())),
+                statistics.median(waits[lang]) if waits.get(lang) else None,
+            )
+            for lang, count in sorted(cases.items())
+        ]
 
     def ratings(self, start: datetime, end: datetime) -> dict[int, int]:
         """How many cases opened in the period got each rating from 1 to 5."""
-        query = (select(Case.rating, func.count())
-                 .where(Case.created_at >= start, Case.created_at <= end,
-                        Case.rating.is_not(None))
-                 .group_by(Case.rating))
+        query = (
+            select(Case.rating, func.count())
+            .where(Case.created_at >= start, Case.created_at <= end, Case.rating.is_not(None))
+            .group_by(Case.rating)
+        )
         with self.store.session() as session:
             found = {int(rating or 0): int(count) for rating, count in session.execute(query)}
         return {rating: found.get(rating, 0) for rating in range(1, 6)}
@@ -323,52 +383,78 @@ class StatsBook:
         books the new one at the same moment, and counts once, as a move),
         cancellations, and no-shows of appointments due in the period."""
         newer = aliased(Appointment)
-        moved_away = (select(newer.id).where(newer.user_id == Appointment.user_id,
-                                             newer.id != Appointment.id,
-                                             newer.created_at == Appointment.cancelled_at)
-                      .exists())
+        moved_away = (
+            select(newer.id)
+            .where(
+                newer.user_id == Appointment.user_id,
+                newer.id != Appointment.id,
+                newer.created_at == Appointment.cancelled_at,
+            )
+            .exists()
+        )
         older = aliased(Appointment)
-        moved_here = (select(older.id).where(older.user_id == Appointment.user_id,
-                                             older.id != Appointment.id,
-                                             older.cancelled_at == Appointment.created_at)
-                      .exists())
+        moved_here = (
+            select(older.id)
+            .where(
+                older.user_id == Appointment.user_id,
+                older.id != Appointment.id,
+                older.cancelled_at == Appointment.created_at,
+            )
+            .exists()
+        )
         counts: dict[str, Counter[str]] = {}
         with self.store.session() as session:
-            made = (select(Appointment.language.label("lang"), moved_here.label("move"))
-                    .where(Appointment.created_at >= start, Appointment.created_at <= end)
-                    .subquery())
-            rows: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(
-                select(made.c.lang, made.c.move, func.count())
-                .group_by(made.c.lang, made.c.move))]
+            made = (
+                select(Appointment.language.label("lang"), moved_here.label("move"))
+                .where(Appointment.created_at >= start, Appointment.created_at <= end)
+                .subquery()
+            )
+            rows: list[tuple[Any, ...]] = [
+                tuple(row)
+                for row in session.execute(
+                    select(made.c.lang, made.c.move, func.count()).group_by(
+                        made.c.lang, made.c.move
+                    )
+                )
+            ]
             for lang, move, count in rows:
                 counts.setdefault(lang, Counter())["moved" if move else "booked"] += int(count)
             for lang, count in session.execute(
-                    select(Appointment.language, func.count())
-                    .where(Appointment.cancelled_at >= start, Appointment.cancelled_at <= end,
-                           ~moved_away)
-                    .group_by(Appointment.language)):
+                select(Appointment.language, func.count())
+                .where(
+                    Appointment.cancelled_at >= start, Appointment.cancelled_at <= end, ~moved_away
+                )
+                .group_by(Appointment.language)
+            ):
                 counts.setdefault(lang, Counter())["cancelled"] += count
             for lang, count in session.execute(
-                    select(Appointment.language, func.count())
-                    .join(Slot, Slot.id == Appointment.slot_id)
-                    .where(Appointment.status == "no_show", Slot.starts_at >= start,
-                           Slot.starts_at <= end)
-                    .group_by(Appointment.language)):
+                select(Appointment.language, func.count())
+                .join(Slot, Slot.id == Appointment.slot_id)
+                .where(
+                    Appointment.status == "no_show", Slot.starts_at >= start, Slot.starts_at <= end
+                )
+                .group_by(Appointment.language)
+            ):
                 counts.setdefault(lang, Counter())["no_show"] += count
-        return [AppointmentCounts(lang, **{k: int(v) for k, v in c.items()})
-                for lang, c in sorted(counts.items())]
+        return [
+            AppointmentCounts(lang, **{k: int(v) for k, v in c.items()})
+            for lang, c in sorted(counts.items())
+        ]
 
     def feedback(self, start: datetime, end: datetime) -> list[Feedback]:
-        """"Did this help?" answers given in the period, per article."""
-        query = (select(ArticleFeedback.article_id, ArticleFeedback.helpful, func.count())
-                 .where(ArticleFeedback.created_at >= start, ArticleFeedback.created_at <= end)
-                 .group_by(ArticleFeedback.article_id, ArticleFeedback.helpful))
+        """ "Did this help?" answers given in the period, per article."""
+        query = (
+            select(ArticleFeedback.article_id, ArticleFeedback.helpful, func.count())
+            .where(ArticleFeedback.created_at >= start, ArticleFeedback.created_at <= end)
+            .group_by(ArticleFeedback.article_id, ArticleFeedback.helpful)
+        )
         answers: dict[str, Counter[bool]] = {}
         with self.store.session() as session:
             for article_id, helpful, count in session.execute(query):
                 answers.setdefault(article_id, Counter())[bool(helpful)] += int(count)
-        return [Feedback(article_id, c[True], c[False])
-                for article_id, c in sorted(answers.items())]
+        return [
+            Feedback(article_id, c[True], c[False]) for article_id, c in sorted(answers.items())
+        ]
 
     def _utc_day(self, column: Any) -> ColumnElement[Any]:
         """The UTC day of a timestamp column (SQLite keeps UTC already)."""

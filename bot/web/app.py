@@ -39,14 +39,15 @@ __all__ = ["create_app"]
 _HERE = Path(__file__).resolve().parent
 _SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; style-src 'self'; script-src 'self'; "
-                               "img-src 'self' data:; frame-ancestors 'none'",
+    "img-src 'self' data:; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
 
 
-def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
-               mailbox: WebChatMailbox | None = None) -> Starlette:
+def create_app(
+    orienta: Orienta, extra_routes: Sequence[BaseRoute] = (), mailbox: WebChatMailbox | None = None
+) -> Starlette:
     """The ASGI app: chat page, its JSON endpoints, the staff console (sign-in, cases,
     flows, translations, content, dashboard, audit log), static files, health check,
     and ``extra_routes`` (the Telegram webhook). ``mailbox`` holds the web
@@ -60,10 +61,14 @@ def create_app(orienta: Orienta, extra_routes: Sequence[BaseRoute] = (),
             runner.after_case_change()
 
     settings = orienta.settings
-    console = Console(settings, orienta.catalogs, templates, StaffBook(orienta.store),
-                      runner.clock)
-    bench = Workbench(settings.flows_dir, settings.locales_dir, orienta.catalogs,
-                      ReleaseBook(orienta.store), orienta.live)
+    console = Console(settings, orienta.catalogs, templates, StaffBook(orienta.store), runner.clock)
+    bench = Workbench(
+        settings.flows_dir,
+        settings.locales_dir,
+        orienta.catalogs,
+        ReleaseBook(orienta.store),
+        orienta.live,
+    )
     simulator = Simulator(orienta.store, runner.understanding, runner.config)
     return Starlette(
         routes=[

@@ -30,13 +30,19 @@ def audit_routes(console: Console) -> list[BaseRoute]:
         before = int(q["before"]) if q.get("before", "").isdigit() else None
         username = q.get("username", "")[:64] or None
         action = q.get("action", "")[:64] or None
-        entries = await asyncio.to_thread(console.staff.audit_entries, limit=100,
-                                          before=before, username=username, action=action)
+        entries = await asyncio.to_thread(
+            console.staff.audit_entries, limit=100, before=before, username=username, action=action
+        )
         actions = await asyncio.to_thread(console.staff.audit_actions)
-        return console.render(request, "console_audit.html", entries=entries,
-                              actions=actions, username=username or "",
-                              action=action or "",
-                              older=entries[-1].id if len(entries) == 100 else None)
+        return console.render(
+            request,
+            "console_audit.html",
+            entries=entries,
+            actions=actions,
+            username=username or "",
+            action=action or "",
+            older=entries[-1].id if len(entries) == 100 else None,
+        )
 
     async def export(request: Request) -> Response:
         await console.audit(request, "audit.export", "audit_log")
@@ -46,9 +52,16 @@ def audit_routes(console: Console) -> list[BaseRoute]:
             writer = csv.writer(out)
             writer.writerow(["id", "at", "username", "action", "target", "detail"])
             for entry in console.staff.all_audit_entries():
-                writer.writerow([entry.id, entry.at.isoformat(), csv_cell(entry.username),
-                                 entry.action, csv_cell(entry.target),
-                                 csv_cell(json.dumps(entry.detail, ensure_ascii=False))])
+                writer.writerow(
+                    [
+                        entry.id,
+                        entry.at.isoformat(),
+                        csv_cell(entry.username),
+                        entry.action,
+                        csv_cell(entry.target),
+                        csv_cell(json.dumps(entry.detail, ensure_ascii=False)),
+                    ]
+                )
                 yield out.getvalue()
                 out.seek(0)
                 out.truncate()
@@ -58,6 +71,5 @@ def audit_routes(console: Console) -> list[BaseRoute]:
 
     return [
         staff_route(console, "/console/audit", audit, role=ADMIN, name="console_audit"),
-        staff_route(console, "/console/audit.csv", export, role=ADMIN,
-                    name="console_audit_export"),
+        staff_route(console, "/console/audit.csv", export, role=ADMIN, name="console_audit_export"),
     ]

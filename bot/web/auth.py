@@ -40,14 +40,27 @@ def _client(request: Request) -> str:
 
 def auth_routes(console: Console) -> list[BaseRoute]:
 
-    def form(request: Request, *, error: str = "", status_code: int = 200,
-             username: str = "") -> Response:
+    def form(
+        request: Request, *, error: str = "", status_code: int = 200, username: str = ""
+    ) -> Response:
         token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-        response = console.render(request, "console_login.html", status_code=status_code,
-                                  csrf=token, error=error, username=username,
-                                  next=_safe_next(request.query_params.get("next", "")))
-        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                            path="/console", secure=request.url.scheme == "https")
+        response = console.render(
+            request,
+            "console_login.html",
+            status_code=status_code,
+            csrf=token,
+            error=error,
+            username=username,
+            next=_safe_next(request.query_params.get("next", "")),
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            path="/console",
+            secure=request.url.scheme == "https",
+        )
         return response
 
     async def login(request: Request) -> Response:
@@ -60,25 +73,47 @@ def auth_routes(console: Console) -> list[BaseRoute]:
         username = str(data.get("username", ""))[:64]
         password = str(data.get("password", ""))[:1024]
         now = console.clock()
-        result = await asyncio.to_thread(console.staff.sign_in, username, password,
-                                         _client(request), now)
+        result = await asyncio.to_thread(
+            console.staff.sign_in, username, password, _client(request), now
+        )
         if result.status != SignIn.OK or result.user is None:
-            await asyncio.to_thread(console.staff.audit, None, f"login.{result.status}",
-                                    username, now, {"address": _client(request)})
-            return form(request, error=str(result.status), username=username,
-                        status_code=429 if result.status == SignIn.LIMITED else 401)
+            await asyncio.to_thread(
+                console.staff.audit,
+                None,
+                f"login.{result.status}",
+                username,
+                now,
+                {"address": _client(request)},
+            )
+            return form(
+                request,
+                error=str(result.status),
+                username=username,
+                status_code=429 if result.status == SignIn.LIMITED else 401,
+            )
         token, _ = await asyncio.to_thread(console.staff.start_session, result.user.id, now)
-        await asyncio.to_thread(console.staff.audit, result.user, "login", result.user.username,
-                                now, {"address": _client(request)})
+        await asyncio.to_thread(
+            console.staff.audit,
+            result.user,
+            "login",
+            result.user.username,
+            now,
+            {"address": _client(request)},
+        )
         response = RedirectResponse(_safe_next(str(data.get("next", ""))), status_code=303)
-        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
-                            path="/console", secure=request.url.scheme == "https")
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            path="/console",
+            secure=request.url.scheme == "https",
+        )
         response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
         return response
 
     async def logout(request: Request) -> Response:
-        await asyncio.to_thread(console.staff.end_session,
-                                request.cookies.get(SESSION_COOKIE, ""))
+        await asyncio.to_thread(console.staff.end_session, request.cookies.get(SESSION_COOKIE, ""))
         await console.audit(request, "logout", staff(request).user.username)
         response = RedirectResponse("/console/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/console")
@@ -86,6 +121,5 @@ def auth_routes(console: Console) -> list[BaseRoute]:
 
     return [
         Route("/console/login", login, methods=["GET", "POST"], name="console_login"),
-        staff_route(console, "/console/logout", logout, methods=("POST",),
-                    name="console_logout"),
+        staff_route(console, "/console/logout", logout, methods=("POST",), name="console_logout"),
     ]

@@ -28,20 +28,28 @@ __all__ = ["case_routes", "may_see"]
 
 _STATUSES = ("open", "queued", "claimed", "closed", "returned", "all")
 _MAX_REPLY = 4000
-_RESULTS = {CaseStatus.YOURS: "already_yours", CaseStatus.TAKEN: "already_claimed",
-            CaseStatus.OVER: "case_over", CaseStatus.GONE: "case_gone",
-            CaseStatus.NOT_OWNER: "not_owner"}
+_RESULTS = {
+    CaseStatus.YOURS: "already_yours",
+    CaseStatus.TAKEN: "already_claimed",
+    CaseStatus.OVER: "case_over",
+    CaseStatus.GONE: "case_gone",
+    CaseStatus.NOT_OWNER: "not_owner",
+}
 _CONSOLE_RESULTS = {"no_mediator": N_("console.no_mediator")}
 
 
 def may_see(user: StaffView, case: CaseView) -> bool:
     """An admin sees every case; a mediator theirs and those in their languages."""
-    return user.is_admin or case.language in user.languages or (
-        user.mediator_id is not None and case.mediator_id == user.mediator_id)
+    return (
+        user.is_admin
+        or case.language in user.languages
+        or (user.mediator_id is not None and case.mediator_id == user.mediator_id)
+    )
 
 
-def case_routes(console: Console, book: CaseBook,
-                changed: Callable[[], None] | None = None) -> list[BaseRoute]:
+def case_routes(
+    console: Console, book: CaseBook, changed: Callable[[], None] | None = None
+) -> list[BaseRoute]:
     """The queue's routes; ``changed`` wakes the case relay after an action."""
     zone = console.settings.staff_timezone
 
@@ -53,17 +61,30 @@ def case_routes(console: Console, book: CaseBook,
             status = "open"
         language = q.get("language") if q.get("language") in SERVED_LANGUAGES else None
         urgency = q.get("urgency") if q.get("urgency") in URGENCIES else None
-        statuses = (OPEN if status == "open" else ("queued", "claimed", "closed", "returned")
-                    if status == "all" else (status,))
+        statuses = (
+            OPEN
+            if status == "open"
+            else ("queued", "claimed", "closed", "returned")
+            if status == "all"
+            else (status,)
+        )
         visible = None if user.is_admin else (user.languages, user.mediator_id)
-        cases = await asyncio.to_thread(book.cases, statuses=statuses, language=language,
-                                        urgency=urgency, visible_to=visible)
+        cases = await asyncio.to_thread(
+            book.cases, statuses=statuses, language=language, urgency=urgency, visible_to=visible
+        )
         t = console.translator(user)
-        return console.render(request, "console_cases.html", cases=cases, status=status,
-                              language=language or "", urgency=urgency or "",
-                              statuses=_STATUSES, languages=SERVED_LANGUAGES,
-                              urgencies=URGENCIES,
-                              titles={case.id: case_title(case, t) for case in cases})
+        return console.render(
+            request,
+            "console_cases.html",
+            cases=cases,
+            status=status,
+            language=language or "",
+            urgency=urgency or "",
+            statuses=_STATUSES,
+            languages=SERVED_LANGUAGES,
+            urgencies=URGENCIES,
+            titles={case.id: case_title(case, t) for case in cases},
+        )
 
     async def visible_case(request: Request) -> CaseView | None:
         case = await asyncio.to_thread(book.case, int(request.path_params["case_id"]))
@@ -80,11 +101,16 @@ def case_routes(console: Console, book: CaseBook,
         await console.audit(request, "case.read", f"case:{case.id}")
         result = request.query_params.get("result", "")
         return console.render(
-            request, "console_case.html", case=case, title=case_title(case, t),
-            summary=summary_text(case, t, regions, zone), transcript=transcript,
+            request,
+            "console_case.html",
+            case=case,
+            title=case_title(case, t),
+            summary=summary_text(case, t, regions, zone),
+            transcript=transcript,
             result=result if result in STAFF_TEXTS else "",
             console_result=_CONSOLE_RESULTS.get(result, ""),
-            can_act=user.mediator_id is not None)
+            can_act=user.mediator_id is not None,
+        )
 
     async def act(request: Request) -> Response:
         case = await visible_case(request)
@@ -103,19 +129,21 @@ def case_routes(console: Console, book: CaseBook,
         if action == "claim":
             status = await asyncio.to_thread(book.claim, case.id, mediator, now)
         elif action in ("close", "return"):
-            status = await asyncio.to_thread(book.finish, case.id, mediator,
-                                             "closed" if action == "close" else "returned", now)
+            status = await asyncio.to_thread(
+                book.finish, case.id, mediator, "closed" if action == "close" else "returned", now
+            )
         else:
             if not text:
                 return _back(case.id, "", empty=True)
             if action == "note":
-                status = await asyncio.to_thread(book.note, case.id, mediator, text, now,
-                                                 source="console")
+                status = await asyncio.to_thread(
+                    book.note, case.id, mediator, text, now, source="console"
+                )
             else:
-                status = await asyncio.to_thread(book.mediator_message, case.id, mediator,
-                                                 "text", text, now, source="console")
-        await console.audit(request, f"case.{action}", f"case:{case.id}",
-                            {"result": str(status)})
+                status = await asyncio.to_thread(
+                    book.mediator_message, case.id, mediator, "text", text, now, source="console"
+                )
+        await console.audit(request, f"case.{action}", f"case:{case.id}", {"result": str(status)})
         if status == CaseStatus.DONE:
             if changed is not None:
                 changed()
@@ -132,13 +160,20 @@ def case_routes(console: Console, book: CaseBook,
         staff_route(console, "/console", home, name="console_home"),
         staff_route(console, "/console/cases", queue, name="console_cases"),
         staff_route(console, "/console/cases/{case_id:int}", case_page, name="console_case"),
-        staff_route(console, "/console/cases/{case_id:int}/{action:str}", act,
-                    methods=("POST",), name="console_act"),
+        staff_route(
+            console,
+            "/console/cases/{case_id:int}/{action:str}",
+            act,
+            methods=("POST",),
+            name="console_act",
+        ),
     ]
 
 
 def _back(case_id: int, result: str, *, empty: bool = False) -> Response:
-    query = "&".join(part for part in (f"result={result}" if result else "",
-                                       "empty=1" if empty else "") if part)
-    return RedirectResponse(f"/console/cases/{case_id}" + (f"?{query}" if query else ""),
-                            status_code=303)
+    query = "&".join(
+        part for part in (f"result={result}" if result else "", "empty=1" if empty else "") if part
+    )
+    return RedirectResponse(
+        f"/console/cases/{case_id}" + (f"?{query}" if query else ""), status_code=303
+    )

@@ -44,19 +44,23 @@ from bot.web.pages import ADMIN, Console, Endpoint, staff, staff_route
 __all__ = ["content_routes"]
 
 _REVIEW_DUE = timedelta(days=365)
-TOPIC_LABELS = {"housing": N_("console.content.topic.housing"),
-                "health": N_("console.content.topic.health"),
-                "work": N_("console.content.topic.work"),
-                "benefits": N_("console.content.topic.benefits"),
-                "education": N_("console.content.topic.education"),
-                "documents": N_("console.content.topic.documents"),
-                "budget": N_("console.content.topic.budget")}
-_SLOT_RESULTS = {"added": N_("console.content.slots.added"),
-                 "removed": N_("console.content.slots.removed"),
-                 "booked": N_("console.content.slots.refused_booked"),
-                 "history": N_("console.content.slots.refused_history"),
-                 "gone": N_("console.content.slots.gone"),
-                 "generated": N_("console.content.slots.generated")}
+TOPIC_LABELS = {
+    "housing": N_("console.content.topic.housing"),
+    "health": N_("console.content.topic.health"),
+    "work": N_("console.content.topic.work"),
+    "benefits": N_("console.content.topic.benefits"),
+    "education": N_("console.content.topic.education"),
+    "documents": N_("console.content.topic.documents"),
+    "budget": N_("console.content.topic.budget"),
+}
+_SLOT_RESULTS = {
+    "added": N_("console.content.slots.added"),
+    "removed": N_("console.content.slots.removed"),
+    "booked": N_("console.content.slots.refused_booked"),
+    "history": N_("console.content.slots.refused_history"),
+    "gone": N_("console.content.slots.gone"),
+    "generated": N_("console.content.slots.generated"),
+}
 
 
 def _count(value: str | None) -> str:
@@ -91,10 +95,17 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         lang = translator(request).lang
         now = today()
         due = {a.id for a in articles if now - a.reviewed > _REVIEW_DUE}
-        return console.render(request, "console_content.html", articles=articles,
-                              offices=offices, services=services, due=due,
-                              languages=LANGUAGES, topics=TOPIC_LABELS,
-                              named=lambda names: local_name(names, lang))
+        return console.render(
+            request,
+            "console_content.html",
+            articles=articles,
+            offices=offices,
+            services=services,
+            due=due,
+            languages=LANGUAGES,
+            topics=TOPIC_LABELS,
+            named=lambda names: local_name(names, lang),
+        )
 
     # -- articles ------------------------------------------------------------------------
     async def article_page(request: Request) -> Response:
@@ -107,26 +118,46 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         values, errors, status = article_values(old, today()), {}, 200
         if request.method == "POST":
             form = Form(await request.form(), translator(request))
-            values, edit = article_form(form, old, [r.id for r in regions],
-                                         [a.id for a in audiences], today())
+            values, edit = article_form(
+                form, old, [r.id for r in regions], [a.id for a in audiences], today()
+            )
             if edit is not None:
                 saved = await asyncio.to_thread(editor.save_article, edit, new=old is None)
                 if saved is EditStatus.SAVED:
-                    await console.audit(request, "article.save", f"article:{edit.id}", {
-                        "new": old is None, "active": edit.active,
-                        "languages": sorted(edit.texts)})
-                    return RedirectResponse(f"/console/content/articles/{edit.id}?saved=1",
-                                            status_code=303)
+                    await console.audit(
+                        request,
+                        "article.save",
+                        f"article:{edit.id}",
+                        {
+                            "new": old is None,
+                            "active": edit.active,
+                            "languages": sorted(edit.texts),
+                        },
+                    )
+                    return RedirectResponse(
+                        f"/console/content/articles/{edit.id}?saved=1", status_code=303
+                    )
                 if saved is EditStatus.GONE:
                     return not_found(request)
                 form.fail("id", "id_taken")
             errors, status = form.errors, 400
         lang = translator(request).lang
         return console.render(
-            request, "console_content_article.html", status_code=status, new=old is None,
-            v=values, errors=errors, saved="saved" in request.query_params,
-            regions=regions, audiences=audiences, topics=TOPIC_LABELS, languages=LANGUAGES,
-            directions=directions, named=lambda names: local_name(names, lang), all=ALL)
+            request,
+            "console_content_article.html",
+            status_code=status,
+            new=old is None,
+            v=values,
+            errors=errors,
+            saved="saved" in request.query_params,
+            regions=regions,
+            audiences=audiences,
+            topics=TOPIC_LABELS,
+            languages=LANGUAGES,
+            directions=directions,
+            named=lambda names: local_name(names, lang),
+            all=ALL,
+        )
 
     # -- offices and services ------------------------------------------------------------
     async def office_page(request: Request) -> Response:
@@ -144,13 +175,23 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
                 saved = await asyncio.to_thread(editor.save_office, edit, new=old is None)
                 if saved is EditStatus.SAVED:
                     created, removed = await asyncio.to_thread(
-                        book.generate_slots, today(), console.settings.booking_days)
-                    await console.audit(request, "office.save", f"office:{edit.id}", {
-                        "new": old is None, "active": edit.active,
-                        "slots_created": created, "slots_removed": removed})
+                        book.generate_slots, today(), console.settings.booking_days
+                    )
+                    await console.audit(
+                        request,
+                        "office.save",
+                        f"office:{edit.id}",
+                        {
+                            "new": old is None,
+                            "active": edit.active,
+                            "slots_created": created,
+                            "slots_removed": removed,
+                        },
+                    )
                     query = urlencode({"saved": 1, "created": created, "removed": removed})
-                    return RedirectResponse(f"/console/content/offices/{edit.id}?{query}",
-                                            status_code=303)
+                    return RedirectResponse(
+                        f"/console/content/offices/{edit.id}?{query}", status_code=303
+                    )
                 if saved is EditStatus.GONE:
                     return not_found(request)
                 form.fail("id", "id_taken")
@@ -158,19 +199,31 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         q = request.query_params
         lang = translator(request).lang
         return console.render(
-            request, "console_content_office.html", status_code=status, new=old is None,
-            v=values, errors=errors, saved="saved" in q,
-            created=_count(q.get("created")), removed=_count(q.get("removed")),
-            regions=regions, services=services, languages=LANGUAGES, directions=directions,
-            named=lambda names: local_name(names, lang))
+            request,
+            "console_content_office.html",
+            status_code=status,
+            new=old is None,
+            v=values,
+            errors=errors,
+            saved="saved" in q,
+            created=_count(q.get("created")),
+            removed=_count(q.get("removed")),
+            regions=regions,
+            services=services,
+            languages=LANGUAGES,
+            directions=directions,
+            named=lambda names: local_name(names, lang),
+        )
 
     async def service_page(request: Request) -> Response:
         service_id = request.path_params.get("service_id")
         old = await asyncio.to_thread(book.service, service_id) if service_id else None
         if service_id and old is None:
             return not_found(request)
-        values: dict[str, Any] = {"id": old.id if old else "",
-                                  "names": dict(old.name) if old else {}}
+        values: dict[str, Any] = {
+            "id": old.id if old else "",
+            "names": dict(old.name) if old else {},
+        }
         errors: dict[str, str] = {}
         status = 200
         if request.method == "POST":
@@ -181,22 +234,35 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
                 edit = ServiceView(sid, values["names"])
                 saved = await asyncio.to_thread(editor.save_service, edit, new=old is None)
                 if saved is EditStatus.SAVED:
-                    await console.audit(request, "service.save", f"service:{sid}",
-                                        {"new": old is None})
-                    return RedirectResponse(f"/console/content/services/{sid}?saved=1",
-                                            status_code=303)
+                    await console.audit(
+                        request, "service.save", f"service:{sid}", {"new": old is None}
+                    )
+                    return RedirectResponse(
+                        f"/console/content/services/{sid}?saved=1", status_code=303
+                    )
                 if saved is EditStatus.GONE:
                     return not_found(request)
                 form.fail("id", "id_taken")
             errors, status = form.errors, 400
-        return console.render(request, "console_content_service.html", status_code=status,
-                              new=old is None, v=values, errors=errors,
-                              saved="saved" in request.query_params, languages=LANGUAGES,
-                              directions=directions)
+        return console.render(
+            request,
+            "console_content_service.html",
+            status_code=status,
+            new=old is None,
+            v=values,
+            errors=errors,
+            saved="saved" in request.query_params,
+            languages=LANGUAGES,
+            directions=directions,
+        )
 
     # -- slot calendars ------------------------------------------------------------------
-    async def slots_page(request: Request, *, errors: Mapping[str, str] | None = None,
-                         typed: Mapping[str, str] | None = None) -> Response:
+    async def slots_page(
+        request: Request,
+        *,
+        errors: Mapping[str, str] | None = None,
+        typed: Mapping[str, str] | None = None,
+    ) -> Response:
         office = await asyncio.to_thread(editor.office, request.path_params["office_id"])
         if office is None:
             return not_found(request)
@@ -206,44 +272,81 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             week = _monday(date.fromisoformat(q.get("week", "")))
         except ValueError:
             week = _monday(console.clock().astimezone(zone).date())
-        start, end = midnight(week, office.timezone), midnight(week + timedelta(days=7),
-                                                                  office.timezone)
+        start, end = (
+            midnight(week, office.timezone),
+            midnight(week + timedelta(days=7), office.timezone),
+        )
         slots = await asyncio.to_thread(editor.slots, office.id, start, end)
         services = {s.id: s for s in await asyncio.to_thread(editor.services)}
         t = translator(request)
         days: dict[date, list[dict[str, Any]]] = {}
         for slot in slots:
             local_start, local_end = slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone)
-            days.setdefault(local_start.date(), []).append({
-                "slot": slot, "start": f"{local_start:%H:%M}", "end": f"{local_end:%H:%M}",
-                "service": local_name(services[slot.service_id].name, t.lang)
-                if slot.service_id in services else slot.service_id})
+            days.setdefault(local_start.date(), []).append(
+                {
+                    "slot": slot,
+                    "start": f"{local_start:%H:%M}",
+                    "end": f"{local_end:%H:%M}",
+                    "service": local_name(services[slot.service_id].name, t.lang)
+                    if slot.service_id in services
+                    else slot.service_id,
+                }
+            )
         first = office.offers[0] if office.offers else None
-        add = {"service": first.service_id if first else "", "day": week.isoformat(),
-               "start": "", "minutes": str(first.minutes if first else 30),
-               "capacity": str(first.capacity if first else 1), **(typed or {})}
+        add = {
+            "service": first.service_id if first else "",
+            "day": week.isoformat(),
+            "start": "",
+            "minutes": str(first.minutes if first else 30),
+            "capacity": str(first.capacity if first else 1),
+            **(typed or {}),
+        }
         result = q.get("result", "")
-        message = t.gettext(_SLOT_RESULTS[result], created=_count(q.get("created")),
-                            removed=_count(q.get("removed"))) if result in _SLOT_RESULTS else ""
+        message = (
+            t.gettext(
+                _SLOT_RESULTS[result],
+                created=_count(q.get("created")),
+                removed=_count(q.get("removed")),
+            )
+            if result in _SLOT_RESULTS
+            else ""
+        )
         return console.render(
-            request, "console_content_slots.html", status_code=400 if errors else 200,
-            office=office, office_name=local_name(office.name, t.lang), week=week.isoformat(),
+            request,
+            "console_content_slots.html",
+            status_code=400 if errors else 200,
+            office=office,
+            office_name=local_name(office.name, t.lang),
+            week=week.isoformat(),
             previous=(week - timedelta(days=7)).isoformat(),
             following=(week + timedelta(days=7)).isoformat(),
-            days=[(format_date(day, "full", locale=t.lang), rows)
-                  for day, rows in sorted(days.items())],
-            offers=[(o.service_id, local_name(services[o.service_id].name, t.lang)
-                     if o.service_id in services else o.service_id) for o in office.offers],
-            add=add, errors=errors or {}, message=message,
-            refused=result in ("booked", "history", "gone"))
+            days=[
+                (format_date(day, "full", locale=t.lang), rows)
+                for day, rows in sorted(days.items())
+            ],
+            offers=[
+                (
+                    o.service_id,
+                    local_name(services[o.service_id].name, t.lang)
+                    if o.service_id in services
+                    else o.service_id,
+                )
+                for o in office.offers
+            ],
+            add=add,
+            errors=errors or {},
+            message=message,
+            refused=result in ("booked", "history", "gone"),
+        )
 
     async def slots_get(request: Request) -> Response:
         return await slots_page(request)
 
     def back_to_week(office_id: str, week: str, **result: object) -> Response:
         query = urlencode({"week": week, **result})
-        return RedirectResponse(f"/console/content/offices/{office_id}/slots?{query}",
-                                status_code=303)
+        return RedirectResponse(
+            f"/console/content/offices/{office_id}/slots?{query}", status_code=303
+        )
 
     async def slot_add(request: Request) -> Response:
         office = await asyncio.to_thread(editor.office, request.path_params["office_id"])
@@ -264,17 +367,27 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         capacity = form.number("capacity", 1, 100, "capacity")
         typed = {k: form.raw(k) for k in ("service", "day", "start", "minutes", "capacity")}
         if not form.errors and day is not None and clock is not None:
-            starts_at = datetime.combine(day, clock.replace(second=0, microsecond=0),
-                                         ZoneInfo(office.timezone)).astimezone(UTC)
+            starts_at = datetime.combine(
+                day, clock.replace(second=0, microsecond=0), ZoneInfo(office.timezone)
+            ).astimezone(UTC)
             try:
-                slot = await asyncio.to_thread(book.add_slot, office.id, service, starts_at,
-                                               minutes, capacity)
+                slot = await asyncio.to_thread(
+                    book.add_slot, office.id, service, starts_at, minutes, capacity
+                )
             except IntegrityError:
                 form.fail("start", "slot_taken")
             else:
-                await console.audit(request, "slot.add", f"slot:{slot.id}", {
-                    "office": office.id, "service": service,
-                    "starts_at": starts_at.isoformat(), "capacity": capacity})
+                await console.audit(
+                    request,
+                    "slot.add",
+                    f"slot:{slot.id}",
+                    {
+                        "office": office.id,
+                        "service": service,
+                        "starts_at": starts_at.isoformat(),
+                        "capacity": capacity,
+                    },
+                )
                 return back_to_week(office.id, _monday(day).isoformat(), result="added")
         return await slots_page(request, errors=form.errors, typed=typed)
 
@@ -285,8 +398,9 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         slot_id = request.path_params["slot_id"]
         form = await request.form()
         result = await asyncio.to_thread(editor.remove_slot, office.id, slot_id)
-        await console.audit(request, "slot.remove", f"slot:{slot_id}",
-                            {"office": office.id, "result": str(result)})
+        await console.audit(
+            request, "slot.remove", f"slot:{slot_id}", {"office": office.id, "result": str(result)}
+        )
         return back_to_week(office.id, str(form.get("week", "")), result=str(result))
 
     async def slots_generate(request: Request) -> Response:
@@ -294,37 +408,76 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         if office is None:
             return not_found(request)
         form = await request.form()
-        created, removed = await asyncio.to_thread(book.generate_slots, today(),
-                                                   console.settings.booking_days)
-        await console.audit(request, "slots.generate", f"office:{office.id}",
-                            {"created": created, "removed": removed})
-        return back_to_week(office.id, str(form.get("week", "")), result="generated",
-                            created=created, removed=removed)
+        created, removed = await asyncio.to_thread(
+            book.generate_slots, today(), console.settings.booking_days
+        )
+        await console.audit(
+            request,
+            "slots.generate",
+            f"office:{office.id}",
+            {"created": created, "removed": removed},
+        )
+        return back_to_week(
+            office.id,
+            str(form.get("week", "")),
+            result="generated",
+            created=created,
+            removed=removed,
+        )
 
-    return _routes(console, [
-        ("/console/content", overview, ("GET",), "console_content"),
-        ("/console/content/articles/new", article_page, ("GET", "POST"), "console_article_new"),
-        ("/console/content/articles/{article_id}", article_page, ("GET", "POST"),
-         "console_article"),
-        ("/console/content/offices/new", office_page, ("GET", "POST"), "console_office_new"),
-        ("/console/content/offices/{office_id}", office_page, ("GET", "POST"),
-         "console_office"),
-        ("/console/content/offices/{office_id}/slots", slots_get, ("GET",), "console_slots"),
-        ("/console/content/offices/{office_id}/slots/add", slot_add, ("POST",),
-         "console_slot_add"),
-        ("/console/content/offices/{office_id}/slots/generate", slots_generate, ("POST",),
-         "console_slots_generate"),
-        ("/console/content/offices/{office_id}/slots/{slot_id:int}/remove", slot_remove,
-         ("POST",), "console_slot_remove"),
-        ("/console/content/services/new", service_page, ("GET", "POST"),
-         "console_service_new"),
-        ("/console/content/services/{service_id}", service_page, ("GET", "POST"),
-         "console_service"),
-    ])
+    return _routes(
+        console,
+        [
+            ("/console/content", overview, ("GET",), "console_content"),
+            ("/console/content/articles/new", article_page, ("GET", "POST"), "console_article_new"),
+            (
+                "/console/content/articles/{article_id}",
+                article_page,
+                ("GET", "POST"),
+                "console_article",
+            ),
+            ("/console/content/offices/new", office_page, ("GET", "POST"), "console_office_new"),
+            (
+                "/console/content/offices/{office_id}",
+                office_page,
+                ("GET", "POST"),
+                "console_office",
+            ),
+            ("/console/content/offices/{office_id}/slots", slots_get, ("GET",), "console_slots"),
+            (
+                "/console/content/offices/{office_id}/slots/add",
+                slot_add,
+                ("POST",),
+                "console_slot_add",
+            ),
+            (
+                "/console/content/offices/{office_id}/slots/generate",
+                slots_generate,
+                ("POST",),
+                "console_slots_generate",
+            ),
+            (
+                "/console/content/offices/{office_id}/slots/{slot_id:int}/remove",
+                slot_remove,
+                ("POST",),
+                "console_slot_remove",
+            ),
+            ("/console/content/services/new", service_page, ("GET", "POST"), "console_service_new"),
+            (
+                "/console/content/services/{service_id}",
+                service_page,
+                ("GET", "POST"),
+                "console_service",
+            ),
+        ],
+    )
 
 
-def _routes(console: Console, table: Sequence[tuple[str, Endpoint, tuple[str, ...], str]]
-            ) -> list[BaseRoute]:
+def _routes(
+    console: Console, table: Sequence[tuple[str, Endpoint, tuple[str, ...], str]]
+) -> list[BaseRoute]:
     """Every content route is for administrators."""
-    return [staff_route(console, path, endpoint, role=ADMIN, methods=methods, name=name)
-            for path, endpoint, methods, name in table]
+    return [
+        staff_route(console, path, endpoint, role=ADMIN, methods=methods, name=name)
+        for path, endpoint, methods, name in table
+    ]

@@ -23,8 +23,16 @@ from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import ServiceView
 from bot.store.editing import ArticleEdit, OfferEdit, OfficeEdit
 
-__all__ = ["LANGUAGES", "Form", "article_form", "article_values", "hours_text", "midnight",
-           "office_form", "office_values"]
+__all__ = [
+    "LANGUAGES",
+    "Form",
+    "article_form",
+    "article_values",
+    "hours_text",
+    "midnight",
+    "office_form",
+    "office_values",
+]
 
 #: The languages content is written in: English (the source) and the served ones.
 LANGUAGES = ("en", *SERVED_LANGUAGES)
@@ -114,8 +122,10 @@ class Form:
 
     def names(self, prefix: str) -> dict[str, str]:
         """A name per language; English is required."""
-        names = {lang: self.text(f"{prefix}_{lang}", _MAX_NAME, required=lang == "en")
-                 for lang in LANGUAGES}
+        names = {
+            lang: self.text(f"{prefix}_{lang}", _MAX_NAME, required=lang == "en")
+            for lang in LANGUAGES
+        }
         return {lang: name for lang, name in names.items() if name}
 
 
@@ -135,8 +145,10 @@ def hours_text(stored: Mapping[str, Sequence[str]]) -> str:
             groups[-1][1] = day
         else:
             groups.append([day, day, ranges])
-    return "; ".join(WEEKDAYS[a] + (f"-{WEEKDAYS[b]}" if b != a else "") + " " + ", ".join(r)
-                     for a, b, r in groups)
+    return "; ".join(
+        WEEKDAYS[a] + (f"-{WEEKDAYS[b]}" if b != a else "") + " " + ", ".join(r)
+        for a, b, r in groups
+    )
 
 
 def midnight(day: date, zone: str) -> datetime:
@@ -144,11 +156,14 @@ def midnight(day: date, zone: str) -> datetime:
     return datetime.combine(day, time(0, 0), ZoneInfo(zone)).astimezone(UTC)
 
 
-
 # -- the forms -----------------------------------------------------------------------------
-def article_form(form: Form, old: ArticleEdit | None, regions: Iterable[str],
-                  audiences: Iterable[str], today: date
-                  ) -> tuple[dict[str, Any], ArticleEdit | None]:
+def article_form(
+    form: Form,
+    old: ArticleEdit | None,
+    regions: Iterable[str],
+    audiences: Iterable[str],
+    today: date,
+) -> tuple[dict[str, Any], ArticleEdit | None]:
     """The typed values for the page, and the article when they are valid."""
     article_id = old.id if old else form.ident("id")
     topic = form.raw("topic")
@@ -174,30 +189,60 @@ def article_form(form: Form, old: ArticleEdit | None, regions: Iterable[str],
             form.fail(f"title_{lang}", "half")
         texts[lang] = (title, body)
     active = form.checked("active")
-    values = {"id": article_id, "topic": topic, **scope, "source_title": source_title,
-              "source_url": source_url, "reviewed": form.raw("reviewed"), "active": active,
-              "texts": texts}
+    values = {
+        "id": article_id,
+        "topic": topic,
+        **scope,
+        "source_title": source_title,
+        "source_url": source_url,
+        "reviewed": form.raw("reviewed"),
+        "active": active,
+        "texts": texts,
+    }
     if form.errors or reviewed is None:
         return values, None
-    return values, ArticleEdit(article_id, topic, tuple(scope["regions"]),
-                               tuple(scope["audiences"]), source_title, source_url, reviewed,
-                               active, {lang: text for lang, text in texts.items() if text[0]})
+    return values, ArticleEdit(
+        article_id,
+        topic,
+        tuple(scope["regions"]),
+        tuple(scope["audiences"]),
+        source_title,
+        source_url,
+        reviewed,
+        active,
+        {lang: text for lang, text in texts.items() if text[0]},
+    )
 
 
 def article_values(edit: ArticleEdit | None, today: date) -> dict[str, Any]:
     if edit is None:
-        return {"id": "", "topic": "", "regions": [], "audiences": [], "source_title": "",
-                "source_url": "", "reviewed": today.isoformat(), "active": True,
-                "texts": {lang: ("", "") for lang in LANGUAGES}}
-    return {"id": edit.id, "topic": edit.topic, "regions": list(edit.regions),
-            "audiences": list(edit.audiences), "source_title": edit.source_title,
-            "source_url": edit.source_url, "reviewed": edit.reviewed.isoformat(),
-            "active": edit.active,
-            "texts": {lang: edit.texts.get(lang, ("", "")) for lang in LANGUAGES}}
+        return {
+            "id": "",
+            "topic": "",
+            "regions": [],
+            "audiences": [],
+            "source_title": "",
+            "source_url": "",
+            "reviewed": today.isoformat(),
+            "active": True,
+            "texts": {lang: ("", "") for lang in LANGUAGES},
+        }
+    return {
+        "id": edit.id,
+        "topic": edit.topic,
+        "regions": list(edit.regions),
+        "audiences": list(edit.audiences),
+        "source_title": edit.source_title,
+        "source_url": edit.source_url,
+        "reviewed": edit.reviewed.isoformat(),
+        "active": edit.active,
+        "texts": {lang: edit.texts.get(lang, ("", "")) for lang in LANGUAGES},
+    }
 
 
-def office_form(form: Form, old: OfficeEdit | None, regions: Iterable[str],
-                 services: Sequence[ServiceView]) -> tuple[dict[str, Any], OfficeEdit | None]:
+def office_form(
+    form: Form, old: OfficeEdit | None, regions: Iterable[str], services: Sequence[ServiceView]
+) -> tuple[dict[str, Any], OfficeEdit | None]:
     office_id = old.id if old else form.ident("id")
     names = form.names("name")
     region = form.raw("region")
@@ -227,12 +272,19 @@ def office_form(form: Form, old: OfficeEdit | None, regions: Iterable[str],
     chosen: list[OfferEdit] = []
     for service in services:
         on = form.checked(f"offer_{service.id}")
-        offers[service.id] = {"on": on, "minutes": form.raw(f"minutes_{service.id}"),
-                              "capacity": form.raw(f"capacity_{service.id}")}
+        offers[service.id] = {
+            "on": on,
+            "minutes": form.raw(f"minutes_{service.id}"),
+            "capacity": form.raw(f"capacity_{service.id}"),
+        }
         if on:
-            chosen.append(OfferEdit(
-                service.id, form.number(f"minutes_{service.id}", 5, 480, "minutes"),
-                form.number(f"capacity_{service.id}", 1, 100, "capacity")))
+            chosen.append(
+                OfferEdit(
+                    service.id,
+                    form.number(f"minutes_{service.id}", 5, 480, "minutes"),
+                    form.number(f"capacity_{service.id}", 1, 100, "capacity"),
+                )
+            )
     if not chosen:
         form.fail("services", "no_service")
     languages = form.choices("languages", LANGUAGES)
@@ -243,33 +295,77 @@ def office_form(form: Form, old: OfficeEdit | None, regions: Iterable[str],
         elif code not in languages:
             languages.append(code)
     interpreter, active = form.checked("interpreter"), form.checked("active")
-    values = {"id": office_id, "names": names, "region": region, "address": address,
-              "phone": phone, "timezone": zone, "languages": languages,
-              "languages_other": others,
-              "interpreter": interpreter, "hours": hours_typed, "closed": closed_typed,
-              "active": active, "offers": offers}
+    values = {
+        "id": office_id,
+        "names": names,
+        "region": region,
+        "address": address,
+        "phone": phone,
+        "timezone": zone,
+        "languages": languages,
+        "languages_other": others,
+        "interpreter": interpreter,
+        "hours": hours_typed,
+        "closed": closed_typed,
+        "active": active,
+        "offers": offers,
+    }
     if form.errors:
         return values, None
-    return values, OfficeEdit(office_id, names, region or None, address, phone, zone,
-                              tuple(languages), interpreter, hours, tuple(sorted(set(closed))),
-                              active, tuple(chosen))
+    return values, OfficeEdit(
+        office_id,
+        names,
+        region or None,
+        address,
+        phone,
+        zone,
+        tuple(languages),
+        interpreter,
+        hours,
+        tuple(sorted(set(closed))),
+        active,
+        tuple(chosen),
+    )
 
 
-def office_values(edit: OfficeEdit | None, services: Sequence[ServiceView]
-                   ) -> dict[str, Any]:
+def office_values(edit: OfficeEdit | None, services: Sequence[ServiceView]) -> dict[str, Any]:
     offered = {o.service_id: o for o in edit.offers} if edit else {}
-    offers = {s.id: {"on": s.id in offered,
-                     "minutes": str(offered[s.id].minutes) if s.id in offered else "30",
-                     "capacity": str(offered[s.id].capacity) if s.id in offered else "1"}
-              for s in services}
+    offers = {
+        s.id: {
+            "on": s.id in offered,
+            "minutes": str(offered[s.id].minutes) if s.id in offered else "30",
+            "capacity": str(offered[s.id].capacity) if s.id in offered else "1",
+        }
+        for s in services
+    }
     if edit is None:
-        return {"id": "", "names": {}, "region": "", "address": "", "phone": "",
-                "timezone": "", "languages": [], "languages_other": "",
-                "interpreter": False, "hours": "",
-                "closed": "", "active": True, "offers": offers}
-    return {"id": edit.id, "names": dict(edit.name), "region": edit.region or "",
-            "address": edit.address, "phone": edit.phone, "timezone": edit.timezone,
-            "languages": list(edit.languages), "interpreter": edit.interpreter,
-            "languages_other": ", ".join(x for x in edit.languages if x not in LANGUAGES),
-            "hours": hours_text(edit.hours), "active": edit.active, "offers": offers,
-            "closed": ", ".join(d.isoformat() for d in edit.closed)}
+        return {
+            "id": "",
+            "names": {},
+            "region": "",
+            "address": "",
+            "phone": "",
+            "timezone": "",
+            "languages": [],
+            "languages_other": "",
+            "interpreter": False,
+            "hours": "",
+            "closed": "",
+            "active": True,
+            "offers": offers,
+        }
+    return {
+        "id": edit.id,
+        "names": dict(edit.name),
+        "region": edit.region or "",
+        "address": edit.address,
+        "phone": edit.phone,
+        "timezone": edit.timezone,
+        "languages": list(edit.languages),
+        "interpreter": edit.interpreter,
+        "languages_other": ", ".join(x for x in edit.languages if x not in LANGUAGES),
+        "hours": hours_text(edit.hours),
+        "active": edit.active,
+        "offers": offers,
+        "closed": ", ".join(d.isoformat() for d in edit.closed),
+    }

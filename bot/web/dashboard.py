@@ -36,9 +36,14 @@ def dashboard_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
     async def dashboard(request: Request) -> Response:
         days = period_days(request)
         board = await asyncio.to_thread(stats.dashboard, console.clock(), days)
-        return console.render(request, "console_dashboard.html", board=board,
-                              days=days, periods=PERIODS,
-                              table=board.conversation_table())
+        return console.render(
+            request,
+            "console_dashboard.html",
+            board=board,
+            days=days,
+            periods=PERIODS,
+            table=board.conversation_table(),
+        )
 
     async def export(request: Request) -> Response:
         days = period_days(request)
@@ -52,8 +57,8 @@ def dashboard_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         return download(out.getvalue(), "text/csv; charset=utf-8", name)
 
     return [
-        staff_route(console, "/console/dashboard", dashboard, role=ADMIN,
-                    name="console_dashboard"),
-        staff_route(console, "/console/dashboard.csv", export, role=ADMIN,
-                    name="console_dashboard_export"),
+        staff_route(console, "/console/dashboard", dashboard, role=ADMIN, name="console_dashboard"),
+        staff_route(
+            console, "/console/dashboard.csv", export, role=ADMIN, name="console_dashboard_export"
+        ),
     ]

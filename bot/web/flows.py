@@ -34,15 +34,19 @@ from bot.web.pages import ADMIN, Console, staff, staff_route
 __all__ = ["FLOW_CSP", "FLOW_STATES", "flow_routes", "valid_flow_file"]
 
 #: Where a flow file's text in force comes from.
-FLOW_STATES = {"draft": N_("console.flows.state.draft"),
-               "published": N_("console.flows.state.published"),
-               "shipped": N_("console.flows.state.shipped")}
+FLOW_STATES = {
+    "draft": N_("console.flows.state.draft"),
+    "published": N_("console.flows.state.published"),
+    "shipped": N_("console.flows.state.shipped"),
+}
 _FILE = re.compile(r"^[a-z][a-z0-9_]{0,40}\.yaml$")
 _MAX_YAML = 200_000
 _MISSING = "has no translation in"
 #: The flow page draws its diagram with the vendored Mermaid, which styles its SVG inline.
-FLOW_CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-            "img-src 'self' data:; frame-ancestors 'none'")
+FLOW_CSP = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "img-src 'self' data:; frame-ancestors 'none'"
+)
 
 
 def valid_flow_file(name: str) -> bool:
@@ -56,14 +60,35 @@ def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         published = edition_of(release)
         files = await asyncio.to_thread(flow_files, bench.flows_dir, edition)
         drafted = {d.key for d in drafts if d.kind == "flow"}
-        rows = [(name, "draft" if name in drafted else "published" if name in published.flows
-                 else "shipped") for name in sorted(files)]
-        return console.render(request, "console_flows.html", rows=rows, release=release,
-                              drafts=len(drafts), states=FLOW_STATES)
+        rows = [
+            (
+                name,
+                "draft"
+                if name in drafted
+                else "published"
+                if name in published.flows
+                else "shipped",
+            )
+            for name in sorted(files)
+        ]
+        return console.render(
+            request,
+            "console_flows.html",
+            rows=rows,
+            release=release,
+            drafts=len(drafts),
+            states=FLOW_STATES,
+        )
 
-    async def page(request: Request, file: str, *, text: str | None = None,
-                   errors: tuple[str, ...] = (), saved: bool = False,
-                   status_code: int = 200) -> Response:
+    async def page(
+        request: Request,
+        file: str,
+        *,
+        text: str | None = None,
+        errors: tuple[str, ...] = (),
+        saved: bool = False,
+        status_code: int = 200,
+    ) -> Response:
         release, drafts, edition = await asyncio.to_thread(bench.draft)
         published = edition_of(release)
         shipped_and_published = await asyncio.to_thread(flow_files, bench.flows_dir, published)
@@ -75,19 +100,37 @@ def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         flowset = checked.built
         po = await asyncio.to_thread(bench.po)
         msgids = flowset_msgids(flowset, file) if flowset is not None else []
-        texts = [(msgid, checked.catalogs.translator("en").gettext(msgid),
-                  {lang: message_status(lang, msgid, po, edition) for lang in LANGUAGES})
-                 for msgid in msgids]
-        diagrams = ([(flow.id, mermaid(flow)) for flow in flowset.flows.values()
-                     if flow.source == file] if flowset is not None else [])
+        texts = [
+            (
+                msgid,
+                checked.catalogs.translator("en").gettext(msgid),
+                {lang: message_status(lang, msgid, po, edition) for lang in LANGUAGES},
+            )
+            for msgid in msgids
+        ]
+        diagrams = (
+            [(flow.id, mermaid(flow)) for flow in flowset.flows.values() if flow.source == file]
+            if flowset is not None
+            else []
+        )
         shown_errors = errors or checked.errors
         response = console.render(
-            request, "console_flow.html", status_code=status_code, file=file, text=current,
-            diff=diff_lines(before, current, file), errors=shown_errors,
-            missing=[e for e in shown_errors if _MISSING in e], saved=saved,
-            blocking=[e for e in shown_errors if _MISSING not in e], texts=texts,
-            languages=LANGUAGES, diagrams=diagrams, is_draft=file in {
-                d.key for d in drafts if d.kind == "flow"}, exists=file in draft_files)
+            request,
+            "console_flow.html",
+            status_code=status_code,
+            file=file,
+            text=current,
+            diff=diff_lines(before, current, file),
+            errors=shown_errors,
+            missing=[e for e in shown_errors if _MISSING in e],
+            saved=saved,
+            blocking=[e for e in shown_errors if _MISSING not in e],
+            texts=texts,
+            languages=LANGUAGES,
+            diagrams=diagrams,
+            is_draft=file in {d.key for d in drafts if d.kind == "flow"},
+            exists=file in draft_files,
+        )
         response.headers["content-security-policy"] = FLOW_CSP
         return response
 
@@ -104,18 +147,29 @@ def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         form = await request.form()
         text = str(form.get("text", "")).replace("\r\n", "\n")
         if not text.strip() or len(text) > _MAX_YAML:
-            return await page(request, file, text=text[:_MAX_YAML], status_code=400,
-                              errors=(f"{file}: the file is empty or too long",))
+            return await page(
+                request,
+                file,
+                text=text[:_MAX_YAML],
+                status_code=400,
+                errors=(f"{file}: the file is empty or too long",),
+            )
         _, _, edition = await asyncio.to_thread(bench.draft)
         candidate = Edition({**edition.flows, file: text}, edition.messages)
         checked = await asyncio.to_thread(bench.check, candidate)
         blocking = tuple(e for e in checked.errors if _MISSING not in e)
         if blocking:
             await console.audit(request, "flow.refused", file, {"errors": len(blocking)})
-            return await page(request, file, text=text, errors=checked.errors,
-                              status_code=400)
-        await asyncio.to_thread(bench.book.save_draft, "flow", "", file, text,
-                                staff(request).user.username, console.clock())
+            return await page(request, file, text=text, errors=checked.errors, status_code=400)
+        await asyncio.to_thread(
+            bench.book.save_draft,
+            "flow",
+            "",
+            file,
+            text,
+            staff(request).user.username,
+            console.clock(),
+        )
         await console.audit(request, "flow.draft", file)
         return RedirectResponse(f"/console/flows/{file}?saved=1", status_code=303)
 
@@ -129,11 +183,21 @@ def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
 
     return [
         staff_route(console, "/console/flows", flows, role=ADMIN, name="console_flows"),
-        staff_route(console, "/console/flows/{file:str}", editor, role=ADMIN,
-                    name="console_flow"),
-        staff_route(console, "/console/flows/{file:str}", save, role=ADMIN,
-                    methods=("POST",), name="console_flow_save"),
-        staff_route(console, "/console/flows/{file:str}/discard", discard, role=ADMIN,
-                    methods=("POST",), name="console_flow_discard"),
+        staff_route(console, "/console/flows/{file:str}", editor, role=ADMIN, name="console_flow"),
+        staff_route(
+            console,
+            "/console/flows/{file:str}",
+            save,
+            role=ADMIN,
+            methods=("POST",),
+            name="console_flow_save",
+        ),
+        staff_route(
+            console,
+            "/console/flows/{file:str}/discard",
+            discard,
+            role=ADMIN,
+            methods=("POST",),
+            name="console_flow_discard",
+        ),
     ]
-

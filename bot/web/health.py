@@ -48,15 +48,22 @@ def health_routes(orienta: Orienta) -> list[BaseRoute]:
         try:
             revision = await asyncio.to_thread(current_revision, orienta.store.engine)
         except Exception:
-            return JSONResponse({"ready": False, "reason": "database unreachable"},
-                                status_code=503)
+            return JSONResponse({"ready": False, "reason": "database unreachable"}, status_code=503)
         if revision != head:
-            return JSONResponse({"ready": False, "reason": "database not migrated",
-                                 "database": revision, "code": head}, status_code=503)
+            return JSONResponse(
+                {
+                    "ready": False,
+                    "reason": "database not migrated",
+                    "database": revision,
+                    "code": head,
+                },
+                status_code=503,
+            )
         if not orienta.runner.flows.flows:
             return JSONResponse({"ready": False, "reason": "no flows"}, status_code=503)
-        return JSONResponse({"ready": True, "migration": revision,
-                             "release": orienta.live.in_force})
+        return JSONResponse(
+            {"ready": True, "migration": revision, "release": orienta.live.in_force}
+        )
 
     async def metrics(request: Request) -> Response:
         if not is_private_client(request):
@@ -65,5 +72,4 @@ def health_routes(orienta: Orienta) -> list[BaseRoute]:
         body = orienta.metrics.exposition(waiting)
         return Response(body, media_type=_CONTENT_TYPE, headers={"cache-control": "no-store"})
 
-    return [Route("/healthz", healthz), Route("/readyz", readyz),
-            Route("/metrics", metrics)]
+    return [Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics)]

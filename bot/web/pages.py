@@ -33,8 +33,16 @@ from bot.services.casework import staff_text
 from bot.settings import Settings
 from bot.store.staff import SessionView, StaffBook, StaffView
 
-__all__ = ["ADMIN", "SESSION_COOKIE", "STAFF", "Console", "Endpoint", "download", "staff",
-           "staff_route"]
+__all__ = [
+    "ADMIN",
+    "SESSION_COOKIE",
+    "STAFF",
+    "Console",
+    "Endpoint",
+    "download",
+    "staff",
+    "staff_route",
+]
 
 SESSION_COOKIE = "orienta_console"
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -53,11 +61,13 @@ class Console:
     clock: Callable[[], datetime]
 
     def translator(self, user: StaffView | None) -> Translator:
-        return self.catalogs.translator((user.language if user else None)
-                                        or self.settings.staff_language)
+        return self.catalogs.translator(
+            (user.language if user else None) or self.settings.staff_language
+        )
 
-    def render(self, request: Request, name: str, *, status_code: int = 200,
-               **values: Any) -> Response:
+    def render(
+        self, request: Request, name: str, *, status_code: int = 200, **values: Any
+    ) -> Response:
         session: SessionView | None = getattr(request.state, "staff", None)
         user = session.user if session else None
         t = self.translator(user)
@@ -69,25 +79,35 @@ class Console:
         def when(value: datetime | None) -> str:
             return format_moment(value, zone, t.lang) if value else ""
 
-        context = {"_": gettext, "s": lambda key, **p: staff_text(t, key, **p),
-                   "when": when, "lang": t.lang, "dir": t.direction, "user": user,
-                   "csrf": session.csrf if session else values.pop("csrf", ""), **values}
-        response = self.templates.TemplateResponse(request, name, context,
-                                                   status_code=status_code)
+        context = {
+            "_": gettext,
+            "s": lambda key, **p: staff_text(t, key, **p),
+            "when": when,
+            "lang": t.lang,
+            "dir": t.direction,
+            "user": user,
+            "csrf": session.csrf if session else values.pop("csrf", ""),
+            **values,
+        }
+        response = self.templates.TemplateResponse(request, name, context, status_code=status_code)
         response.headers["cache-control"] = "no-store"
         return response
 
-    async def audit(self, request: Request, action: str, target: str,
-                    detail: Mapping[str, Any] | None = None) -> None:
-        await asyncio.to_thread(self.staff.audit, staff(request).user, action, target,
-                                self.clock(), detail)
+    async def audit(
+        self, request: Request, action: str, target: str, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        await asyncio.to_thread(
+            self.staff.audit, staff(request).user, action, target, self.clock(), detail
+        )
 
 
 def download(body: str | bytes | Iterator[str], media_type: str, filename: str) -> Response:
     """An export the browser saves as ``filename`` and keeps out of its cache; an
     iterator is streamed."""
-    headers = {"content-disposition": f'attachment; filename="{filename}"',
-               "cache-control": "no-store"}
+    headers = {
+        "content-disposition": f'attachment; filename="{filename}"',
+        "cache-control": "no-store",
+    }
     if isinstance(body, str | bytes):
         return Response(body, media_type=media_type, headers=headers)
     return StreamingResponse(body, media_type=media_type, headers=headers)
@@ -112,8 +132,15 @@ def _same_origin(request: Request) -> bool:
     return origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
-def staff_route(console: Console, path: str, endpoint: Endpoint, *, role: str = STAFF,
-                methods: tuple[str, ...] = ("GET",), name: str | None = None) -> Route:
+def staff_route(
+    console: Console,
+    path: str,
+    endpoint: Endpoint,
+    *,
+    role: str = STAFF,
+    methods: tuple[str, ...] = ("GET",),
+    name: str | None = None,
+) -> Route:
     """A console route behind the session, role and CSRF guard."""
 
     async def guarded(request: Request) -> Response:
@@ -121,8 +148,10 @@ def staff_route(console: Console, path: str, endpoint: Endpoint, *, role: str = 
         session = await asyncio.to_thread(console.staff.session, token, console.clock())
         if session is None:
             if request.method == "GET":
-                target = quote(request.url.path + (f"?{request.url.query}"
-                                                   if request.url.query else ""), safe="")
+                target = quote(
+                    request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                    safe="",
+                )
                 return RedirectResponse(f"/console/login?next={target}", status_code=303)
             return PlainTextResponse("sign in first", status_code=401)
         if role == ADMIN and not session.user.is_admin:
@@ -132,8 +161,7 @@ def staff_route(console: Console, path: str, endpoint: Endpoint, *, role: str = 
             form = await request.form()
             sent = str(form.get("csrf", ""))
             if not _same_origin(request) or not hmac.compare_digest(sent, session.csrf):
-                return PlainTextResponse("forbidden: stale or missing form token",
-                                         status_code=403)
+                return PlainTextResponse("forbidden: stale or missing form token", status_code=403)
         request.state.staff = session
         return await endpoint(request)
 

@@ -21,12 +21,12 @@ from bot.web.pages import ADMIN, Console, staff, staff_route
 __all__ = ["release_routes"]
 
 
-def _changes(before: Edition, after: Edition, po: Mapping[str, Mapping[str, PoEntry]]
-             ) -> tuple[list[tuple[str, list[DiffLine]]], list[tuple[str, str, str, str]]]:
+def _changes(
+    before: Edition, after: Edition, po: Mapping[str, Mapping[str, PoEntry]]
+) -> tuple[list[tuple[str, list[DiffLine]]], list[tuple[str, str, str, str]]]:
     """Flow files whose text differs (with their diff) and messages that differ
     (language, id, before, after) between two editions; a message an edition leaves
     alone reads as shipped."""
-
 
     files = []
     for name in sorted(set(before.flows) | set(after.flows)):
@@ -46,8 +46,13 @@ def _changes(before: Edition, after: Edition, po: Mapping[str, Mapping[str, PoEn
 
 def release_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
 
-    async def overview(request: Request, *, errors: tuple[str, ...] = (),
-                       stale: bool = False, status_code: int = 200) -> Response:
+    async def overview(
+        request: Request,
+        *,
+        errors: tuple[str, ...] = (),
+        stale: bool = False,
+        status_code: int = 200,
+    ) -> Response:
         release, drafts, edition = await asyncio.to_thread(bench.draft)
         checked = await asyncio.to_thread(bench.check, edition)
         history = await asyncio.to_thread(bench.book.releases)
@@ -55,10 +60,18 @@ def release_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         po = await asyncio.to_thread(bench.po)
         files, messages = _changes(published, edition, po)
         return console.render(
-            request, "console_releases.html", status_code=status_code, release=release,
-            drafts=drafts, files=files, messages=messages,
-            errors=errors or checked.errors, stale=stale, history=history,
-            done=request.query_params.get("done", ""))
+            request,
+            "console_releases.html",
+            status_code=status_code,
+            release=release,
+            drafts=drafts,
+            files=files,
+            messages=messages,
+            errors=errors or checked.errors,
+            stale=stale,
+            history=history,
+            done=request.query_params.get("done", ""),
+        )
 
     async def releases(request: Request) -> Response:
         return await overview(request)
@@ -70,12 +83,18 @@ def release_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         result = await asyncio.to_thread(bench.publish, user.username, note, console.clock())
         if result.release is None:
             errors = result.checked.errors if result.checked else ()
-            await console.audit(request, "release.refused", "draft",
-                                {"errors": len(errors), "stale": result.stale})
-            return await overview(request, errors=errors, stale=result.stale, status_code=409
-                                  if result.stale else 400 if errors else 200)
-        await console.audit(request, "release.publish", f"release:{result.release.id}",
-                            {"note": note})
+            await console.audit(
+                request, "release.refused", "draft", {"errors": len(errors), "stale": result.stale}
+            )
+            return await overview(
+                request,
+                errors=errors,
+                stale=result.stale,
+                status_code=409 if result.stale else 400 if errors else 200,
+            )
+        await console.audit(
+            request, "release.publish", f"release:{result.release.id}", {"note": note}
+        )
         return RedirectResponse(f"/console/releases?done={result.release.id}", status_code=303)
 
     async def discard(request: Request) -> Response:
@@ -91,34 +110,61 @@ def release_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         previous = await asyncio.to_thread(bench.book.release, release_id - 1)
         po = await asyncio.to_thread(bench.po)
         files, messages = _changes(edition_of(previous), edition_of(release), po)
-        return console.render(request, "console_release.html", release=release,
-                              files=files, messages=messages)
+        return console.render(
+            request, "console_release.html", release=release, files=files, messages=messages
+        )
 
     async def restore(request: Request) -> Response:
         release_id = int(request.path_params["release_id"])
         user = staff(request).user
-        result = await asyncio.to_thread(bench.restore, release_id, user.username,
-                                         console.clock())
+        result = await asyncio.to_thread(bench.restore, release_id, user.username, console.clock())
         if result.release is None:
             errors = result.checked.errors if result.checked else ()
-            await console.audit(request, "release.rollback_refused", f"release:{release_id}",
-                                {"errors": len(errors)})
-            return await overview(request, errors=errors, stale=result.stale,
-                                  status_code=409 if result.stale else 400)
-        await console.audit(request, "release.rollback", f"release:{result.release.id}",
-                            {"restored": release_id})
+            await console.audit(
+                request,
+                "release.rollback_refused",
+                f"release:{release_id}",
+                {"errors": len(errors)},
+            )
+            return await overview(
+                request, errors=errors, stale=result.stale, status_code=409 if result.stale else 400
+            )
+        await console.audit(
+            request, "release.rollback", f"release:{result.release.id}", {"restored": release_id}
+        )
         return RedirectResponse(f"/console/releases?done={result.release.id}", status_code=303)
 
     return [
-        staff_route(console, "/console/releases", releases, role=ADMIN,
-                    name="console_releases"),
-        staff_route(console, "/console/releases/publish", publish, role=ADMIN,
-                    methods=("POST",), name="console_publish"),
-        staff_route(console, "/console/releases/discard", discard, role=ADMIN,
-                    methods=("POST",), name="console_discard"),
-        staff_route(console, "/console/releases/{release_id:int}", release_page, role=ADMIN,
-                    name="console_release"),
-        staff_route(console, "/console/releases/{release_id:int}/restore", restore,
-                    role=ADMIN, methods=("POST",), name="console_restore"),
+        staff_route(console, "/console/releases", releases, role=ADMIN, name="console_releases"),
+        staff_route(
+            console,
+            "/console/releases/publish",
+            publish,
+            role=ADMIN,
+            methods=("POST",),
+            name="console_publish",
+        ),
+        staff_route(
+            console,
+            "/console/releases/discard",
+            discard,
+            role=ADMIN,
+            methods=("POST",),
+            name="console_discard",
+        ),
+        staff_route(
+            console,
+            "/console/releases/{release_id:int}",
+            release_page,
+            role=ADMIN,
+            name="console_release",
+        ),
+        staff_route(
+            console,
+            "/console/releases/{release_id:int}/restore",
+            restore,
+            role=ADMIN,
+            methods=("POST",),
+            name="console_restore",
+        ),
     ]
-

@@ -19,8 +19,7 @@ __all__ = ["simulator_routes"]
 _MAX_TEXT = 4000
 
 
-def simulator_routes(console: Console, bench: Workbench,
-                     simulator: Simulator) -> list[BaseRoute]:
+def simulator_routes(console: Console, bench: Workbench, simulator: Simulator) -> list[BaseRoute]:
 
     def chosen(value: object) -> str:
         return str(value) if str(value) in LANGUAGES else "fi"
@@ -32,10 +31,15 @@ def simulator_routes(console: Console, bench: Workbench,
         lang = chosen(request.query_params.get("lang", "fi"))
         _, _, edition = await asyncio.to_thread(bench.draft)
         checked = await asyncio.to_thread(bench.check, edition)
-        return console.render(request, "console_simulator.html", sim_lang=lang,
-                              sim_dir=text_direction(lang), languages=LANGUAGES,
-                              lines=simulator.lines(key(request, lang)),
-                              errors=checked.errors)
+        return console.render(
+            request,
+            "console_simulator.html",
+            sim_lang=lang,
+            sim_dir=text_direction(lang),
+            languages=LANGUAGES,
+            lines=simulator.lines(key(request, lang)),
+            errors=checked.errors,
+        )
 
     async def turn(request: Request) -> Response:
         form = await request.form()
@@ -50,13 +54,24 @@ def simulator_routes(console: Console, bench: Workbench,
         text = str(form.get("text", "")).strip()[:_MAX_TEXT]
         data = str(form.get("data", ""))[:64]
         if text or data:
-            await simulator.say(key(request, lang), checked, lang, text=text, data=data,
-                                label=str(form.get("label", ""))[:200])
+            await simulator.say(
+                key(request, lang),
+                checked,
+                lang,
+                text=text,
+                data=data,
+                label=str(form.get("label", ""))[:200],
+            )
         return RedirectResponse(f"/console/simulator?lang={lang}#end", status_code=303)
 
     return [
-        staff_route(console, "/console/simulator", page, role=ADMIN,
-                    name="console_simulator"),
-        staff_route(console, "/console/simulator", turn, role=ADMIN, methods=("POST",),
-                    name="console_simulate"),
+        staff_route(console, "/console/simulator", page, role=ADMIN, name="console_simulator"),
+        staff_route(
+            console,
+            "/console/simulator",
+            turn,
+            role=ADMIN,
+            methods=("POST",),
+            name="console_simulate",
+        ),
     ]

@@ -40,8 +40,9 @@ _PAGE = 60
 _MAX_TEXT = 4000
 
 
-def _all_msgids(bench: Workbench, edition: Edition,
-                po: Mapping[str, Mapping[str, PoEntry]]) -> list[str]:
+def _all_msgids(
+    bench: Workbench, edition: Edition, po: Mapping[str, Mapping[str, PoEntry]]
+) -> list[str]:
     """The English catalog's messages, the edited ones, and those the draft flows use."""
     found = set(po.get(FALLBACK, {}))
     for texts in edition.messages.values():
@@ -62,13 +63,22 @@ def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         for msgid in msgids:
             for lang in LANGUAGES:
                 counts[lang][message_status(lang, msgid, po, edition)] += 1
-        return console.render(request, "console_translations.html", languages=LANGUAGES,
-                              counts=counts, total=len(msgids))
+        return console.render(
+            request,
+            "console_translations.html",
+            languages=LANGUAGES,
+            counts=counts,
+            total=len(msgids),
+        )
 
-    async def language_page(request: Request, lang: str, *,
-                            typed: Mapping[str, str] | None = None,
-                            errors: Mapping[str, str] | None = None,
-                            status_code: int = 200) -> Response:
+    async def language_page(
+        request: Request,
+        lang: str,
+        *,
+        typed: Mapping[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Response:
         q = request.query_params
         status = q.get("status", "all") if q.get("status", "all") in _STATUSES else "all"
         search = q.get("q", "").strip()[:100]
@@ -83,20 +93,32 @@ def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
             current = message_text(lang, msgid, po, edition)
             if status != "all" and state != status:
                 continue
-            if search and not any(search.lower() in value.lower()
-                                  for value in (msgid, english, current)):
+            if search and not any(
+                search.lower() in value.lower() for value in (msgid, english, current)
+            ):
                 continue
             rows.append((msgid, english, (typed or {}).get(msgid, current), state))
         if typed:  # the rows that were posted, whatever the filter
             rows = [row for row in rows if row[0] in typed] or rows
         pages = max(1, -(-len(rows) // _PAGE))
         page_number = min(page_number, pages)
-        shown = rows[(page_number - 1) * _PAGE: page_number * _PAGE]
+        shown = rows[(page_number - 1) * _PAGE : page_number * _PAGE]
         return console.render(
-            request, "console_translation.html", status_code=status_code, edit_lang=lang,
-            edit_dir=text_direction(lang), rows=shown, status=status, statuses=_STATUSES,
-            search=search, page=page_number, pages=pages, count=len(rows),
-            errors=errors or {}, saved=q.get("saved", ""))
+            request,
+            "console_translation.html",
+            status_code=status_code,
+            edit_lang=lang,
+            edit_dir=text_direction(lang),
+            rows=shown,
+            status=status,
+            statuses=_STATUSES,
+            search=search,
+            page=page_number,
+            pages=pages,
+            count=len(rows),
+            errors=errors or {},
+            saved=q.get("saved", ""),
+        )
 
     async def language(request: Request) -> Response:
         lang = request.path_params["lang"]
@@ -109,8 +131,11 @@ def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         if lang not in LANGUAGES:
             return console.render(request, "console_refused.html", status_code=404)
         form = await request.form()
-        posted = {str(form.get(f"m{i}", "")): str(form.get(f"t{i}", "")).replace("\r\n", "\n")
-                  for i in range(_PAGE) if form.get(f"m{i}")}
+        posted = {
+            str(form.get(f"m{i}", "")): str(form.get(f"t{i}", "")).replace("\r\n", "\n")
+            for i in range(_PAGE)
+            if form.get(f"m{i}")
+        }
         _, _, edition = await asyncio.to_thread(bench.draft)
         po = await asyncio.to_thread(bench.po)
         known = set(await asyncio.to_thread(_all_msgids, bench, edition, po))
@@ -128,21 +153,25 @@ def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
                 continue
             changes[msgid] = text
         if errors:
-            return await language_page(request, lang, typed=posted, errors=errors,
-                                       status_code=400)
+            return await language_page(request, lang, typed=posted, errors=errors, status_code=400)
         user = staff(request).user.username
         now = console.clock()
         for msgid, text in changes.items():
             english = message_text(FALLBACK, msgid, po, edition)
             source = None if lang == FALLBACK else source_hash(english)
-            await asyncio.to_thread(bench.book.save_draft, "message", lang, msgid, text,
-                                    user, now, source)
+            await asyncio.to_thread(
+                bench.book.save_draft, "message", lang, msgid, text, user, now, source
+            )
         if changes:
-            await console.audit(request, "translation.draft", lang,
-                                {"messages": sorted(changes)[:50]})
+            await console.audit(
+                request, "translation.draft", lang, {"messages": sorted(changes)[:50]}
+            )
         back = request.url_for("console_translation", lang=lang).include_query_params(
-            status=form.get("status", "all"), q=form.get("q", ""), page=form.get("page", "1"),
-            saved=len(changes))
+            status=form.get("status", "all"),
+            q=form.get("q", ""),
+            page=form.get("page", "1"),
+            saved=len(changes),
+        )
         return RedirectResponse(str(back), status_code=303)
 
     async def export(request: Request) -> Response:
@@ -164,12 +193,29 @@ def translation_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         return download(out.getvalue(), "text/x-gettext-translation", f"orienta-{lang}.po")
 
     return [
-        staff_route(console, "/console/translations", overview, role=ADMIN,
-                    name="console_translations"),
-        staff_route(console, "/console/translations/{lang:str}.po", export, role=ADMIN,
-                    name="console_translation_export"),
-        staff_route(console, "/console/translations/{lang:str}", language, role=ADMIN,
-                    name="console_translation"),
-        staff_route(console, "/console/translations/{lang:str}", save, role=ADMIN,
-                    methods=("POST",), name="console_translation_save"),
+        staff_route(
+            console, "/console/translations", overview, role=ADMIN, name="console_translations"
+        ),
+        staff_route(
+            console,
+            "/console/translations/{lang:str}.po",
+            export,
+            role=ADMIN,
+            name="console_translation_export",
+        ),
+        staff_route(
+            console,
+            "/console/translations/{lang:str}",
+            language,
+            role=ADMIN,
+            name="console_translation",
+        ),
+        staff_route(
+            console,
+            "/console/translations/{lang:str}",
+            save,
+            role=ADMIN,
+            methods=("POST",),
+            name="console_translation_save",
+        ),
     ]

@@ -53,8 +53,7 @@ def train_model(examples: Sequence[Example], target: Path, params: TrainingParam
     """Train on ``examples`` and save the model to ``target`` (atomically)."""
     fasttext = import_fasttext()
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8",
-                                     delete=False) as handle:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as handle:
         handle.write("\n".join(_line(e) for e in examples) + "\n")
         corpus = handle.name
     try:
@@ -77,8 +76,13 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, data_dir: Path, cache_dir: Path, languages: Sequence[str],
-                 params: TrainingParams | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        cache_dir: Path,
+        languages: Sequence[str],
+        params: TrainingParams | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.cache_dir = cache_dir
         self.languages = tuple(languages)
@@ -112,8 +116,10 @@ class EmbeddedBackend:
         if not folded:
             return NluResult(None, 0.0, self.name)
         labels, probs = self.load().predict(folded, k=k)
-        ranking = tuple((str(label).removeprefix(_LABEL), round(float(p), 4))
-                        for label, p in zip(labels, probs, strict=True))
+        ranking = tuple(
+            (str(label).removeprefix(_LABEL), round(float(p), 4))
+            for label, p in zip(labels, probs, strict=True)
+        )
         if not ranking:
             return NluResult(None, 0.0, self.name)
         intent, confidence = ranking[0]

@@ -55,8 +55,9 @@ class CircuitBreaker:
 class FallbackBackend:
     """Ask ``primary``; on failure (or while the breaker is open) ask ``fallback``."""
 
-    def __init__(self, primary: IntentBackend, fallback: IntentBackend,
-                 breaker: CircuitBreaker | None = None) -> None:
+    def __init__(
+        self, primary: IntentBackend, fallback: IntentBackend, breaker: CircuitBreaker | None = None
+    ) -> None:
         self.primary = primary
         self.fallback = fallback
         self.breaker = breaker or CircuitBreaker()
@@ -69,8 +70,13 @@ class FallbackBackend:
                 result = await self.primary.parse(text, lang)
             except RasaUnavailable as exc:
                 self.breaker.failure()
-                log.warning("%s unavailable (%s); %s answers this message (breaker %s)",
-                            self.primary.name, exc, self.fallback.name, self.breaker.state)
+                log.warning(
+                    "%s unavailable (%s); %s answers this message (breaker %s)",
+                    self.primary.name,
+                    exc,
+                    self.fallback.name,
+                    self.breaker.state,
+                )
             else:
                 self.breaker.success()
                 return result

@@ -31,8 +31,9 @@ class RasaBackend:
 
     name = "rasa"
 
-    def __init__(self, url: str, client: httpx.AsyncClient, token: str | None = None,
-                 timeout: float = 2.0) -> None:
+    def __init__(
+        self, url: str, client: httpx.AsyncClient, token: str | None = None, timeout: float = 2.0
+    ) -> None:
         self.url = url.rstrip("/")
         self.client = client
         self.token = token
@@ -44,8 +45,9 @@ class RasaBackend:
             return NluResult(None, 0.0, self.name)
         params = {"token": self.token} if self.token else None
         try:
-            response = await self.client.post(f"{self.url}/model/parse", json={"text": clean},
-                                              params=params, timeout=self.timeout)
+            response = await self.client.post(
+                f"{self.url}/model/parse", json={"text": clean}, params=params, timeout=self.timeout
+            )
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"{type(exc).__name__}") from exc
         if response.status_code != 200:
@@ -58,8 +60,11 @@ class RasaBackend:
     async def ready(self) -> bool:
         """True when the server answers and has a model loaded."""
         try:
-            response = await self.client.get(f"{self.url}/status", timeout=self.timeout,
-                                             params={"token": self.token} if self.token else None)
+            response = await self.client.get(
+                f"{self.url}/status",
+                timeout=self.timeout,
+                params={"token": self.token} if self.token else None,
+            )
         except httpx.HTTPError:
             return False
         return response.status_code == 200 and bool(response.json().get("model_file"))
@@ -69,8 +74,10 @@ def _result(body: dict[str, Any]) -> NluResult:
     intent = body.get("intent") or {}
     name = intent.get("name")
     confidence = float(intent.get("confidence") or 0.0)
-    ranking = tuple((str(r["name"]), round(float(r["confidence"]), 4))
-                    for r in body.get("intent_ranking") or ())
+    ranking = tuple(
+        (str(r["name"]), round(float(r["confidence"]), 4)) for r in body.get("intent_ranking") or ()
+    )
     entities = tuple((str(e["entity"]), str(e["value"])) for e in body.get("entities") or ())
-    return NluResult(str(name) if name else None, min(1.0, max(0.0, confidence)), "rasa",
-                     ranking, entities)
+    return NluResult(
+        str(name) if name else None, min(1.0, max(0.0, confidence)), "rasa", ranking, entities
+    )

@@ -30,8 +30,12 @@ AMINA, KARIM, LEA, NOOR = 501, 502, 503, 504
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, var_dir=tmp_path / "var", staff_chat_id=STAFF,
-                    staff_language="en")
+    return Settings(
+        database_url=database_url,
+        var_dir=tmp_path / "var",
+        staff_chat_id=STAFF,
+        staff_language="en",
+    )
 
 
 @pytest.fixture
@@ -48,20 +52,23 @@ def mediators(orienta: Orienta) -> dict[str, MediatorView]:
     never = hours_to_json(parse_hours("mon 00:00-00:01"))  # practically never on duty
     now = datetime.now(UTC)
     return {
-        "amina": book.add_mediator("Amina", ["ar", "fr"], always, "Europe/Rome", now,
-                                   telegram_user_id=AMINA),
-        "karim": book.add_mediator("Karim", ["ar"], always, "Europe/Rome", now,
-                                   telegram_user_id=KARIM),
-        "lea": book.add_mediator("Léa", ["fr", "it"], always, "Europe/Rome", now,
-                                 telegram_user_id=LEA, show_name=True),
-        "noor": book.add_mediator("Noor", ["ar"], never, "Europe/Rome", now,
-                                  telegram_user_id=NOOR),
+        "amina": book.add_mediator(
+            "Amina", ["ar", "fr"], always, "Europe/Rome", now, telegram_user_id=AMINA
+        ),
+        "karim": book.add_mediator(
+            "Karim", ["ar"], always, "Europe/Rome", now, telegram_user_id=KARIM
+        ),
+        "lea": book.add_mediator(
+            "Léa", ["fr", "it"], always, "Europe/Rome", now, telegram_user_id=LEA, show_name=True
+        ),
+        "noor": book.add_mediator("Noor", ["ar"], never, "Europe/Rome", now, telegram_user_id=NOOR),
     }
 
 
 @pytest.fixture
-async def desk(orienta: Orienta, fake: RunningFakeBotApi,
-               mediators: dict[str, MediatorView]) -> AsyncIterator[TelegramAdapter]:
+async def desk(
+    orienta: Orienta, fake: RunningFakeBotApi, mediators: dict[str, MediatorView]
+) -> AsyncIterator[TelegramAdapter]:
     """The bot on Telegram with the staff group attached and the case relay running."""
     adapter = adapter_for(orienta, fake)
     staff = attach_staff_group(orienta, adapter)
@@ -84,22 +91,25 @@ async def onboard(orienta: Orienta, fake: RunningFakeBotApi, chat: int, lang: st
 
 
 async def topic_of(fake: RunningFakeBotApi, title_part: str) -> int:
-    topics = await wait_for(lambda: [t for t, v in fake.topics().items()
-                                     if title_part in v["name"]])
+    topics = await wait_for(
+        lambda: [t for t, v in fake.topics().items() if title_part in v["name"]]
+    )
     return int(topics[0])
 
 
 async def staff_says(fake: RunningFakeBotApi, thread: int, part: str) -> dict[str, Any]:
-    return await wait_for(lambda: next((m for m in fake.in_topic(STAFF, thread)
-                                        if part in m.get("text", "")), None))
+    return await wait_for(
+        lambda: next((m for m in fake.in_topic(STAFF, thread) if part in m.get("text", "")), None)
+    )
 
 
 def t(orienta: Orienta, lang: str, msgid: str, **params: str) -> str:
     return orienta.catalogs.translator(lang).gettext(msgid, **params)
 
 
-async def test_arabic_round_trip(orienta: Orienta, fake: RunningFakeBotApi,
-                                 desk: TelegramAdapter) -> None:
+async def test_arabic_round_trip(
+    orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter
+) -> None:
     user = 7001
     await onboard(orienta, fake, user, "ar")
     fake.inject(text_update(user, "/mediator", language_code="ar"))
@@ -122,7 +132,7 @@ async def test_arabic_round_trip(orienta: Orienta, fake: RunningFakeBotApi,
     assert "Noor" not in call["text"] and "Léa" not in call["text"]
 
     # The person writes markup while waiting: it reaches the topic as typed.
-    tricky = '<b>مرحبا</b> *عاجل* [رابط](http://x.example) </code> & <script>'
+    tricky = "<b>مرحبا</b> *عاجل* [رابط](http://x.example) </code> & <script>"
     fake.inject(text_update(user, tricky, language_code="ar"))
     copied = await staff_says(fake, thread, "رابط")
     assert copied["text"] == "👤 " + tricky
@@ -136,11 +146,15 @@ async def test_arabic_round_trip(orienta: Orienta, fake: RunningFakeBotApi,
     winner = claimed.mediator_name
     loser_id = KARIM if winner == "Amina" else AMINA
     assert winner in ("Amina", "Karim")
-    taken = [m for m in fake.in_topic(STAFF, thread)
-             if "Messages you write in this topic" in m.get("text", "")]
+    taken = [
+        m
+        for m in fake.in_topic(STAFF, thread)
+        if "Messages you write in this topic" in m.get("text", "")
+    ]
     assert len(taken) == 1 and winner in taken[0]["text"]
-    await wait_for(lambda: bare(fake.sent(user)[-1].get("text", "")) == t(orienta, "ar",
-                                                                   "case.claimed"))
+    await wait_for(
+        lambda: bare(fake.sent(user)[-1].get("text", "")) == t(orienta, "ar", "case.claimed")
+    )
     winner_id = AMINA if winner == "Amina" else KARIM
 
     # The loser cannot write to the person; the winner can, anonymously.
@@ -149,8 +163,9 @@ async def test_arabic_round_trip(orienta: Orienta, fake: RunningFakeBotApi,
     before = len(fake.sent(user))
     fake.inject(staff_update(STAFF, thread, winner_id, "مرحبا، أنا هنا لمساعدتك"))
     reply = (await replies(fake, user, before + 1))[-1]
-    assert bare(reply["text"]) == t(orienta, "ar", "case.mediator_says",
-                                    text="مرحبا، أنا هنا لمساعدتك")
+    assert bare(reply["text"]) == t(
+        orienta, "ar", "case.mediator_says", text="مرحبا، أنا هنا لمساعدتك"
+    )
     assert winner not in reply["text"]
 
     # While the mediator owns the conversation the bot stays silent; messages are relayed.
@@ -158,54 +173,87 @@ async def test_arabic_round_trip(orienta: Orienta, fake: RunningFakeBotApi,
     fake.inject(text_update(user, "شكرا، أحتاج مساعدة في السكن", language_code="ar"))
     await staff_says(fake, thread, "أحتاج مساعدة في السكن")
     fake.inject(media_update(user, "photo"))
-    await wait_for(lambda: any(m.get("copied_from", [0])[0] == user
-                               for m in fake.in_topic(STAFF, thread)))
+    await wait_for(
+        lambda: any(m.get("copied_from", [0])[0] == user for m in fake.in_topic(STAFF, thread))
+    )
     fake.inject(text_update(user, "/menu", language_code="ar"))
     await staff_says(fake, thread, "/menu")
     await asyncio.sleep(0.3)
     assert len(fake.sent(user)) == count
 
     # A photo from the mediator is copied to the person (no "forwarded from" header).
-    fake.inject(staff_update(STAFF, thread, winner_id, None, photo=[
-        {"file_id": "p9", "file_unique_id": "u9", "width": 90, "height": 90}]))
-    await wait_for(lambda: any(m.get("copied_from", [0])[0] == STAFF
-                               for m in fake.sent(user)))
+    fake.inject(
+        staff_update(
+            STAFF,
+            thread,
+            winner_id,
+            None,
+            photo=[{"file_id": "p9", "file_unique_id": "u9", "width": 90, "height": 90}],
+        )
+    )
+    await wait_for(lambda: any(m.get("copied_from", [0])[0] == STAFF for m in fake.sent(user)))
 
     # The mediator returns the case: the bot resumes and asks for a rating.
     fake.inject(staff_callback(winner_id, summary, f"c:return:{case.id}"))
-    rate = await wait_for(lambda: next((m for m in fake.sent(user) if bare(m.get("text", "")) == t(
-        orienta, "ar", "case.rate")), None))
-    returned = [m for m in fake.sent(user)
-                if bare(m.get("text", "")) == t(orienta, "ar", "case.returned")]
+    rate = await wait_for(
+        lambda: next(
+            (
+                m
+                for m in fake.sent(user)
+                if bare(m.get("text", "")) == t(orienta, "ar", "case.rate")
+            ),
+            None,
+        )
+    )
+    returned = [
+        m for m in fake.sent(user) if bare(m.get("text", "")) == t(orienta, "ar", "case.returned")
+    ]
     assert len(returned) == 1
     await wait_for(lambda: fake.topics()[thread]["closed"])
     fake.inject(callback_update(user, rate, button(rate, "5"), "ar"))
-    await wait_for(lambda: bare(fake.sent(user)[-1].get("text", "")) == t(orienta, "ar",
-                                                                   "case.rated"))
+    await wait_for(
+        lambda: bare(fake.sent(user)[-1].get("text", "")) == t(orienta, "ar", "case.rated")
+    )
     done = book.case(case.id)
     assert done is not None and done.status == "returned" and done.rating == 5
     await staff_says(fake, thread, "5/5")
     # The bot answers again.
     fake.inject(text_update(user, "/help", language_code="ar"))
-    await wait_for(lambda: bare(fake.sent(user)[-1].get("text", "")) == t(orienta, "ar",
-                                                                   "help.commands"))
+    await wait_for(
+        lambda: bare(fake.sent(user)[-1].get("text", "")) == t(orienta, "ar", "help.commands")
+    )
     transcript = [(m.author, m.body) for m in book.transcript(case.id)]
     assert ("person", tricky) in transcript
     assert ("mediator", "مرحبا، أنا هنا لمساعدتك") in transcript
     # What mediators did in the group is in the console's audit log, under their names.
-    log = {(e.action, e.detail.get("result")) for e in StaffBook(orienta.store).audit_entries()
-           if e.target == f"case:{case.id}" and e.detail.get("via") == "telegram"}
-    assert {("case.claim", "done"), ("case.claim", "taken"), ("case.reply", "done"),
-            ("case.return", "done")} <= log
+    log = {
+        (e.action, e.detail.get("result"))
+        for e in StaffBook(orienta.store).audit_entries()
+        if e.target == f"case:{case.id}" and e.detail.get("via") == "telegram"
+    }
+    assert {
+        ("case.claim", "done"),
+        ("case.claim", "taken"),
+        ("case.reply", "done"),
+        ("case.return", "done"),
+    } <= log
 
 
-async def test_emergency_notifies_everyone_on_duty(orienta: Orienta, fake: RunningFakeBotApi,
-                                                   desk: TelegramAdapter) -> None:
+async def test_emergency_notifies_everyone_on_duty(
+    orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter
+) -> None:
     user = 7002
     await onboard(orienta, fake, user, "fr")
     fake.inject(text_update(user, "je veux me suicider ce soir", language_code="fr"))
-    sent = await wait_for(lambda: (m := fake.sent(user)) and any(
-        bare(x.get("text", "")) == t(orienta, "fr", "case.emergency_alerted") for x in m) and m)
+    sent = await wait_for(
+        lambda: (
+            (m := fake.sent(user))
+            and any(
+                bare(x.get("text", "")) == t(orienta, "fr", "case.emergency_alerted") for x in m
+            )
+            and m
+        )
+    )
     texts = [bare(m.get("text", "")) for m in sent[5:]]
     assert texts[0] == t(orienta, "fr", "emergency.numbers")
     # The region is not known yet: every region's numbers, in French.
@@ -222,39 +270,65 @@ async def test_emergency_notifies_everyone_on_duty(orienta: Orienta, fake: Runni
 
 
 async def test_emergency_while_a_mediator_owns_the_conversation(
-        orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter) -> None:
+    orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter
+) -> None:
     user = 7003
     await onboard(orienta, fake, user, "fr")
     fake.inject(text_update(user, "/mediator", language_code="fr"))
     thread = await topic_of(fake, "FR")
     summary = await staff_says(fake, thread, "Case #")
-    fake.inject(staff_callback(LEA, summary, summary["reply_markup"]["inline_keyboard"][0][0][
-        "callback_data"]))
-    claimed = await wait_for(lambda: next((m for m in fake.sent(user) if bare(m.get("text", "")) == t(
-        orienta, "fr", "case.claimed_named", name="Léa")), None))
+    fake.inject(
+        staff_callback(
+            LEA, summary, summary["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        )
+    )
+    claimed = await wait_for(
+        lambda: next(
+            (
+                m
+                for m in fake.sent(user)
+                if bare(m.get("text", "")) == t(orienta, "fr", "case.claimed_named", name="Léa")
+            ),
+            None,
+        )
+    )
     assert claimed  # Léa chose to show her name
     fake.inject(staff_update(STAFF, thread, LEA, "Bonjour, je suis Léa."))
-    await wait_for(lambda: bare(fake.sent(user)[-1].get("text", "")) == t(
-        orienta, "fr", "case.mediator_named_says", name="Léa", text="Bonjour, je suis Léa."))
+    await wait_for(
+        lambda: (
+            bare(fake.sent(user)[-1].get("text", ""))
+            == t(
+                orienta, "fr", "case.mediator_named_says", name="Léa", text="Bonjour, je suis Léa."
+            )
+        )
+    )
     # Silence… except for safety.
     fake.inject(text_update(user, "je veux mourir, j'ai peur", language_code="fr"))
-    await wait_for(lambda: any(bare(m.get("text", "")) == t(orienta, "fr", "emergency.numbers")
-                               for m in fake.sent(user)))
+    await wait_for(
+        lambda: any(
+            bare(m.get("text", "")) == t(orienta, "fr", "emergency.numbers")
+            for m in fake.sent(user)
+        )
+    )
     await wait_for(lambda: "EMERGENCY" in fake.topics()[thread]["name"])
     await staff_says(fake, thread, "je veux mourir")
     await staff_says(fake, thread, "EMERGENCY in case")
 
 
-async def test_only_registered_mediators_act(orienta: Orienta, fake: RunningFakeBotApi,
-                                             desk: TelegramAdapter) -> None:
+async def test_only_registered_mediators_act(
+    orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter
+) -> None:
     user = 7004
     await onboard(orienta, fake, user, "it")
     fake.inject(text_update(user, "/mediator", language_code="it"))
     thread = await topic_of(fake, "IT")
     summary = await staff_says(fake, thread, "Case #")
     stranger = 999
-    fake.inject(staff_callback(stranger, summary, summary["reply_markup"]["inline_keyboard"][0][
-        0]["callback_data"]))
+    fake.inject(
+        staff_callback(
+            stranger, summary, summary["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        )
+    )
     await staff_says(fake, thread, "Only registered mediators")
     fake.inject(staff_update(STAFF, thread, LEA, "Ciao!"))
     await staff_says(fake, thread, "Claim")  # reply before claiming: refused, told why
@@ -263,28 +337,41 @@ async def test_only_registered_mediators_act(orienta: Orienta, fake: RunningFake
     fake.inject(staff_update(STAFF, thread, LEA, "/note parla solo italiano"))
     await staff_says(fake, thread, "Note saved")
     fake.inject(staff_update(STAFF, thread, LEA, "/close"))
-    await wait_for(lambda: any(bare(m.get("text", "")) == t(orienta, "it", "case.closed")
-                               for m in fake.sent(user)))
+    await wait_for(
+        lambda: any(
+            bare(m.get("text", "")) == t(orienta, "it", "case.closed") for m in fake.sent(user)
+        )
+    )
     notes = [m for m in CaseBook(orienta.store).transcript(case.id) if m.author == "note"]
     assert [n.body for n in notes] == ["parla solo italiano"]
 
 
 async def test_topic_creation_limits_are_waited_out_and_order_kept(
-        orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter) -> None:
+    orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter
+) -> None:
     users = [7101, 7102, 7103]
     for user in users:
         await onboard(orienta, fake, user, "uk")
     # Telegram limits topic creation: twice "retry after 7 s", then a server error burst.
-    fake.fail("createForumTopic", 429, times=2, retry_after=7,
-              description="Too Many Requests: retry after 7")
+    fake.fail(
+        "createForumTopic",
+        429,
+        times=2,
+        retry_after=7,
+        description="Too Many Requests: retry after 7",
+    )
     fake.fail("createForumTopic", 500, times=9, description="Internal Server Error")
     for user in users:
         fake.inject(text_update(user, "/mediator", language_code="uk"))
         fake.inject(text_update(user, f"допоможіть, я {user}", language_code="uk"))
     book = CaseBook(orienta.store)
     # Three topics, each recorded on its case (saved just after Telegram answers).
-    threads = await wait_for(lambda: len(t := fake.topics()) == 3 and all(
-        book.case_by_thread(thread) for thread in t) and t, timeout=30)
+    threads = await wait_for(
+        lambda: (
+            len(t := fake.topics()) == 3 and all(book.case_by_thread(thread) for thread in t) and t
+        ),
+        timeout=30,
+    )
     for thread in threads:
         case = book.case_by_thread(thread)
         assert case is not None
@@ -297,8 +384,9 @@ async def test_topic_creation_limits_are_waited_out_and_order_kept(
     assert waited.count(7.0) == 2  # Telegram's retry_after, honoured (on the fake clock)
 
 
-async def test_unclaimed_case_is_called_again(orienta: Orienta, fake: RunningFakeBotApi,
-                                              desk: TelegramAdapter) -> None:
+async def test_unclaimed_case_is_called_again(
+    orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter
+) -> None:
     user = 7005
     await onboard(orienta, fake, user, "ar")
     fake.inject(text_update(user, "/mediator", language_code="ar"))

@@ -74,7 +74,9 @@ def test_text_before_consent_starts_welcome(flows: FlowSet) -> None:
 def test_menu_option_picked_by_intent_and_by_number(flows: FlowSet) -> None:
     menu = run(flows, CONSENTED, Command("menu"))
     by_intent = step(flows, CONFIG, menu.state, Text("aide logement", "rights_housing", 0.9))
-    assert CallService("knowledge", "start", {"topic": "housing", "lang": "fr"}) in by_intent.actions
+    assert (
+        CallService("knowledge", "start", {"topic": "housing", "lang": "fr"}) in by_intent.actions
+    )
     by_number = step(flows, CONFIG, menu.state, Text("2", None, 0.0))
     assert by_number.state.vars["topic"] == "health"
 
@@ -91,8 +93,7 @@ def test_emergency_interrupts_any_flow(flows: FlowSet) -> None:
     menu = run(flows, State(), Command("start"))
     out = step(flows, CONFIG, menu.state, Text("...", "emergency", 0.35))
     assert says(out) == ["emergency.numbers"]
-    assert any(isinstance(a, CallService) and a.args["urgency"] == "emergency"
-               for a in out.actions)
+    assert any(isinstance(a, CallService) and a.args["urgency"] == "emergency" for a in out.actions)
     crisis = step(flows, CONFIG, menu.state, Text("...", "greet", 0.9, crisis=True))
     assert says(crisis) == ["emergency.numbers"]
 
@@ -100,8 +101,9 @@ def test_emergency_interrupts_any_flow(flows: FlowSet) -> None:
 def test_service_result_continues_the_flow(flows: FlowSet) -> None:
     asked = run(flows, CONSENTED, Text("logement", "rights_housing", 0.9))
     assert asked.state.waiting == "service"
-    assert asked.actions[-1] == CallService("knowledge", "start", {
-        "topic": "housing", "lang": "fr"})
+    assert asked.actions[-1] == CallService(
+        "knowledge", "start", {"topic": "housing", "lang": "fr"}
+    )
     assert asked.state.vars["question"] == "logement"  # the text goes with the route
     found = step(flows, CONFIG, asked.state, ServiceResult(True, (Say("kb.article"),)))
     assert says(found) == ["kb.article", "rights.next_steps"]
@@ -157,10 +159,12 @@ def test_emergency_on_first_contact_answers_in_the_detected_language(flows: Flow
     assert out.state.lang == "uk" and says(out) == ["emergency.numbers"]
 
 
-@pytest.mark.parametrize(("intent", "first"), [("human_mediator", "mediator"),
-                                               ("change_language", "language")])
-def test_person_and_language_work_from_inside_a_question(flows: FlowSet, intent: str,
-                                                         first: str) -> None:
+@pytest.mark.parametrize(
+    ("intent", "first"), [("human_mediator", "mediator"), ("change_language", "language")]
+)
+def test_person_and_language_work_from_inside_a_question(
+    flows: FlowSet, intent: str, first: str
+) -> None:
     from bot.engine.core import _Turn
 
     turn = _Turn(flows, CONFIG, CONSENTED)
@@ -175,17 +179,27 @@ def test_person_and_language_work_from_inside_a_question(flows: FlowSet, intent:
 def test_a_waiting_service_gets_presses_and_text(flows: FlowSet) -> None:
     booking = run(flows, CONSENTED, Command("appointments"))
     assert booking.actions[-1] == CallService("booking", "start", {"service": "", "lang": "fr"})
-    shown = step(flows, CONFIG, booking.state, ServiceResult(
-        True, (Say("booking.choose_service"),), {"bk_service": "x", "appointment_action": ""},
-        wait=True))
+    shown = step(
+        flows,
+        CONFIG,
+        booking.state,
+        ServiceResult(
+            True,
+            (Say("booking.choose_service"),),
+            {"bk_service": "x", "appointment_action": ""},
+            wait=True,
+        ),
+    )
     assert shown.state.waiting == "input" and shown.state.vars["bk_service"] == "x"
     assert "appointment_action" not in shown.state.vars  # an empty value removes a var
     pressed = step(flows, CONFIG, shown.state, Press("b:s:legal"))
-    assert pressed.actions == (CallService("booking", "input", {"data": "s:legal",
-                                                                "lang": "fr"}),)
+    assert pressed.actions == (CallService("booking", "input", {"data": "s:legal", "lang": "fr"}),)
     typed = step(flows, CONFIG, shown.state, Text("mardi matin", "rights_work", 0.4))
-    assert typed.actions == (CallService("booking", "input", {
-        "text": "mardi matin", "intent": "", "leaves": "", "lang": "fr"}),)
+    assert typed.actions == (
+        CallService(
+            "booking", "input", {"text": "mardi matin", "intent": "", "leaves": "", "lang": "fr"}
+        ),
+    )
     # another service's button, or a press while nothing waits: old and refused
     assert says(step(flows, CONFIG, typed.state, Press("b:s:legal"))) == []
     done = step(flows, CONFIG, pressed.state, ServiceResult(True, (Say("booking.booked"),)))
@@ -194,22 +208,31 @@ def test_a_waiting_service_gets_presses_and_text(flows: FlowSet) -> None:
 
 
 def test_text_for_something_else_is_passed_back_and_followed(flows: FlowSet) -> None:
-    booking = run(flows, CONSENTED, Command("appointments"),
-                  ServiceResult(True, (Say("booking.choose_service"),), wait=True))
+    booking = run(
+        flows,
+        CONSENTED,
+        Command("appointments"),
+        ServiceResult(True, (Say("booking.choose_service"),), wait=True),
+    )
     typed = step(flows, CONFIG, booking.state, Text("aide logement", "rights_housing", 0.9))
-    assert typed.actions[-1] == CallService("booking", "input", {
-        "text": "aide logement", "intent": "rights_housing", "leaves": "1", "lang": "fr"})
+    assert typed.actions[-1] == CallService(
+        "booking",
+        "input",
+        {"text": "aide logement", "intent": "rights_housing", "leaves": "1", "lang": "fr"},
+    )
     passed = step(flows, CONFIG, typed.state, ServiceResult(True, passed=True))
-    assert passed.actions[-1] == CallService("knowledge", "start", {"topic": "housing",
-                                                                    "lang": "fr"})
+    assert passed.actions[-1] == CallService(
+        "knowledge", "start", {"topic": "housing", "lang": "fr"}
+    )
     assert "_intent" not in passed.state.vars and passed.state.vars["question"] == "aide logement"
 
 
 def test_a_service_button_pressed_later_starts_its_flow_with_the_data(flows: FlowSet) -> None:
     rest = run(flows, CONSENTED, Command("help"))
     reminder = step(flows, CONFIG, rest.state, Press("b:x:42"))
-    assert reminder.actions[-1] == CallService("booking", "start", {
-        "service": "", "data": "x:42", "lang": "fr"})
+    assert reminder.actions[-1] == CallService(
+        "booking", "start", {"service": "", "data": "x:42", "lang": "fr"}
+    )
     assert "_data" not in reminder.state.vars
     unknown = step(flows, CONFIG, rest.state, Press("z:1"))
     assert says(unknown)[0] == "error.old_button"

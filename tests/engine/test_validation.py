@@ -34,23 +34,34 @@ def test_shipped_flows_load_cleanly() -> None:
     assert {"welcome", "menu", "help", "language", "fallback"} <= set(flowset.flows)
 
 
-@pytest.mark.parametrize(("file", "flow", "step", "message"), [
-    ("unknown_step.yaml", "broken_unknown_step", "first", "unknown step 'nowhere'"),
-    ("unreachable.yaml", "broken_unreachable", "orphan", "unreachable step"),
-    ("dead_end.yaml", "broken_dead_end", "first", "dead end"),
-    ("unknown_intent.yaml", "broken_intent", "pick", "unknown intent 'ask_for_pizza'"),
-    ("missing_msgid.yaml", "broken_msgid", "first",
-     "message id 'nowhere.to_be_found' has no translation in 'ar'"),
-    ("schema.yaml", "broken_schema", "first", "schema: steps/first/text"),
-    ("unknown_flow.yaml", "broken_call", "first", "unknown flow 'no_such_flow'"),
-])
-def test_each_error_names_file_flow_and_step(tmp_path: Path, file: str, flow: str, step: str,
-                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("file", "flow", "step", "message"),
+    [
+        ("unknown_step.yaml", "broken_unknown_step", "first", "unknown step 'nowhere'"),
+        ("unreachable.yaml", "broken_unreachable", "orphan", "unreachable step"),
+        ("dead_end.yaml", "broken_dead_end", "first", "dead end"),
+        ("unknown_intent.yaml", "broken_intent", "pick", "unknown intent 'ask_for_pizza'"),
+        (
+            "missing_msgid.yaml",
+            "broken_msgid",
+            "first",
+            "message id 'nowhere.to_be_found' has no translation in 'ar'",
+        ),
+        ("schema.yaml", "broken_schema", "first", "schema: steps/first/text"),
+        ("unknown_flow.yaml", "broken_call", "first", "unknown flow 'no_such_flow'"),
+    ],
+)
+def test_each_error_names_file_flow_and_step(
+    tmp_path: Path, file: str, flow: str, step: str, message: str
+) -> None:
     folder = _with(tmp_path, INVALID / file)
     with pytest.raises(FlowLoadError) as caught:
         load_flows(folder, _catalogs())
-    matching = [e for e in caught.value.errors
-                if e.file == file and e.flow == flow and e.step == step and message in e.message]
+    matching = [
+        e
+        for e in caught.value.errors
+        if e.file == file and e.flow == flow and e.step == step and message in e.message
+    ]
     assert matching, [str(e) for e in caught.value.errors]
     assert str(matching[0]).startswith(f"{file}: flow '{flow}', step '{step}': ")
 

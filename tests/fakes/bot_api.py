@@ -33,14 +33,43 @@ from starlette.routing import Route
 
 __all__ = ["FakeBotApi", "RunningFakeBotApi"]
 
-BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Orienta", "username": "orienta_test_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False,
-            "supports_inline_queries": False}
-_JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "scope", "entities",
-                "link_preview_options", "reply_parameters"}
+BOT_USER = {
+    "id": 4242,
+    "is_bot": True,
+    "first_name": "Orienta",
+    "username": "orienta_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+_JSON_FIELDS = {
+    "reply_markup",
+    "commands",
+    "allowed_updates",
+    "scope",
+    "entities",
+    "link_preview_options",
+    "reply_parameters",
+}
 #: The HTML tags the Bot API accepts.
-_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-              "a", "code", "pre", "blockquote", "tg-emoji"}
+_HTML_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-emoji",
+}
 _TAG = re.compile(r'<(/?)([a-z-]+)((?:\s+[a-z-]+="[^"<>]*")*)\s*>')
 
 
@@ -97,8 +126,9 @@ class FakeBotApi:
     # -- Bot API --------------------------------------------------------------------
     async def bot_method(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
-            return JSONResponse({"ok": False, "error_code": 401,
-                                 "description": "Unauthorized"}, status_code=401)
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
+            )
         method = request.path_params["method"]
         params = await self._params(request)
         self.calls.append((method, params))
@@ -109,20 +139,27 @@ class FakeBotApi:
             return await self._stall(request)
         outage = self.outages.get(method)
         if outage is not None and time.monotonic() < outage[0]:
-            return JSONResponse({"ok": False, "error_code": outage[1],
-                                 "description": "Service Unavailable"}, status_code=outage[1])
+            return JSONResponse(
+                {"ok": False, "error_code": outage[1], "description": "Service Unavailable"},
+                status_code=outage[1],
+            )
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)
-            body: dict[str, Any] = {"ok": False, "error_code": failure.status,
-                                    "description": failure.description}
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description,
+            }
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return JSONResponse(body, status_code=failure.status)
         handler = getattr(self, f"_{method}", None)
         if handler is None:
-            return JSONResponse({"ok": False, "error_code": 404,
-                                 "description": f"Not Found: method {method}"}, status_code=404)
+            return JSONResponse(
+                {"ok": False, "error_code": 404, "description": f"Not Found: method {method}"},
+                status_code=404,
+            )
         result = await handler(params)
         if isinstance(result, Response):
             return result
@@ -134,8 +171,9 @@ class FakeBotApi:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not await request.is_disconnected():
             await asyncio.sleep(0.05)
-        return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"},
-                            status_code=502)
+        return JSONResponse(
+            {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502
+        )
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.headers.get("content-type", "").startswith("application/json"):
@@ -178,9 +216,14 @@ class FakeBotApi:
     async def _sendMessage(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
-            return JSONResponse({"ok": False, "error_code": 403,
-                                 "description": "Forbidden: bot was blocked by the user"},
-                                status_code=403)
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                },
+                status_code=403,
+            )
         text = str(params.get("text", ""))
         if len(text) > 4096:
             return _bad_request("Bad Request: message is too long")
@@ -189,17 +232,30 @@ class FakeBotApi:
         thread = params.get("message_thread_id")
         if thread is not None and int(thread) not in self.topics:
             return _bad_request("Bad Request: message thread not found")
-        message = self._record(chat_id, thread, text=_strip_tags(text) if params.get(
-            "parse_mode") == "HTML" else text, raw_text=text, parse_mode=params.get("parse_mode"),
-            reply_markup=params.get("reply_markup"))
+        message = self._record(
+            chat_id,
+            thread,
+            text=_strip_tags(text) if params.get("parse_mode") == "HTML" else text,
+            raw_text=text,
+            parse_mode=params.get("parse_mode"),
+            reply_markup=params.get("reply_markup"),
+        )
         return _public(message)
 
     def _record(self, chat_id: int, thread: Any, **fields: Any) -> dict[str, Any]:
         message_id = next(self._ids)
-        chat = ({"id": chat_id, "type": "supergroup", "title": "Staff", "is_forum": True}
-                if chat_id < 0 else {"id": chat_id, "type": "private", "first_name": "User"})
-        message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
-                                   "chat": chat, "from": BOT_USER, "at": time.monotonic()}
+        chat = (
+            {"id": chat_id, "type": "supergroup", "title": "Staff", "is_forum": True}
+            if chat_id < 0
+            else {"id": chat_id, "type": "private", "first_name": "User"}
+        )
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": BOT_USER,
+            "at": time.monotonic(),
+        }
         if thread is not None:
             message["message_thread_id"] = int(thread)
             message["is_topic_message"] = True
@@ -210,9 +266,14 @@ class FakeBotApi:
     async def _copyMessage(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
-            return JSONResponse({"ok": False, "error_code": 403,
-                                 "description": "Forbidden: bot was blocked by the user"},
-                                status_code=403)
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                },
+                status_code=403,
+            )
         source = (int(params["from_chat_id"]), int(params["message_id"]))
         message = self._record(chat_id, params.get("message_thread_id"), copied_from=source)
         return {"message_id": message["message_id"]}
@@ -225,10 +286,12 @@ class FakeBotApi:
         if not 1 <= len(name) <= 128:
             return _bad_request("Bad Request: TOPIC_TITLE_EMPTY or too long")
         thread = next(self._ids)
-        topic = {"message_thread_id": thread, "name": name,
-                 "icon_color": int(params.get("icon_color") or 0x6FB9F0)}
-        self.topics[thread] = {**topic, "chat_id": chat_id, "closed": False,
-                               "at": time.monotonic()}
+        topic = {
+            "message_thread_id": thread,
+            "name": name,
+            "icon_color": int(params.get("icon_color") or 0x6FB9F0),
+        }
+        self.topics[thread] = {**topic, "chat_id": chat_id, "closed": False, "at": time.monotonic()}
         return topic
 
     async def _editForumTopic(self, params: dict[str, Any]) -> Any:
@@ -300,14 +363,17 @@ class FakeBotApi:
         spec = await request.json()
         for _ in range(int(spec.get("times", 1))):
             self.failures[spec["method"]].append(
-                Failure(int(spec["status"]), spec.get("description", "error"),
-                        spec.get("retry_after")))
+                Failure(
+                    int(spec["status"]), spec.get("description", "error"), spec.get("retry_after")
+                )
+            )
         return JSONResponse({"ok": True})
 
     async def block(self, request: Request) -> Response:
         spec = await request.json()
         (self.blocked.add if spec.get("blocked", True) else self.blocked.discard)(
-            int(spec["chat_id"]))
+            int(spec["chat_id"])
+        )
         return JSONResponse({"ok": True})
 
     async def reset(self, request: Request) -> Response:
@@ -321,8 +387,10 @@ class FakeBotApi:
 
     async def outage(self, request: Request) -> Response:
         spec = await request.json()
-        self.outages[str(spec["method"])] = (time.monotonic() + float(spec["seconds"]),
-                                             int(spec.get("status", 503)))
+        self.outages[str(spec["method"])] = (
+            time.monotonic() + float(spec["seconds"]),
+            int(spec.get("status", 503)),
+        )
         return JSONResponse({"ok": True})
 
     async def stall(self, request: Request) -> Response:
@@ -336,39 +404,56 @@ class FakeBotApi:
         for message in self.messages.values():
             if message["chat"]["type"] == "private":
                 chats[str(message["chat"]["id"])].append(
-                    {"text": message.get("text", ""), "at": message["at"],
-                     "reply_markup": message.get("reply_markup")})
+                    {
+                        "text": message.get("text", ""),
+                        "at": message["at"],
+                        "reply_markup": message.get("reply_markup"),
+                    }
+                )
         return JSONResponse({"chats": chats, "stalled": [m for m, _ in self.stalled]})
 
     async def state(self, request: Request) -> Response:
-        return JSONResponse({"calls": self.calls, "messages": list(self.messages.values()),
-                             "pending": len(self.updates), "confirmed": self.confirmed,
-                             "injected_at": self.injected_at, "topics": self.topics})
+        return JSONResponse(
+            {
+                "calls": self.calls,
+                "messages": list(self.messages.values()),
+                "pending": len(self.updates),
+                "confirmed": self.confirmed,
+                "injected_at": self.injected_at,
+                "topics": self.topics,
+            }
+        )
 
     @property
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/bot{token}/{method}", self.bot_method, methods=["GET", "POST"]),
-            Route("/control/updates", self.inject, methods=["POST"]),
-            Route("/control/fail", self.fail, methods=["POST"]),
-            Route("/control/block", self.block, methods=["POST"]),
-            Route("/control/state", self.state, methods=["GET"]),
-            Route("/control/stall", self.stall, methods=["POST"]),
-            Route("/control/outage", self.outage, methods=["POST"]),
-            Route("/control/reset", self.reset, methods=["POST"]),
-            Route("/control/sent", self.sent_messages, methods=["GET"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self.bot_method, methods=["GET", "POST"]),
+                Route("/control/updates", self.inject, methods=["POST"]),
+                Route("/control/fail", self.fail, methods=["POST"]),
+                Route("/control/block", self.block, methods=["POST"]),
+                Route("/control/state", self.state, methods=["GET"]),
+                Route("/control/stall", self.stall, methods=["POST"]),
+                Route("/control/outage", self.outage, methods=["POST"]),
+                Route("/control/reset", self.reset, methods=["POST"]),
+                Route("/control/sent", self.sent_messages, methods=["GET"]),
+            ]
+        )
 
 
 def _bad_request(description: str) -> JSONResponse:
-    return JSONResponse({"ok": False, "error_code": 400, "description": description},
-                        status_code=400)
+    return JSONResponse(
+        {"ok": False, "error_code": 400, "description": description}, status_code=400
+    )
 
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:
     """A recorded message as the Bot API returns it (without the fake's bookkeeping)."""
-    return {k: v for k, v in message.items()
-            if k not in ("raw_text", "parse_mode", "edited", "at", "copied_from")}
+    return {
+        k: v
+        for k, v in message.items()
+        if k not in ("raw_text", "parse_mode", "edited", "at", "copied_from")
+    }
 
 
 def _unescape(text: str) -> str:
@@ -385,8 +470,9 @@ class RunningFakeBotApi:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(self.fake.app, host="127.0.0.1",
-                                                     port=self.port, log_level="warning"))
+        self._server = uvicorn.Server(
+            uvicorn.Config(self.fake.app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self.control = httpx.Client(base_url=self.url, timeout=10)
 
@@ -408,11 +494,24 @@ class RunningFakeBotApi:
     def inject(self, update: dict[str, Any]) -> int:
         return int(self.control.post("/control/updates", json=update).json()["update_id"])
 
-    def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None,
-             description: str = "error") -> None:
-        self.control.post("/control/fail", json={"method": method, "status": status,
-                                                 "times": times, "retry_after": retry_after,
-                                                 "description": description})
+    def fail(
+        self,
+        method: str,
+        status: int,
+        times: int = 1,
+        retry_after: int | None = None,
+        description: str = "error",
+    ) -> None:
+        self.control.post(
+            "/control/fail",
+            json={
+                "method": method,
+                "status": status,
+                "times": times,
+                "retry_after": retry_after,
+                "description": description,
+            },
+        )
 
     def block(self, chat_id: int, blocked: bool = True) -> None:
         self.control.post("/control/block", json={"chat_id": chat_id, "blocked": blocked})
@@ -425,8 +524,9 @@ class RunningFakeBotApi:
 
     def outage(self, method: str, seconds: float, status: int = 503) -> None:
         """Every ``method`` call fails with ``status`` for the next ``seconds``."""
-        self.control.post("/control/outage", json={"method": method, "seconds": seconds,
-                                                   "status": status})
+        self.control.post(
+            "/control/outage", json={"method": method, "seconds": seconds, "status": status}
+        )
 
     def stall(self, method: str, chat_id: int) -> None:
         """The next ``method`` call for ``chat_id`` hangs and is never carried out."""
@@ -450,8 +550,11 @@ class RunningFakeBotApi:
 
     def in_topic(self, chat_id: int, thread: int) -> list[dict[str, Any]]:
         """Messages the bot posted (or copied) into a forum topic, oldest first."""
-        return [m for m in self.state()["messages"] if m["chat"]["id"] == chat_id
-                and m.get("message_thread_id") == thread]
+        return [
+            m
+            for m in self.state()["messages"]
+            if m["chat"]["id"] == chat_id and m.get("message_thread_id") == thread
+        ]
 
     def topics(self) -> dict[int, dict[str, Any]]:
         return {int(k): v for k, v in self.state()["topics"].items()}

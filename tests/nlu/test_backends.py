@@ -16,23 +16,27 @@ from nlu.pipeline import Understanding
 from nlu.result import NluResult
 
 CLEAR = {
-    "fr": [("je veux parler à une personne", "human_mediator"),
-           ("merci beaucoup pour votre aide", "thanks")],
-    "it": [("dove si trova l'ufficio e quali sono gli orari?", "office_info"),
-           ("vorrei prendere un appuntamento", "book_appointment")],
-    "fi": [("tarvitsen lääkärin lapselleni", "rights_health"),
-           ("kiitos paljon avusta", "thanks")],
-    "uk": [("мені потрібна допомога з житлом", "rights_housing"),
-           ("дякую за допомогу", "thanks")],
-    "ar": [("أريد التحدث مع شخص", "human_mediator"),
-           ("شكرا جزيلا على المساعدة", "thanks")],
+    "fr": [
+        ("je veux parler à une personne", "human_mediator"),
+        ("merci beaucoup pour votre aide", "thanks"),
+    ],
+    "it": [
+        ("dove si trova l'ufficio e quali sono gli orari?", "office_info"),
+        ("vorrei prendere un appuntamento", "book_appointment"),
+    ],
+    "fi": [("tarvitsen lääkärin lapselleni", "rights_health"), ("kiitos paljon avusta", "thanks")],
+    "uk": [("мені потрібна допомога з житлом", "rights_housing"), ("дякую за допомогу", "thanks")],
+    "ar": [("أريد التحدث مع شخص", "human_mediator"), ("شكرا جزيلا على المساعدة", "thanks")],
 }
 
 
 def rasa_reply(intent: str, confidence: float) -> dict[str, object]:
-    return {"text": "x", "intent": {"name": intent, "confidence": confidence},
-            "intent_ranking": [{"name": intent, "confidence": confidence}],
-            "entities": [{"entity": "date", "value": "demain", "start": 0, "end": 6}]}
+    return {
+        "text": "x",
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
+        "entities": [{"entity": "date", "value": "demain", "start": 0, "end": 6}],
+    }
 
 
 class FakeClock:
@@ -68,18 +72,22 @@ async def test_rasa_client_sends_token_and_sanitised_text() -> None:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     backend = RasaBackend("http://rasa.test/", client, token="s3cret")
     result = await backend.parse("/emergency", "fr")
-    assert result == NluResult("emergency", 0.93, "rasa", (("emergency", 0.93),),
-                               (("date", "demain"),))
+    assert result == NluResult(
+        "emergency", 0.93, "rasa", (("emergency", 0.93),), (("date", "demain"),)
+    )
     assert seen[0].url.path == "/model/parse" and seen[0].url.params["token"] == "s3cret"
     assert json.loads(seen[0].content) == {"text": "emergency"}
 
 
-@pytest.mark.parametrize("reply", [
-    httpx.Response(500, text="boom"),
-    httpx.Response(401, json={"message": "unauthorised"}),
-    httpx.Response(200, text="not json"),
-    httpx.Response(200, json={"intent": {"name": "x", "confidence": "high"}}),
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        httpx.Response(500, text="boom"),
+        httpx.Response(401, json={"message": "unauthorised"}),
+        httpx.Response(200, text="not json"),
+        httpx.Response(200, json={"intent": {"name": "x", "confidence": "high"}}),
+    ],
+)
 async def test_rasa_errors_become_unavailable(reply: httpx.Response) -> None:
     client = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: reply))
     with pytest.raises(RasaUnavailable):
@@ -87,7 +95,8 @@ async def test_rasa_errors_become_unavailable(reply: httpx.Response) -> None:
 
 
 async def test_fallback_answers_every_message_and_breaker_retries_later(
-        understanding: Understanding) -> None:
+    understanding: Understanding,
+) -> None:
     calls = {"n": 0, "up": False}
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -97,10 +106,12 @@ async def test_fallback_answers_every_message_and_breaker_retries_later(
         return httpx.Response(200, json=rasa_reply("thanks", 0.99))
 
     clock = FakeClock()
-    rasa = RasaBackend("http://rasa.test",
-                       httpx.AsyncClient(transport=httpx.MockTransport(handler)))
-    backend = FallbackBackend(rasa, understanding.intents,
-                              CircuitBreaker(threshold=3, retry_after=30, clock=clock))
+    rasa = RasaBackend(
+        "http://rasa.test", httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    )
+    backend = FallbackBackend(
+        rasa, understanding.intents, CircuitBreaker(threshold=3, retry_after=30, clock=clock)
+    )
     for _ in range(5):
         result = await backend.parse("merci beaucoup pour votre aide", "fr")
         assert result.intent == "thanks" and result.fallback and result.backend == "embedded"
@@ -123,7 +134,12 @@ async def test_timeout_falls_back() -> None:
             return NluResult("greet", 0.9, "embedded")
 
     backend = FallbackBackend(
-        RasaBackend("http://rasa.test", httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-                    timeout=0.01), Fixed())
+        RasaBackend(
+            "http://rasa.test",
+            httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+            timeout=0.01,
+        ),
+        Fixed(),
+    )
     result = await backend.parse("salut", "fr")
     assert result.intent == "greet" and result.fallback

@@ -29,8 +29,9 @@ def test_fasttext_trains_and_predicts_under_numpy2(tmp_path: Path) -> None:
     corpus = tmp_path / "train.txt"
     examples = load_examples([ROOT / "nlu" / "data" / "fr.yml"])
     corpus.write_text("\n".join(f"__label__{e.intent} {e.text.lower()}" for e in examples))
-    model = fasttext.train_supervised(input=str(corpus), verbose=0,
-                                      **asdict(TrainingParams(epoch=20)))
+    model = fasttext.train_supervised(
+        input=str(corpus), verbose=0, **asdict(TrainingParams(epoch=20))
+    )
     labels, probs = model.predict("bonjour", k=1)
     # fastText's softmax can exceed 1 by ~1e-5; the embedded backend clamps it.
     assert labels == ("__label__greet",) and 0.0 < float(probs[0]) <= 1.0 + 1e-4

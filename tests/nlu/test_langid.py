@@ -14,8 +14,10 @@ from nlu.langid import LanguageIdentifier
 from nlu.pipeline import Understanding
 
 ROOT = Path(__file__).resolve().parents[2]
-MESSAGES = [json.loads(line) for line in
-            (ROOT / "tests/data/langid/messages.jsonl").read_text("utf-8").splitlines()]
+MESSAGES = [
+    json.loads(line)
+    for line in (ROOT / "tests/data/langid/messages.jsonl").read_text("utf-8").splitlines()
+]
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +42,9 @@ def test_short_messages_mostly_identified(langid: LanguageIdentifier) -> None:
 def test_russian_is_never_taken_for_ukrainian(langid: LanguageIdentifier) -> None:
     found = Counter(langid.detect(r["text"]).lang for r in MESSAGES if r["lang"] == "ru")
     assert found["uk"] == 0, found
-    long = Counter(langid.detect(r["text"]).lang for r in MESSAGES
-                   if r["lang"] == "ru" and r["kind"] == "long")
+    long = Counter(
+        langid.detect(r["text"]).lang for r in MESSAGES if r["lang"] == "ru" and r["kind"] == "long"
+    )
     assert long["ru"] == sum(long.values()), long
 
 
@@ -63,17 +66,20 @@ def test_short_messages_never_flip_the_conversation(langid: LanguageIdentifier) 
 
 
 def test_confident_long_message_flips(langid: LanguageIdentifier) -> None:
-    decision = langid.decide("Hyvää päivää, tarvitsen apua asunnon etsimisessä Helsingissä",
-                             current="fr")
+    decision = langid.decide(
+        "Hyvää päivää, tarvitsen apua asunnon etsimisessä Helsingissä", current="fr"
+    )
     assert decision.switch_to == "fi"
 
 
 def test_russian_is_foreign_not_ukrainian(langid: LanguageIdentifier) -> None:
-    decision = langid.decide("Здравствуйте, мне нужна помощь, где можно получить пособие?",
-                             current="uk")
+    decision = langid.decide(
+        "Здравствуйте, мне нужна помощь, где можно получить пособие?", current="uk"
+    )
     assert decision.foreign == "ru" and decision.switch_to is None and decision.lang == "uk"
-    first = langid.decide("Здравствуйте, мне нужна помощь, где можно получить пособие?",
-                          current=None, hint="uk")
+    first = langid.decide(
+        "Здравствуйте, мне нужна помощь, где можно получить пособие?", current=None, hint="uk"
+    )
     assert first.foreign == "ru"
 
 
@@ -83,13 +89,22 @@ def test_hint_decides_short_ambiguous_first_message(langid: LanguageIdentifier) 
 
 
 def test_cli_detect_reads_and_writes_json_lines_in_order() -> None:
-    lines = [{"text": "Bonjour, je cherche un logement pour ma famille"},
-             {"text": "ok", "hint": "fi"},
-             {"text": "Добрий день, мені потрібна допомога з документами"},
-             {"text": ""}]
+    lines = [
+        {"text": "Bonjour, je cherche un logement pour ma famille"},
+        {"text": "ok", "hint": "fi"},
+        {"text": "Добрий день, мені потрібна допомога з документами"},
+        {"text": ""},
+    ]
     stdin = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\nnot json\n"
-    result = subprocess.run([sys.executable, "-m", "bot", "nlu", "detect"], input=stdin,
-                            capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "nlu", "detect"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert out[0]["lang"] == "fr" and out[1]["lang"] in ("fi", "und") and out[2]["lang"] == "uk"
     assert out[3] == {"lang": "und", "confidence": 0.0}

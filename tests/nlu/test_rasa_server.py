@@ -31,8 +31,10 @@ def rasa_server() -> tuple[str, str]:
     if not url or not token:
         if os.environ.get("ORIENTA_TEST_REQUIRE_RASA"):
             pytest.fail("ORIENTA_TEST_REQUIRE_RASA is set but no Rasa server is configured")
-        pytest.skip("no Rasa server: set ORIENTA_TEST_RASA_URL and ORIENTA_TEST_RASA_TOKEN "
-                    "(.ci/run starts one; `make rasa` serves one)")
+        pytest.skip(
+            "no Rasa server: set ORIENTA_TEST_RASA_URL and ORIENTA_TEST_RASA_TOKEN "
+            "(.ci/run starts one; `make rasa` serves one)"
+        )
     return url, token
 
 
@@ -47,8 +49,9 @@ async def test_server_has_a_model(rasa: RasaBackend) -> None:
 
 
 @pytest.mark.parametrize("lang", sorted(CLEAR))
-async def test_both_backends_agree_on_clear_cases(rasa: RasaBackend, lang: str,
-                                                  understanding: Understanding) -> None:
+async def test_both_backends_agree_on_clear_cases(
+    rasa: RasaBackend, lang: str, understanding: Understanding
+) -> None:
     for text, intent in CLEAR[lang]:
         from_rasa = await rasa.parse(text, lang)
         from_embedded = await understanding.intents.parse(text, lang)
@@ -56,12 +59,14 @@ async def test_both_backends_agree_on_clear_cases(rasa: RasaBackend, lang: str,
         assert from_rasa.intent == intent == from_embedded.intent, (text, from_rasa)
 
 
-async def test_slash_messages_cannot_inject_intents(rasa: RasaBackend,
-                                                    rasa_server: tuple[str, str]) -> None:
+async def test_slash_messages_cannot_inject_intents(
+    rasa: RasaBackend, rasa_server: tuple[str, str]
+) -> None:
     url, token = rasa_server
     async with httpx.AsyncClient() as client:
-        raw = await client.post(f"{url}/model/parse", params={"token": token},
-                                json={"text": '/made_up{"x": 1}'})
+        raw = await client.post(
+            f"{url}/model/parse", params={"token": token}, json={"text": '/made_up{"x": 1}'}
+        )
     # The trap itself: Rasa takes the raw text as an intent with an entity.
     assert raw.json()["intent"] == {"name": "made_up", "confidence": 1.0}
     result = await rasa.parse('/made_up{"x": 1}', "fr")
@@ -88,14 +93,17 @@ async def test_server_down_means_embedded_answers(understanding: Understanding) 
     assert result.intent == "human_mediator" and result.fallback
 
 
-async def test_conversation_runs_on_rasa(rasa_server: tuple[str, str], tmp_path: Path,
-                                         understanding: Understanding) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}",
-                        var_dir=tmp_path / "var")
+async def test_conversation_runs_on_rasa(
+    rasa_server: tuple[str, str], tmp_path: Path, understanding: Understanding
+) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}", var_dir=tmp_path / "var"
+    )
     client = httpx.AsyncClient()
     rasa = RasaBackend(rasa_server[0], client, rasa_server[1], timeout=10.0)
-    with_rasa = Understanding(understanding.langid, FallbackBackend(rasa, understanding.intents),
-                              understanding.crisis)
+    with_rasa = Understanding(
+        understanding.langid, FallbackBackend(rasa, understanding.intents), understanding.crisis
+    )
     orienta = build(settings, understanding=with_rasa)
     dialog = Dialog(orienta)
     await dialog.say("/start")

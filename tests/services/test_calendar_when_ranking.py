@@ -20,8 +20,9 @@ MORNING = {1: ((time(9, 0), time(12, 0)),)}  # Tuesday 09:00-12:00
 def test_calendar_cuts_slots_to_opening_hours_in_local_time() -> None:
     slots = list(calendar_slots(MORNING, set(), "Europe/Rome", 45, 2, date(2026, 11, 23), 7))
     # 09:00, 09:45, 10:30 fit before 12:00; 11:15 would end at 12:00 and fits too
-    assert [s.starts_at for s in slots] == [datetime(2026, 11, 24, h, m, tzinfo=UTC)
-                                           for h, m in ((8, 0), (8, 45), (9, 30), (10, 15))]
+    assert [s.starts_at for s in slots] == [
+        datetime(2026, 11, 24, h, m, tzinfo=UTC) for h, m in ((8, 0), (8, 45), (9, 30), (10, 15))
+    ]
     assert all(s.capacity == 2 and (s.ends_at - s.starts_at).seconds == 45 * 60 for s in slots)
 
 
@@ -44,18 +45,26 @@ def day_parts() -> DayParts:
     return DayParts(ROOT / "nlu" / "lexicons" / "dayparts")
 
 
-@pytest.mark.parametrize(("lang", "text", "window"), [
-    ("fr", "mardi matin", Window(date(2026, 11, 24), date(2026, 11, 24), "morning")),
-    ("fr", "demain à 15h", Window(date(2026, 11, 24), date(2026, 11, 24), None, time(15, 0))),
-    ("it", "domani alle 10", Window(date(2026, 11, 24), date(2026, 11, 24))),
-    ("it", "giovedì pomeriggio", Window(date(2026, 11, 26), date(2026, 11, 26), "afternoon")),
-    ("fi", "huomenna", Window(date(2026, 11, 24), date(2026, 11, 24))),
-    ("fi", "torstaina iltapäivällä", Window(date(2026, 11, 26), date(2026, 11, 26), "afternoon")),
-    ("uk", "у четвер", Window(date(2026, 11, 26), date(2026, 11, 26))),
-    ("ar", "الخميس صباحا", Window(date(2026, 11, 26), date(2026, 11, 26), "morning")),
-])
-def test_free_text_days_in_every_language(day_parts: DayParts, lang: str, text: str,
-                                          window: Window) -> None:
+@pytest.mark.parametrize(
+    ("lang", "text", "window"),
+    [
+        ("fr", "mardi matin", Window(date(2026, 11, 24), date(2026, 11, 24), "morning")),
+        ("fr", "demain à 15h", Window(date(2026, 11, 24), date(2026, 11, 24), None, time(15, 0))),
+        ("it", "domani alle 10", Window(date(2026, 11, 24), date(2026, 11, 24))),
+        ("it", "giovedì pomeriggio", Window(date(2026, 11, 26), date(2026, 11, 26), "afternoon")),
+        ("fi", "huomenna", Window(date(2026, 11, 24), date(2026, 11, 24))),
+        (
+            "fi",
+            "torstaina iltapäivällä",
+            Window(date(2026, 11, 26), date(2026, 11, 26), "afternoon"),
+        ),
+        ("uk", "у четвер", Window(date(2026, 11, 26), date(2026, 11, 26))),
+        ("ar", "الخميس صباحا", Window(date(2026, 11, 26), date(2026, 11, 26), "morning")),
+    ],
+)
+def test_free_text_days_in_every_language(
+    day_parts: DayParts, lang: str, text: str, window: Window
+) -> None:
     parsed = parse_when(text, lang, NOW, "Europe/Brussels", day_parts)
     assert parsed.window == window and not parsed.past
     assert Window.from_var(window.to_var()) == window
@@ -87,8 +96,11 @@ def test_ngrams_match_inflections() -> None:
 #: A question per language and the article it was written for (also used by bench.booking).
 KB_QUESTIONS = [
     ("fr", "Où trouver des cours de français à Anderlecht ?", "education-anderlecht-ukraine"),
-    ("it", "Ho debiti e non riesco a pagare, chi mi aiuta con il budget familiare?",
-     "budget-israel-debts"),
+    (
+        "it",
+        "Ho debiti e non riesco a pagare, chi mi aiuta con il budget familiare?",
+        "budget-israel-debts",
+    ),
     ("fi", "Missä on iltaisin suomen kielen kursseja Oulussa?", "education-north-ostrobothnia"),
     ("uk", "Хто допоможе знайти житло в Андерлехті?", "housing-anderlecht-ukraine"),
     ("ar", "أنا شاب غادرت مؤسسة الرعاية وأبحث عن عمل وتكوين", "work-morocco-care-leavers"),
@@ -96,8 +108,9 @@ KB_QUESTIONS = [
 
 
 @pytest.mark.parametrize(("lang", "question", "expected"), KB_QUESTIONS)
-def test_bm25_finds_the_article_a_question_is_about(lang: str, question: str,
-                                                    expected: str) -> None:
+def test_bm25_finds_the_article_a_question_is_about(
+    lang: str, question: str, expected: str
+) -> None:
     content = load_content(ROOT / "content", SERVED_LANGUAGES, date(2026, 11, 23))
     index = Bm25Index({a.id: "\n".join(a.texts[lang]) for a in content.articles})
     scores = index.scores(question)

@@ -26,8 +26,9 @@ def test_parse_hours_reads_ranges_lists_and_wrapping_days() -> None:
     assert hours_from_json(hours_to_json(hours)) == hours
 
 
-@pytest.mark.parametrize("text", ["", "monday 09:00-12:00", "mon 9-12", "mon 12:00-09:00",
-                                  "xyz-fri 09:00-10:00", "mon"])
+@pytest.mark.parametrize(
+    "text", ["", "monday 09:00-12:00", "mon 9-12", "mon 12:00-09:00", "xyz-fri 09:00-10:00", "mon"]
+)
 def test_parse_hours_refuses_what_it_cannot_read(text: str) -> None:
     with pytest.raises(ValueError):
         parse_hours(text)
@@ -47,7 +48,8 @@ def test_open_and_next_opening_in_the_hours_time_zone() -> None:
     # Across the change to summer time the local hour stays 09:00.
     before_dst = datetime(2027, 3, 27, 12, 0, tzinfo=UTC)
     assert next_opening(hours, "Europe/Rome", before_dst).isoformat() == (  # type: ignore[union-attr]
-        "2027-03-29T09:00:00+02:00")
+        "2027-03-29T09:00:00+02:00"
+    )
     assert next_opening({}, "Europe/Rome", before_dst) is None
 
 

@@ -19,7 +19,11 @@ def attempt_batch(url: str, attempts: list[tuple[int, int]]) -> list[str]:
     book = AppointmentBook(Store(engine))
     try:
         with ThreadPoolExecutor(8) as pool:
-            return [outcome.status.value for outcome in pool.map(
-                lambda pair: book.book(pair[0], pair[1], "fr", NOW, max_active=10), attempts)]
+            return [
+                outcome.status.value
+                for outcome in pool.map(
+                    lambda pair: book.book(pair[0], pair[1], "fr", NOW, max_active=10), attempts
+                )
+            ]
     finally:
         engine.dispose()

@@ -19,8 +19,11 @@ def claim_batch(url: str, attempts: list[tuple[int, int]]) -> list[tuple[int, in
     book = CaseBook(Store(engine))
     try:
         with ThreadPoolExecutor(8) as pool:
-            return list(pool.map(lambda pair: (pair[0], pair[1],
-                                               book.claim(pair[0], pair[1], NOW).value),
-                                 attempts))
+            return list(
+                pool.map(
+                    lambda pair: (pair[0], pair[1], book.claim(pair[0], pair[1], NOW).value),
+                    attempts,
+                )
+            )
     finally:
         engine.dispose()

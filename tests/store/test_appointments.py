@@ -69,8 +69,7 @@ def test_book_list_move_cancel(book: AppointmentBook, store: Store) -> None:
     cancelled = book.cancel(alice, moved.appointment.id, NOW)
     assert cancelled.status is BookingStatus.CANCELLED
     assert book.slot(late.id).booked == 0  # type: ignore[union-attr]
-    assert book.cancel(alice, moved.appointment.id, NOW).status is \
-        BookingStatus.ALREADY_CANCELLED
+    assert book.cancel(alice, moved.appointment.id, NOW).status is BookingStatus.ALREADY_CANCELLED
     assert book.upcoming(alice, NOW) == [] and book.totals() == (0, 0)
 
 
@@ -89,8 +88,7 @@ def test_bad_requests_leave_the_data_consistent(book: AppointmentBook, store: St
     # too soon, past, unknown
     notice = timedelta(hours=1)
     assert book.book(bob, soon.id, "fr", NOW, notice=notice).status is BookingStatus.TOO_LATE
-    assert book.book(bob, soon.id, "fr", NOW + timedelta(hours=2)).status is \
-        BookingStatus.TOO_LATE
+    assert book.book(bob, soon.id, "fr", NOW + timedelta(hours=2)).status is BookingStatus.TOO_LATE
     assert book.book(bob, 999_999, "fr", NOW).status is BookingStatus.GONE
     assert book.cancel(bob, 999_999, NOW).status is BookingStatus.GONE
     # a user holds at most max_active appointments
@@ -116,8 +114,9 @@ def test_forget_frees_the_users_places(book: AppointmentBook, store: Store) -> N
     assert book.slot(slot.id).booked == 0 and book.totals() == (0, 0)  # type: ignore[union-attr]
 
 
-def test_reminders_are_claimed_once_and_follow_cancellation(book: AppointmentBook,
-                                                            store: Store) -> None:
+def test_reminders_are_claimed_once_and_follow_cancellation(
+    book: AppointmentBook, store: Store
+) -> None:
     alice, bob = _user(store, "alice"), _user(store, "bob")
     a = book.book(alice, _slot(book, 30).id, "fr", NOW).appointment
     b = book.book(bob, _slot(book, 31).id, "uk", NOW).appointment
@@ -141,16 +140,18 @@ def test_reminders_are_claimed_once_and_follow_cancellation(book: AppointmentBoo
     assert book.reminder_sent(claimed[0].id, "w2", two_hours)
 
 
-def test_a_late_booking_gets_only_the_reminders_still_ahead(book: AppointmentBook,
-                                                           store: Store) -> None:
+def test_a_late_booking_gets_only_the_reminders_still_ahead(
+    book: AppointmentBook, store: Store
+) -> None:
     alice = _user(store, "alice")
     book.book(alice, _slot(book, 5).id, "fr", NOW)  # in 5 hours: no day-before reminder
     jobs = book.claim_reminders(NOW + timedelta(hours=3, minutes=1), "w")
     assert [j.kind for j in jobs] == ["two_hours"]
 
 
-def test_race_of_200_booking_attempts_across_processes(book: AppointmentBook, store: Store,
-                                                       database_url: str) -> None:
+def test_race_of_200_booking_attempts_across_processes(
+    book: AppointmentBook, store: Store, database_url: str
+) -> None:
     slots = [_slot(book, 24 + i, capacity=3) for i in range(4)]
     users = [_user(store, f"racer-{i}") for i in range(180)]
     # 200 attempts: 180 users, 20 of whom tap "confirm" twice; attempt i wants slot i % 4
@@ -158,9 +159,11 @@ def test_race_of_200_booking_attempts_across_processes(book: AppointmentBook, st
     batches = [attempts[i::4] for i in range(4)]  # four processes, eight threads each
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(4, mp_context=context) as pool:
-        results = [status for batch in pool.map(booking_race.attempt_batch,
-                                                [database_url] * 4, batches)
-                   for status in batch]
+        results = [
+            status
+            for batch in pool.map(booking_race.attempt_batch, [database_url] * 4, batches)
+            for status in batch
+        ]
     counts = Counter(results)
     assert len(results) == 200
     assert counts["booked"] == 12, counts  # 4 slots x 3 places, all taken, none more
@@ -170,8 +173,11 @@ def test_race_of_200_booking_attempts_across_processes(book: AppointmentBook, st
     for slot in slots:
         assert book.slot(slot.id).booked == 3  # type: ignore[union-attr]
     with store.session() as session:
-        pairs = session.execute(text(
-            "SELECT user_id, slot_id, count(*) FROM appointments WHERE status = 'booked' "
-            "GROUP BY user_id, slot_id HAVING count(*) > 1")).all()
+        pairs = session.execute(
+            text(
+                "SELECT user_id, slot_id, count(*) FROM appointments WHERE status = 'booked' "
+                "GROUP BY user_id, slot_id HAVING count(*) > 1"
+            )
+        ).all()
     assert pairs == []
     print(f"\nrace on {make_engine(database_url).dialect.name}: {dict(counts)}")

@@ -40,21 +40,31 @@ def _person(store: Store, name: str) -> tuple[int, int]:
     return record.user.id, record.id
 
 
-def _open(book: CaseBook, store: Store, name: str, urgency: str = "normal",
-          lang: str = "ar", at: datetime = NOW) -> int:
+def _open(
+    book: CaseBook,
+    store: Store,
+    name: str,
+    urgency: str = "normal",
+    lang: str = "ar",
+    at: datetime = NOW,
+) -> int:
     user, conversation = _person(store, name)
     return book.open_case(user, conversation, lang, "asked", urgency, None, {}, at).case.id
 
 
-def _mediator(book: CaseBook, name: str, languages: list[str],
-              hours: dict[str, list[str]] = WEEKDAYS) -> MediatorView:
+def _mediator(
+    book: CaseBook, name: str, languages: list[str], hours: dict[str, list[str]] = WEEKDAYS
+) -> MediatorView:
     return book.add_mediator(name, languages, hours, "Europe/Rome", NOW)
 
 
 def _events(store: Store, case_id: int) -> list[str]:
     with store.session() as session:
-        return list(session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id)
-                                    .order_by(CaseEvent.id)))
+        return list(
+            session.scalars(
+                select(CaseEvent.kind).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+            )
+        )
 
 
 def _owner(store: Store, conversation_id: int) -> tuple[str, int]:
@@ -66,8 +76,9 @@ def _owner(store: Store, conversation_id: int) -> tuple[str, int]:
 
 def test_one_open_case_per_person_and_urgency_only_rises(book: CaseBook, store: Store) -> None:
     user, conversation = _person(store, "amal")
-    first = book.open_case(user, conversation, "ar", "asked", "normal", "guidonia",
-                           {"topics": ["housing"]}, NOW)
+    first = book.open_case(
+        user, conversation, "ar", "asked", "normal", "guidonia", {"topics": ["housing"]}, NOW
+    )
     assert first.new and first.case.status == "queued" and first.case.region == "guidonia"
     assert first.case.summary == {"topics": ["housing"]}
     again = book.open_case(user, conversation, "ar", "misunderstood", "normal", None, {}, NOW)
@@ -117,7 +128,9 @@ def test_who_may_do_what(book: CaseBook, store: Store) -> None:
     assert book.mediator_message(case_id, amina.id, "text", "?", NOW) == CaseStatus.OVER
     assert book.claim(999, amina.id, NOW) == CaseStatus.GONE
     assert [(m.author, m.body) for m in book.transcript(case_id)] == [
-        ("mediator", "مرحبا"), ("note", "knows her family")]
+        ("mediator", "مرحبا"),
+        ("note", "knows her family"),
+    ]
     assert _events(store, case_id) == ["opened", "claimed", "mediator", "finished"]
     # The person rates once; nobody else can.
     user = book.case(case_id).user_id  # type: ignore[union-attr]
@@ -146,8 +159,9 @@ def test_mediators_on_duty_and_removal(book: CaseBook, store: Store) -> None:
     assert [m.name for m in book.on_duty(monday_ten)] == ["Amina"]
     assert [m.name for m in book.on_duty(monday_ten, "fi")] == []
     olli = book.mediators()[1]
-    assert olli.next_on_duty(monday_ten) == datetime(2026, 11, 28, 10, 0,
-                                                     tzinfo=olli.next_on_duty(monday_ten).tzinfo)  # type: ignore[union-attr]
+    assert olli.next_on_duty(monday_ten) == datetime(
+        2026, 11, 28, 10, 0, tzinfo=olli.next_on_duty(monday_ten).tzinfo
+    )  # type: ignore[union-attr]
     case_id = _open(book, store, "amal")
     book.claim(case_id, amina.id, NOW)
     assert book.remove_mediator("Amina")
@@ -168,15 +182,17 @@ def test_renotify_and_delivery_are_claimed_once(book: CaseBook, store: Store) ->
     held = book.cases_to_deliver("w1", NOW, timedelta(minutes=2))
     assert first in held
     assert book.cases_to_deliver("w2", NOW, timedelta(minutes=2)) == []  # leased
-    assert set(book.cases_to_deliver("w2", NOW + timedelta(minutes=3),
-                                     timedelta(minutes=2))) == set(held)  # lease expired
+    assert set(
+        book.cases_to_deliver("w2", NOW + timedelta(minutes=3), timedelta(minutes=2))
+    ) == set(held)  # lease expired
     events = book.pending_events(first)
     assert [e.kind for e in events] == ["opened", "renotify", "renotify"]
     for event in events:
         book.delivered(event.id, NOW)
     book.release(first, "w2")
-    assert first not in book.cases_to_deliver("w3", NOW + timedelta(minutes=3),
-                                              timedelta(minutes=2))
+    assert first not in book.cases_to_deliver(
+        "w3", NOW + timedelta(minutes=3), timedelta(minutes=2)
+    )
 
 
 def test_forgetting_the_person_deletes_their_cases(book: CaseBook, store: Store) -> None:
@@ -195,18 +211,24 @@ def test_claim_race_across_processes(book: CaseBook, store: Store, database_url:
     exactly once."""
     cases = [_open(book, store, f"p{i}") for i in range(20)]
     mediators = [_mediator(book, f"m{i}", ["ar"]).id for i in range(8)]
-    versions = {c: _owner(store, book.case(c).conversation_id)[1]  # type: ignore[union-attr]
-                for c in cases}
+    versions = {
+        c: _owner(store, book.case(c).conversation_id)[1]  # type: ignore[union-attr]
+        for c in cases
+    }
     attempts = [(c, m) for c in cases for m in mediators]
     random.Random(6).shuffle(attempts)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(2, mp_context=context) as pool:
-        results = [r for batch in pool.map(claim_race.claim_batch, [database_url] * 2,
-                                           [attempts[0::2], attempts[1::2]]) for r in batch]
+        results = [
+            r
+            for batch in pool.map(
+                claim_race.claim_batch, [database_url] * 2, [attempts[0::2], attempts[1::2]]
+            )
+            for r in batch
+        ]
     wins = Counter(case for case, _, status in results if status == "done")
     assert wins == Counter({c: 1 for c in cases})
-    assert Counter(status for _, _, status in results) == Counter(
-        {"done": 20, "taken": 140})
+    assert Counter(status for _, _, status in results) == Counter({"done": 20, "taken": 140})
     for case_id in cases:
         case = book.case(case_id)
         assert case is not None and case.status == "claimed"

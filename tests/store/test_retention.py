@@ -37,8 +37,9 @@ async def test_old_bodies_are_erased_and_counts_stay(orienta: Orienta) -> None:
     now = [datetime(2026, 1, 5, 10, 0, tzinfo=UTC)]
     orienta.runner.clock = lambda: now[0]
     store, book = orienta.store, CaseBook(orienta.store)
-    mediator = book.add_mediator("Amina", ["fr"], hours_to_json(parse_hours("always")),
-                                 "Europe/Brussels", now[0])
+    mediator = book.add_mediator(
+        "Amina", ["fr"], hours_to_json(parse_hours("always")), "Europe/Brussels", now[0]
+    )
 
     old = Dialog(orienta, chat_id="old")
     await start(old)
@@ -91,13 +92,16 @@ async def test_old_bodies_are_erased_and_counts_stay(orienta: Orienta) -> None:
         assert inbox[2].text == OLD_TEXT and inbox[2].processed_at is None
         old_case = session.get(Case, closed.id)
         assert old_case is not None and old_case.summary == "" and old_case.rating is None
-        assert all(m.body is None for m in session.query(CaseMessage).filter(
-            CaseMessage.case_id == closed.id))
+        assert all(
+            m.body is None
+            for m in session.query(CaseMessage).filter(CaseMessage.case_id == closed.id)
+        )
         assert session.query(CaseEvent).filter(CaseEvent.case_id == closed.id).count() == 0
         open_case = session.get(Case, still_open.id)
         assert open_case is not None and NEW_TEXT in open_case.summary
-        everything = " ".join(str(value) for row in session.query(CaseEvent)
-                              for value in row.payload.values())
+        everything = " ".join(
+            str(value) for row in session.query(CaseEvent) for value in row.payload.values()
+        )
         assert "Samir" not in everything
     assert erase_before(store, now[0] - timedelta(days=180)).total == 0  # nothing left
     # The summary a mediator reads of an erased case still renders.

@@ -55,16 +55,29 @@ def book(store: Store) -> StatsBook:
     return StatsBook(store)
 
 
-def _turn(store: Store, name: str, at: datetime, *, lang: str | None = None,
-          state: dict[str, Any] | None = None, incoming: bool = True) -> int:
+def _turn(
+    store: Store,
+    name: str,
+    at: datetime,
+    *,
+    lang: str | None = None,
+    state: dict[str, Any] | None = None,
+    incoming: bool = True,
+) -> int:
     """One turn of ``name``'s conversation at ``at``: a message in (unless not
     ``incoming``) and the bot's reply, leaving the conversation in ``state``."""
     record = store.conversation("memory", name, None, at)
     messages = [MessageRecord("out", "text", None)]
     if incoming:
         messages.insert(0, MessageRecord("in", "text", None))
-    store.save_turn(record, state or {}, messages, at, keep_bodies=False,
-                    user_changes={"language": lang} if lang else None)
+    store.save_turn(
+        record,
+        state or {},
+        messages,
+        at,
+        keep_bodies=False,
+        user_changes={"language": lang} if lang else None,
+    )
     return record.id
 
 
@@ -82,16 +95,20 @@ def test_conversations_per_utc_day_and_language(book: StatsBook, store: Store) -
     _turn(store, "erin", NOW - timedelta(days=1), lang="uk", incoming=False)  # a reminder
     board = book.dashboard(NOW, 30)
     assert board.conversations == [
-        DayCount(date(2026, 11, 20), "unknown", 1), DayCount(date(2026, 11, 21), "ar", 1),
-        DayCount(date(2026, 11, 22), "fr", 1), DayCount(TODAY, "fr", 1)]
+        DayCount(date(2026, 11, 20), "unknown", 1),
+        DayCount(date(2026, 11, 21), "ar", 1),
+        DayCount(date(2026, 11, 22), "fr", 1),
+        DayCount(TODAY, "fr", 1),
+    ]
     assert board.conversation_totals == {"fr": 1, "ar": 1, "unknown": 1}
     assert board.languages == ["ar", "fr", "unknown"]
     assert board.conversation_table()[0] == (TODAY, {"fr": 1})
     assert book.dashboard(NOW, 90).conversation_totals["fr"] == 2
 
 
-def test_dropouts_by_flow_and_step_read_in_batches(book: StatsBook, store: Store,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dropouts_by_flow_and_step_read_in_batches(
+    book: StatsBook, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(stats, "_BATCH", 2)
     two_days = NOW - timedelta(days=2)
     _turn(store, "a", two_days, state=_waiting("welcome", "privacy"))
@@ -104,29 +121,39 @@ def test_dropouts_by_flow_and_step_read_in_batches(book: StatsBook, store: Store
     _turn(store, "h", NOW - timedelta(days=40), state=_waiting("welcome", "privacy"))
     with_mediator = _turn(store, "i", two_days, state=_waiting("rights", "answer", "input"))
     with store.session() as session, session.begin():
-        session.execute(update(Conversation).where(Conversation.id == with_mediator)
-                        .values(owner="case:7"))
+        session.execute(
+            update(Conversation).where(Conversation.id == with_mediator).values(owner="case:7")
+        )
     assert book.dropouts(NOW - timedelta(days=30), NOW) == [
-        DropOut("welcome", "privacy", 2), DropOut("booking", "ask", 1),
-        DropOut("rights", "answer", 1)]
+        DropOut("welcome", "privacy", 2),
+        DropOut("booking", "ask", 1),
+        DropOut("rights", "answer", 1),
+    ]
     assert book.dashboard(NOW, 90).dropouts[0] == DropOut("welcome", "privacy", 3)
 
 
-def test_gap_counter_counts_every_question_from_many_threads(database_url: str,
-                                                             store: Store) -> None:
+def test_gap_counter_counts_every_question_from_many_threads(
+    database_url: str, store: Store
+) -> None:
     # Two stores on the same database: on SQLite their threads do not take turns on one
     # lock, so the database itself has to keep the count right.
     other = Store(make_engine(database_url))
     books = [StatsBook(store), StatsBook(other)]
-    keys = [("fr", "housing", "anderlecht"), ("fr", "housing", "anderlecht"),
-            ("ar", "work", ""), ("fr", "housing", "anderlecht")]
+    keys = [
+        ("fr", "housing", "anderlecht"),
+        ("fr", "housing", "anderlecht"),
+        ("ar", "work", ""),
+        ("fr", "housing", "anderlecht"),
+    ]
     jobs = [(books[i % 2], keys[i % len(keys)]) for i in range(160)]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda job: job[0].record_gap(TODAY, *job[1]), jobs))
     other.engine.dispose()
     with store.session() as session:
-        rows = {(g.day, g.lang, g.topic, g.region): g.count
-                for g in session.scalars(select(QuestionGap))}
+        rows = {
+            (g.day, g.lang, g.topic, g.region): g.count
+            for g in session.scalars(select(QuestionGap))
+        }
     assert rows == {(TODAY, "fr", "housing", "anderlecht"): 120, (TODAY, "ar", "work", ""): 40}
 
 
@@ -137,8 +164,10 @@ def test_gaps_over_the_period(book: StatsBook, store: Store) -> None:
     knowledge.record_gap("fr", "housing", "anderlecht", TODAY - timedelta(days=5))
     knowledge.record_gap("uk", "", "all", TODAY - timedelta(days=1))
     knowledge.record_gap("uk", "", "all", TODAY - timedelta(days=20))
-    assert book.dashboard(NOW, 7).gaps == [Gap("housing", "fr", "anderlecht", 4),
-                                           Gap("", "uk", "all", 1)]
+    assert book.dashboard(NOW, 7).gaps == [
+        Gap("housing", "fr", "anderlecht", 4),
+        Gap("", "uk", "all", 1),
+    ]
     assert book.dashboard(NOW, 30).gaps[1] == Gap("", "uk", "all", 2)
 
 
@@ -146,11 +175,13 @@ def test_escalations_median_first_reply_and_ratings(book: StatsBook, store: Stor
     cases = CaseBook(store)
     mediator = cases.add_mediator("Amina", ["fr", "ar"], ALWAYS, "Europe/Rome", NOW)
 
-    def escalate(name: str, lang: str, opened: datetime, reply_after: float | None,
-                 rating: int | None = None) -> None:
+    def escalate(
+        name: str, lang: str, opened: datetime, reply_after: float | None, rating: int | None = None
+    ) -> None:
         record = store.conversation("memory", name, None, opened)
-        case = cases.open_case(record.user.id, record.id, lang, "asked", "normal", None, {},
-                               opened).case
+        case = cases.open_case(
+            record.user.id, record.id, lang, "asked", "normal", None, {}, opened
+        ).case
         if reply_after is not None:
             at = opened + timedelta(minutes=reply_after)
             cases.claim(case.id, mediator.id, at)
@@ -174,8 +205,12 @@ def test_escalations_median_first_reply_and_ratings(book: StatsBook, store: Stor
     assert ("first_reply_median_minutes", "fr", "", "", "6.0") in rows
     assert ("first_reply_median_minutes", "ar", "", "", "<5") in rows  # from 2 cases
     assert [r[1:] for r in rows if r[0] == "ratings"] == [
-        ("1", "", "", "<5"), ("2", "", "", "0"), ("3", "", "", "0"), ("4", "", "", "<5"),
-        ("5", "", "", "<5")]
+        ("1", "", "", "<5"),
+        ("2", "", "", "0"),
+        ("3", "", "", "0"),
+        ("4", "", "", "<5"),
+        ("5", "", "", "<5"),
+    ]
 
 
 def test_appointments_feedback_and_no_shows(book: StatsBook, store: Store) -> None:
@@ -183,48 +218,59 @@ def test_appointments_feedback_and_no_shows(book: StatsBook, store: Store) -> No
     appointments = AppointmentBook(store)
     office, service = "anderlecht_task_force_ukraine", "social_rights"
     past = NOW - timedelta(days=10)
-    slots = [appointments.add_slot(office, service, past + timedelta(days=2, hours=i), 30, 5)
-             for i in range(4)]
+    slots = [
+        appointments.add_slot(office, service, past + timedelta(days=2, hours=i), 30, 5)
+        for i in range(4)
+    ]
     alice = store.conversation("memory", "alice", None, past).user.id
     bob = store.conversation("memory", "bob", None, past).user.id
     first = appointments.book(alice, slots[0].id, "fr", past).appointment
     assert first is not None
-    moved = appointments.reschedule(alice, first.id, slots[1].id,
-                                    past + timedelta(hours=1)).appointment
+    moved = appointments.reschedule(
+        alice, first.id, slots[1].id, past + timedelta(hours=1)
+    ).appointment
     assert moved is not None
     appointments.cancel(alice, moved.id, past + timedelta(hours=2))
     kept = appointments.book(bob, slots[2].id, "uk", past).appointment
     missed = appointments.book(bob, slots[3].id, "uk", past + timedelta(minutes=5)).appointment
     assert kept is not None and missed is not None
     with store.session() as session, session.begin():  # the office marked a no-show
-        session.execute(update(Appointment).where(Appointment.id == missed.id)
-                        .values(status="no_show"))
+        session.execute(
+            update(Appointment).where(Appointment.id == missed.id).values(status="no_show")
+        )
     knowledge = KnowledgeStore(store)
     for helpful in (True, True, False):
         knowledge.record_feedback("housing-be", "fr", helpful, NOW - timedelta(days=1))
     knowledge.record_feedback("work-fi", "fi", False, NOW - timedelta(days=60))
     board = book.dashboard(NOW, 30)
-    assert board.appointments == [AppointmentCounts("fr", booked=1, moved=1, cancelled=1),
-                                  AppointmentCounts("uk", booked=2, no_show=1)]
+    assert board.appointments == [
+        AppointmentCounts("fr", booked=1, moved=1, cancelled=1),
+        AppointmentCounts("uk", booked=2, no_show=1),
+    ]
     assert board.feedback == [Feedback("housing-be", 2, 1)]
     assert book.dashboard(NOW, 7).appointments == []
-    assert [f.article_id for f in book.dashboard(NOW, 90).feedback] == ["housing-be",
-                                                                          "work-fi"]
+    assert [f.article_id for f in book.dashboard(NOW, 90).feedback] == ["housing-be", "work-fi"]
 
 
 def test_export_suppresses_counts_under_five() -> None:
     assert [shown_count(n) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]
     board = Dashboard(
-        days=7, start=NOW - timedelta(days=7), end=NOW,
+        days=7,
+        start=NOW - timedelta(days=7),
+        end=NOW,
         conversations=[DayCount(TODAY, "fr", 7), DayCount(TODAY, "ar", 2)],
         conversation_totals={"fr": 9, "ar": 3},
         dropouts=[DropOut("welcome", "privacy", 5), DropOut("rights", "answer", 1)],
         gaps=[Gap("housing", "fr", "", 3)],
-        escalations=[Escalations("fr", 5, 5, 7.5), Escalations("it", 1, 0, None),
-                     Escalations("uk", 6, 4, 3.0)],
+        escalations=[
+            Escalations("fr", 5, 5, 7.5),
+            Escalations("it", 1, 0, None),
+            Escalations("uk", 6, 4, 3.0),
+        ],
         ratings={1: 0, 2: 0, 3: 1, 4: 0, 5: 5},
         appointments=[AppointmentCounts("fr", booked=5, cancelled=4)],
-        feedback=[Feedback("housing-be", 6, 0)])
+        feedback=[Feedback("housing-be", 6, 0)],
+    )
     assert list(export_rows(board)) == [
         ("period", "2026-11-16", "2026-11-23", "", "7"),
         ("conversations", "2026-11-23", "fr", "", "7"),
@@ -239,10 +285,13 @@ def test_export_suppresses_counts_under_five() -> None:
         ("escalations", "it", "", "", "<5"),
         ("escalations", "uk", "", "", "6"),
         ("first_reply_median_minutes", "uk", "", "", "<5"),  # 4 replied of 6
-        ("ratings", "1", "", "", "0"), ("ratings", "2", "", "", "0"),
-        ("ratings", "3", "", "", "<5"), ("ratings", "4", "", "", "0"),
+        ("ratings", "1", "", "", "0"),
+        ("ratings", "2", "", "", "0"),
+        ("ratings", "3", "", "", "<5"),
+        ("ratings", "4", "", "", "0"),
         ("ratings", "5", "", "", "5"),
-        ("appointments", "fr", "booked", "", "5"), ("appointments", "fr", "moved", "", "0"),
+        ("appointments", "fr", "booked", "", "5"),
+        ("appointments", "fr", "moved", "", "0"),
         ("appointments", "fr", "cancelled", "", "<5"),
         ("appointments", "fr", "no_show", "", "0"),
         ("article_feedback", "housing-be", "yes", "", "6"),

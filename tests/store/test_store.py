@@ -42,8 +42,13 @@ def test_concurrent_save_is_detected(store: Store) -> None:
 
 def test_bodies_are_kept_only_with_consent(store: Store) -> None:
     record = store.conversation("web", "b", None, NOW)
-    store.save_turn(record, {}, [MessageRecord("in", "text", "secret", "fr", 0.9, "greet", 0.8,
-                                               "embedded")], NOW, keep_bodies=False)
+    store.save_turn(
+        record,
+        {},
+        [MessageRecord("in", "text", "secret", "fr", 0.9, "greet", 0.8, "embedded")],
+        NOW,
+        keep_bodies=False,
+    )
     record = store.conversation("web", "b", None, NOW)
     store.save_turn(record, {}, [MessageRecord("in", "text", "kept")], NOW, keep_bodies=True)
     messages = store.messages(record.id)
@@ -53,8 +58,14 @@ def test_bodies_are_kept_only_with_consent(store: Store) -> None:
 
 def test_consent_and_language_are_recorded(store: Store) -> None:
     record = store.conversation("web", "c", None, NOW)
-    store.save_turn(record, {}, [], NOW, keep_bodies=True, user_changes={
-        "language": "ar", **Store.consent_changes(True, "2026-11", NOW)})
+    store.save_turn(
+        record,
+        {},
+        [],
+        NOW,
+        keep_bodies=True,
+        user_changes={"language": "ar", **Store.consent_changes(True, "2026-11", NOW)},
+    )
     user = store.user("web", "c")
     assert user is not None and user.language == "ar" and user.consent_at is not None
 
@@ -73,9 +84,17 @@ def test_forget_removes_everything(store: Store) -> None:
 
 def test_recent_languages_newest_first(store: Store) -> None:
     record = store.conversation("web", "f", None, NOW)
-    store.save_turn(record, {}, [MessageRecord("in", "text", "a", "fr"),
-                                 MessageRecord("out", "text", "b"),
-                                 MessageRecord("in", "text", "c", "it")], NOW, keep_bodies=True)
+    store.save_turn(
+        record,
+        {},
+        [
+            MessageRecord("in", "text", "a", "fr"),
+            MessageRecord("out", "text", "b"),
+            MessageRecord("in", "text", "c", "it"),
+        ],
+        NOW,
+        keep_bodies=True,
+    )
     assert store.recent_languages(record.id) == ["it", "fr"]
 
 
@@ -84,7 +103,8 @@ def test_language_and_consent_are_saved_with_the_turn_or_not_at_all(store: Store
     changes = {"language": "fi", **Store.consent_changes(True, "2026-11", NOW)}
     store.save_turn(record, {"lang": "fi"}, [], NOW, keep_bodies=True, user_changes=changes)
     with pytest.raises(ConcurrentUpdate):  # a stale turn changes nothing, the user included
-        store.save_turn(record, {"lang": "ar"}, [], NOW, keep_bodies=True,
-                        user_changes={"language": "ar"})
+        store.save_turn(
+            record, {"lang": "ar"}, [], NOW, keep_bodies=True, user_changes={"language": "ar"}
+        )
     user = store.user("web", "g")
     assert user is not None and user.language == "fi" and user.consent_at is not None

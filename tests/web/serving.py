@@ -25,9 +25,15 @@ __all__ = ["ARTIFACTS", "CHROMIUM", "CHROMIUM_FLAGS", "need_chromium", "serving"
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def need_chromium() -> None:
@@ -47,8 +53,9 @@ def _free_port() -> int:
 def serving(orienta: Orienta) -> Iterator[str]:
     """The app on a free port of 127.0.0.1, in a thread; its base URL."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(orienta), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(orienta), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -29,8 +29,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def server(tmp_path: Path, understanding: Understanding) -> Iterator[str]:
     need_chromium()
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}",
-                        var_dir=tmp_path / "var")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}", var_dir=tmp_path / "var"
+    )
     orienta = build(settings, understanding=understanding)
     with serving(orienta) as url:
         yield url
@@ -82,7 +83,8 @@ def test_french_conversation_and_untrusted_text_is_not_html(server: str) -> None
         page.get_by_role("textbox").fill("<img src=x onerror=alert(1)> bonjour")
         page.keyboard.press("Enter")
         expect(page.locator(".msg.user .bubble").last).to_have_text(
-            "<img src=x onerror=alert(1)> bonjour")
+            "<img src=x onerror=alert(1)> bonjour"
+        )
         assert page.locator(".msg img").count() == 0
         assert page.evaluate("document.documentElement.dir") == "ltr"
         page.screenshot(path=str(ARTIFACTS / "webchat-fr.png"), full_page=True)
@@ -93,17 +95,22 @@ def test_french_conversation_and_untrusted_text_is_not_html(server: str) -> None
 def console(tmp_path: Path, understanding: Understanding) -> Iterator[tuple[str, Any]]:
     """The web server with the case console in Arabic, and one waiting case."""
     need_chromium()
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}",
-                        var_dir=tmp_path / "var", staff_language="ar")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}",
+        var_dir=tmp_path / "var",
+        staff_language="ar",
+    )
     orienta = build(settings, understanding=understanding)
     amina = CaseBook(orienta.store).add_mediator(
-        "أمينة", ["ar"], hours_to_json(parse_hours("always")), "Europe/Rome", datetime.now(UTC))
+        "أمينة", ["ar"], hours_to_json(parse_hours("always")), "Europe/Rome", datetime.now(UTC)
+    )
     account(orienta, "amina", "mediator", mediator_id=amina.id)
     channel = MemoryChannel()
     for text in ("/start", "lang:ar", "/mediator", "<b>مرحبا</b> أحتاج مساعدة في السكن"):
         kind = "button" if text.startswith("lang:") else "text"
-        asyncio.run(orienta.runner.handle(Incoming("memory", "u1", kind, text=text, data=text),
-                                          channel))
+        asyncio.run(
+            orienta.runner.handle(Incoming("memory", "u1", kind, text=text, data=text), channel)
+        )
     with serving(orienta) as url:
         yield url, orienta
     orienta.store.engine.dispose()
@@ -124,7 +131,8 @@ def test_case_console_in_arabic_reads_right_to_left(console: tuple[str, Any]) ->
         expect(link).to_contain_text("AR")
         link.click()
         expect(page.locator(".transcript .body").first).to_have_text(
-            "<b>مرحبا</b> أحتاج مساعدة في السكن")  # shown as typed, not as markup
+            "<b>مرحبا</b> أحتاج مساعدة في السكن"
+        )  # shown as typed, not as markup
         assert page.locator(".transcript b").count() == 0
         summary = page.locator("pre.summary")
         assert summary.evaluate("e => getComputedStyle(e).direction") == "rtl"
@@ -133,7 +141,8 @@ def test_case_console_in_arabic_reads_right_to_left(console: tuple[str, Any]) ->
         page.locator("textarea[name=text]").fill("أهلاً، أنا هنا لمساعدتك.")
         page.locator("form.reply button[type=submit]").first.click()
         expect(page.locator(".transcript li.from-mediator .body")).to_have_text(
-            "أهلاً، أنا هنا لمساعدتك.")
+            "أهلاً، أنا هنا لمساعدتك."
+        )
         page.screenshot(path=str(ARTIFACTS / "console-case-ar.png"), full_page=True)
         browser.close()
     case = CaseBook(orienta.store).cases()[0]

@@ -25,8 +25,10 @@ def mediators(orienta: Orienta) -> list[MediatorView]:
     book = CaseBook(orienta.store)
     always = hours_to_json(parse_hours("always"))
     now = datetime.now(UTC)
-    team = [book.add_mediator("Amina", ["ar", "fr"], always, "Europe/Rome", now),
-            book.add_mediator("Karim", ["ar", "fr"], always, "Europe/Rome", now)]
+    team = [
+        book.add_mediator("Amina", ["ar", "fr"], always, "Europe/Rome", now),
+        book.add_mediator("Karim", ["ar", "fr"], always, "Europe/Rome", now),
+    ]
     account(orienta, "amina", "mediator", mediator_id=team[0].id)
     account(orienta, "karim", "mediator", mediator_id=team[1].id)
     return team
@@ -44,22 +46,25 @@ async def escalate(dialog: Dialog, lang: str = "fr", name: str = "Français") ->
     await dialog.say("<script>alert(1)</script> j'ai besoin d'aide")
     await dialog.say("/mediator")
     case = CaseBook(dialog.orienta.store).open_case_of(
-        dialog.orienta.store.user("memory", dialog.chat_id).id)  # type: ignore[union-attr]
+        dialog.orienta.store.user("memory", dialog.chat_id).id
+    )  # type: ignore[union-attr]
     assert case is not None
     return case.id
 
 
-async def test_queue_case_page_and_round_trip(orienta: Orienta, dialog: Dialog,
-                                              mediators: list[MediatorView],
-                                              relay: CaseRelay) -> None:
+async def test_queue_case_page_and_round_trip(
+    orienta: Orienta, dialog: Dialog, mediators: list[MediatorView], relay: CaseRelay
+) -> None:
     case_id = await escalate(dialog)
     assert bare(dialog.texts()[0]) == dialog.t("fr", "case.opened", position="1")
     async with signed_in(orienta, "amina") as amina, signed_in(orienta, "karim") as karim:
         queue = await amina.get("/console/cases")
         assert f"#{case_id} · FR · normal" in queue.text
         assert f"#{case_id}" not in (await amina.get("/console/cases?language=ar")).text
-        assert f"#{case_id}" in (await amina.get("/console/cases?language=fr&urgency=normal"
-                                                 "&status=queued")).text
+        assert (
+            f"#{case_id}"
+            in (await amina.get("/console/cases?language=fr&urgency=normal&status=queued")).text
+        )
         page = await amina.get(f"/console/cases/{case_id}")
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text  # escaped, not run
         assert "<script>alert" not in page.text
@@ -70,19 +75,21 @@ async def test_queue_case_page_and_round_trip(orienta: Orienta, dialog: Dialog,
         assert "result=claim_first" in early.headers["location"]
 
         # Two mediators claim at once: exactly one wins.
-        first, second = await asyncio.gather(amina.post(f"/console/cases/{case_id}/claim"),
-                                             karim.post(f"/console/cases/{case_id}/claim"))
+        first, second = await asyncio.gather(
+            amina.post(f"/console/cases/{case_id}/claim"),
+            karim.post(f"/console/cases/{case_id}/claim"),
+        )
         results = sorted(r.headers["location"] for r in (first, second))
         assert sum("result=already_claimed" in r for r in results) == 1
         claimed = CaseBook(orienta.store).case(case_id)
         assert claimed is not None and claimed.status == "claimed"
-        owner, other = ((amina, karim) if claimed.mediator_id == mediators[0].id
-                        else (karim, amina))
+        owner, other = (amina, karim) if claimed.mediator_id == mediators[0].id else (karim, amina)
         await relay.run_once()
         assert dialog.channel.take(dialog.chat_id)[-1].text == dialog.t("fr", "case.claimed")
 
-        sent = await owner.post(f"/console/cases/{case_id}/reply",
-                                {"text": "Bonjour, je m'appelle <b>Sam</b>."})
+        sent = await owner.post(
+            f"/console/cases/{case_id}/reply", {"text": "Bonjour, je m'appelle <b>Sam</b>."}
+        )
         assert sent.status_code == 303 and "result=" not in sent.headers["location"]
         stolen = await other.post(f"/console/cases/{case_id}/reply", {"text": "moi aussi"})
         assert "result=not_owner" in stolen.headers["location"]
@@ -90,7 +97,8 @@ async def test_queue_case_page_and_round_trip(orienta: Orienta, dialog: Dialog,
         await relay.run_once()
         got = dialog.channel.take(dialog.chat_id)
         assert [bare(m.text) for m in got] == [
-            dialog.t("fr", "case.mediator_says", text="Bonjour, je m'appelle <b>Sam</b>.")]
+            dialog.t("fr", "case.mediator_says", text="Bonjour, je m'appelle <b>Sam</b>.")
+        ]
 
         # While the mediator owns the conversation the bot is silent, the text is relayed.
         assert await dialog.say("merci beaucoup") == []
@@ -109,8 +117,11 @@ async def test_queue_case_page_and_round_trip(orienta: Orienta, dialog: Dialog,
     # Every read and action is in the audit log, with who did it.
     log = StaffBook(orienta.store).audit_entries(limit=100)
     actions = {(e.username, e.action) for e in log if e.target == f"case:{case_id}"}
-    assert {("amina", "case.read"), (owner_name(orienta, case_id), "case.reply"),
-            (owner_name(orienta, case_id), "case.return")} <= actions
+    assert {
+        ("amina", "case.read"),
+        (owner_name(orienta, case_id), "case.reply"),
+        (owner_name(orienta, case_id), "case.return"),
+    } <= actions
     # The bot answers again, and the rating is recorded once.
     await dialog.press_data(f"e:rate:{case_id}:4")
     assert dialog.texts() == [dialog.t("fr", "case.rated")]
@@ -145,13 +156,13 @@ async def test_mediators_see_only_their_languages(orienta: Orienta, dialog: Dial
         assert "result=no_mediator" in refused.headers["location"]
     case = book.case(case_id)
     assert case is not None and case.status == "queued"
-    reads = [e.username for e in StaffBook(orienta.store).audit_entries()
-             if e.action == "case.read"]
+    reads = [
+        e.username for e in StaffBook(orienta.store).audit_entries() if e.action == "case.read"
+    ]
     assert reads == ["ada"]  # the refused read is not a read
 
 
-async def test_empty_reply(orienta: Orienta, dialog: Dialog,
-                           mediators: list[MediatorView]) -> None:
+async def test_empty_reply(orienta: Orienta, dialog: Dialog, mediators: list[MediatorView]) -> None:
     case_id = await escalate(dialog)
     async with signed_in(orienta, "amina") as amina:
         empty = await amina.post(f"/console/cases/{case_id}/reply", {"text": "   "})

@@ -23,8 +23,7 @@ from bot.web.pages import SESSION_COOKIE
 from tests.web.staff import PASSWORD, account, form_token, log_in, signed_in, web_client
 
 #: The routes a mediator may open; every other console route is for admins.
-MEDIATOR_ROUTES = {"console_home", "console_cases", "console_case", "console_act",
-                   "console_logout"}
+MEDIATOR_ROUTES = {"console_home", "console_cases", "console_case", "console_act", "console_logout"}
 
 
 def console_routes(orienta: Orienta) -> list[tuple[str, str, str]]:
@@ -45,11 +44,25 @@ def console_routes(orienta: Orienta) -> list[tuple[str, str, str]]:
 
 def test_the_console_has_the_expected_routes(orienta: Orienta) -> None:
     names = {name for name, _, _ in console_routes(orienta)}
-    assert {"console_cases", "console_flows", "console_flow_save", "console_releases",
-            "console_publish", "console_restore", "console_translations",
-            "console_translation_save", "console_translation_export", "console_simulator",
-            "console_simulate", "console_audit", "console_audit_export", "console_content",
-            "console_appointments", "console_dashboard", "console_logout"} <= names
+    assert {
+        "console_cases",
+        "console_flows",
+        "console_flow_save",
+        "console_releases",
+        "console_publish",
+        "console_restore",
+        "console_translations",
+        "console_translation_save",
+        "console_translation_export",
+        "console_simulator",
+        "console_simulate",
+        "console_audit",
+        "console_audit_export",
+        "console_content",
+        "console_appointments",
+        "console_dashboard",
+        "console_logout",
+    } <= names
 
 
 async def test_every_staff_route_refuses_a_stranger(orienta: Orienta) -> None:
@@ -66,7 +79,8 @@ async def test_every_staff_route_refuses_a_stranger(orienta: Orienta) -> None:
 
 async def test_admin_routes_refuse_a_mediator(orienta: Orienta) -> None:
     mediator = CaseBook(orienta.store).add_mediator(
-        "Amina", ["ar"], hours_to_json(parse_hours("always")), "Europe/Rome", datetime.now(UTC))
+        "Amina", ["ar"], hours_to_json(parse_hours("always")), "Europe/Rome", datetime.now(UTC)
+    )
     account(orienta, "amina", "mediator", mediator_id=mediator.id)
     routes = console_routes(orienta)
     admin_only = [r for r in routes if r[0] not in MEDIATOR_ROUTES]
@@ -87,8 +101,9 @@ async def test_every_form_needs_the_session_token(orienta: Orienta) -> None:
             assert missing.status_code == 403, name
             forged = await ada.http.post(url, data={"csrf": "x" * 43})
             assert forged.status_code == 403, name
-            elsewhere = await ada.http.post(url, data={"csrf": ada.csrf},
-                                            headers={"origin": "https://evil.example"})
+            elsewhere = await ada.http.post(
+                url, data={"csrf": ada.csrf}, headers={"origin": "https://evil.example"}
+            )
             assert elsewhere.status_code == 403, name
         # Nothing happened: still signed in, no release, no draft.
         assert (await ada.get("/console/releases")).status_code == 200
@@ -100,15 +115,21 @@ async def test_sign_in_cookie_and_sign_out(orienta: Orienta) -> None:
     async with web_client(orienta) as http:
         page = await http.get("/console/login?next=/console/flows")
         assert page.status_code == 200 and 'name="password"' in page.text
-        stale = await http.post("/console/login", data={"username": "ada",
-                                                        "password": PASSWORD})
+        stale = await http.post("/console/login", data={"username": "ada", "password": PASSWORD})
         assert stale.status_code == 403  # the sign-in form has its own CSRF token
-        response = await http.post("/console/login", data={
-            "csrf": form_token(page.text), "username": "ada", "password": PASSWORD,
-            "next": "/console/flows"})
+        response = await http.post(
+            "/console/login",
+            data={
+                "csrf": form_token(page.text),
+                "username": "ada",
+                "password": PASSWORD,
+                "next": "/console/flows",
+            },
+        )
         assert response.status_code == 303 and response.headers["location"] == "/console/flows"
-        cookie = next(h for h in response.headers.get_list("set-cookie")
-                      if h.startswith(SESSION_COOKIE + "="))
+        cookie = next(
+            h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "=")
+        )
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
         token = http.cookies[SESSION_COOKIE]
         with orienta.store.session() as session:  # only a hash is stored
@@ -125,15 +146,28 @@ async def test_sign_in_cookie_and_sign_out(orienta: Orienta) -> None:
     assert actions[:2] == ["logout", "login"]
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/console",
-                                    "/console\\@evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/console",
+        "/console\\@evil.example",
+        "javascript:alert(1)",
+    ],
+)
 async def test_after_sign_in_only_console_pages(orienta: Orienta, target: str) -> None:
     account(orienta, "ada", "admin")
     async with web_client(orienta) as http:
         page = await http.get("/console/login")
-        response = await http.post("/console/login", data={
-            "csrf": form_token(page.text), "username": "ada", "password": PASSWORD,
-            "next": target})
+        response = await http.post(
+            "/console/login",
+            data={
+                "csrf": form_token(page.text),
+                "username": "ada",
+                "password": PASSWORD,
+                "next": target,
+            },
+        )
         assert response.headers["location"] == "/console"
 
 
@@ -152,10 +186,10 @@ async def test_guessing_is_slowed_per_account_and_address(orienta: Orienta) -> N
     # An unknown name is answered like a wrong password, and counts the same.
     async with web_client(orienta, peer="198.51.100.10") as http:
         assert (await log_in(http, "nobody")).status_code == 401
-    failures = [e for e in StaffBook(orienta.store).audit_entries()
-                if e.action.startswith("login.")]
-    assert len(failures) == 8 and {e.action for e in failures} == {"login.wrong",
-                                                                     "login.limited"}
+    failures = [
+        e for e in StaffBook(orienta.store).audit_entries() if e.action.startswith("login.")
+    ]
+    assert len(failures) == 8 and {e.action for e in failures} == {"login.wrong", "login.limited"}
 
 
 async def test_sessions_end_when_idle_expired_or_disabled(orienta: Orienta) -> None:
@@ -182,8 +216,9 @@ async def test_sessions_end_when_idle_expired_or_disabled(orienta: Orienta) -> N
 
 async def test_the_audit_log_page_and_export(orienta: Orienta) -> None:
     account(orienta, "ada", "admin")
-    StaffBook(orienta.store).audit(None, "user.add", "=HYPERLINK(\"http://x\")",
-                                   datetime.now(UTC), {"by": "command line"})
+    StaffBook(orienta.store).audit(
+        None, "user.add", '=HYPERLINK("http://x")', datetime.now(UTC), {"by": "command line"}
+    )
     async with signed_in(orienta, "ada") as ada:
         page = await ada.get("/console/audit?action=login")
         assert page.status_code == 200 and "<code>login</code>" in page.text
@@ -194,7 +229,7 @@ async def test_the_audit_log_page_and_export(orienta: Orienta) -> None:
         rows = list(csv.reader(io.StringIO(export.text)))
         assert rows[0] == ["id", "at", "username", "action", "target", "detail"]
         added = next(row for row in rows if row[3] == "user.add")
-        assert added[4] == "'=HYPERLINK(\"http://x\")"  # not run as a formula
+        assert added[4] == '\'=HYPERLINK("http://x")'  # not run as a formula
     assert "audit.export" in {e.action for e in StaffBook(orienta.store).audit_entries()}
 
 
@@ -217,6 +252,7 @@ async def test_passwords_are_hashed_with_argon2(orienta: Orienta) -> None:
     with pytest.raises(ValueError, match="exists"):
         book.add_user("ada", PASSWORD, "admin", datetime.now(UTC))
     from bot.store.models import StaffUser
+
     with orienta.store.session() as session:
         stored = session.query(StaffUser).one().password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored

@@ -23,18 +23,23 @@ from tests.web.staff import account
 pytestmark = pytest.mark.browser
 
 NEW_WELCOME = "Tervetuloa Orientaan! Kerro, missä voin auttaa."
-BAD_FLOW = ("flow: thanks\nstart: reply\nsteps:\n  reply:\n    kind: message\n"
-            "    text: smalltalk.welcome\n    next: nowhere\n")
-GOOD_FLOW = ("flow: thanks\ndescription: The user says thank you.\nstart: reply\nsteps:\n"
-             "  reply:\n    kind: message\n    text: smalltalk.welcome\n    next: menu\n"
-             "  menu:\n    kind: call\n    flow: menu\n")
+BAD_FLOW = (
+    "flow: thanks\nstart: reply\nsteps:\n  reply:\n    kind: message\n"
+    "    text: smalltalk.welcome\n    next: nowhere\n"
+)
+GOOD_FLOW = (
+    "flow: thanks\ndescription: The user says thank you.\nstart: reply\nsteps:\n"
+    "  reply:\n    kind: message\n    text: smalltalk.welcome\n    next: menu\n"
+    "  menu:\n    kind: call\n    flow: menu\n"
+)
 
 
 @pytest.fixture
 def site(tmp_path: Path, understanding: Understanding) -> Iterator[tuple[str, Orienta]]:
     need_chromium()
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}",
-                        var_dir=tmp_path / "var")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}", var_dir=tmp_path / "var"
+    )
     orienta = build(settings, understanding=understanding)
     account(orienta, "ada", "admin")
     with serving(orienta) as url:

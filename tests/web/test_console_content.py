@@ -68,13 +68,19 @@ async def post(c: StaffClient, url: str, data: dict[str, str | list[str]]) -> ht
 
 def article_form(**changes: str | list[str]) -> dict[str, str | list[str]]:
     form: dict[str, str | list[str]] = {
-        "id": "housing-help-desk", "topic": "housing", "regions": ["all"],
+        "id": "housing-help-desk",
+        "topic": "housing",
+        "regions": ["all"],
         "audiences": ["general", "temporary_protection"],
-        "source_title": "Help desk leaflet", "source_url": "https://example.org/leaflet",
-        "reviewed": "2026-11-20", "active": "on",
+        "source_title": "Help desk leaflet",
+        "source_url": "https://example.org/leaflet",
+        "reviewed": "2026-11-20",
+        "active": "on",
         "title_en": "Housing: where to find help",
         "body_en": "Go to the social help desk of your area and ask about housing.",
-        "title_ar": ARABIC_TITLE, "body_ar": ARABIC_BODY}
+        "title_ar": ARABIC_TITLE,
+        "body_ar": ARABIC_BODY,
+    }
     form.update(changes)
     return form
 
@@ -83,13 +89,17 @@ def office_form(office: OfficeEdit, **changes: str | list[str]) -> dict[str, str
     """The office's page as the browser would send it back unchanged."""
     form: dict[str, str | list[str]] = {
         **{f"name_{lang}": name for lang, name in office.name.items()},
-        "region": office.region or "", "address": office.address, "phone": office.phone,
+        "region": office.region or "",
+        "address": office.address,
+        "phone": office.phone,
         "timezone": office.timezone,
         "languages": [x for x in office.languages if x in ("en", "ar", "fr", "it", "fi", "uk")],
-        "languages_other": ", ".join(x for x in office.languages
-                                     if x not in ("en", "ar", "fr", "it", "fi", "uk")),
+        "languages_other": ", ".join(
+            x for x in office.languages if x not in ("en", "ar", "fr", "it", "fi", "uk")
+        ),
         "hours": hours_text(office.hours),
-        "closed": ", ".join(d.isoformat() for d in office.closed)}
+        "closed": ", ".join(d.isoformat() for d in office.closed),
+    }
     if office.interpreter:
         form["interpreter"] = "on"
     if office.active:
@@ -103,8 +113,10 @@ def office_form(office: OfficeEdit, **changes: str | list[str]) -> dict[str, str
 
 
 def audited(orienta: Orienta, action: str) -> list[dict[str, object]]:
-    return [{"target": e.target, **e.detail}
-            for e in StaffBook(orienta.store).audit_entries(action=action)]
+    return [
+        {"target": e.target, **e.detail}
+        for e in StaffBook(orienta.store).audit_entries(action=action)
+    ]
 
 
 def person(orienta: Orienta, name: str) -> int:
@@ -142,29 +154,45 @@ async def test_article_with_arabic_reaches_the_bots_knowledge_store(content: Ori
         assert 'dir="rtl"' in textarea.group(0) and 'lang="ar"' in textarea.group(0)
         assert ARABIC_BODY in page.text and 'name="title_en"' in page.text
 
-        edited = await post(c, "/console/content/articles/housing-help-desk", article_form(
-            title_ar="السكن والمساعدة", title_fi="Asuminen", body_fi="Kysy neuvontaa.",
-            regions=["anderlecht"]))
+        edited = await post(
+            c,
+            "/console/content/articles/housing-help-desk",
+            article_form(
+                title_ar="السكن والمساعدة",
+                title_fi="Asuminen",
+                body_fi="Kysy neuvontaa.",
+                regions=["anderlecht"],
+            ),
+        )
         assert edited.status_code == 303
         arabic = {a.id: a for a in knowledge.articles("ar")}["housing-help-desk"]
         assert arabic.title == "السكن والمساعدة" and arabic.regions == ("anderlecht",)
         assert {a.id: a.title for a in knowledge.articles("fi")}["housing-help-desk"] == "Asuminen"
         # A change that keeps every length still refreshes the bot's cached index.
         stamp = knowledge.stamp()
-        await post(c, "/console/content/articles/housing-help-desk", article_form(
-            title_ar="السكن والمساعدة", title_fi="Asumista", body_fi="Kysy neuvontaa.",
-            regions=["anderlecht"]))
+        await post(
+            c,
+            "/console/content/articles/housing-help-desk",
+            article_form(
+                title_ar="السكن والمساعدة",
+                title_fi="Asumista",
+                body_fi="Kysy neuvontaa.",
+                regions=["anderlecht"],
+            ),
+        )
         assert knowledge.stamp() != stamp
 
         again = await post(c, "/console/content/articles/new", article_form())
         assert again.status_code == 400  # the id is taken: nothing overwritten
         assert {a.id: a.title for a in knowledge.articles("ar")}[
-            "housing-help-desk"] == "السكن والمساعدة"
+            "housing-help-desk"
+        ] == "السكن والمساعدة"
 
         hidden = article_form(title_ar="", body_ar="")
         del hidden["active"]
-        assert (await post(c, "/console/content/articles/housing-help-desk",
-                           hidden)).status_code == 303
+        assert (
+            await post(c, "/console/content/articles/housing-help-desk", hidden)
+        ).status_code == 303
         assert "housing-help-desk" not in {a.id for a in knowledge.articles("en")}
         assert "housing-help-desk" not in {a.id for a in knowledge.articles("ar")}
 
@@ -175,9 +203,19 @@ async def test_article_with_arabic_reaches_the_bots_knowledge_store(content: Ori
 
 async def test_invalid_article_comes_back_as_typed(content: Orienta) -> None:
     async with signed_in(content, "ada") as c:
-        response = await post(c, "/console/content/articles/new", article_form(
-            id="Bad Id", title_en="", source_url="javascript:alert(1)", reviewed="2026-13-40",
-            title_fi="Vain otsikko", regions=[], source_title="<b>Leaflet</b>"))
+        response = await post(
+            c,
+            "/console/content/articles/new",
+            article_form(
+                id="Bad Id",
+                title_en="",
+                source_url="javascript:alert(1)",
+                reviewed="2026-13-40",
+                title_fi="Vain otsikko",
+                regions=[],
+                source_title="<b>Leaflet</b>",
+            ),
+        )
         assert response.status_code == 400
         page = response.text
         for field in ("id", "title_en", "source_url", "reviewed", "title_fi", "regions"):
@@ -198,8 +236,12 @@ async def test_invalid_article_comes_back_as_typed(content: Orienta) -> None:
         # The example content cites seed files, not web addresses: unchanged, they may stay.
         seed = ContentEditor(content.store).article("housing-anderlecht-ukraine")
         assert seed is not None and not seed.source_url.startswith("http")
-        form = article_form(source_url=seed.source_url, regions=list(seed.regions),
-                            audiences=list(seed.audiences), reviewed=seed.reviewed.isoformat())
+        form = article_form(
+            source_url=seed.source_url,
+            regions=list(seed.regions),
+            audiences=list(seed.audiences),
+            reviewed=seed.reviewed.isoformat(),
+        )
         for lang, (title, body) in seed.texts.items():
             form[f"title_{lang}"], form[f"body_{lang}"] = title, body
         kept = await post(c, "/console/content/articles/housing-anderlecht-ukraine", form)
@@ -220,17 +262,29 @@ async def test_office_hours_edit_regenerates_slots(content: Orienta) -> None:
         assert page.status_code == 200
         assert "mon-thu 09:00-12:00, 13:00-15:30; fri 09:00-12:00" in page.text
 
-        bad = await post(c, f"/console/content/offices/{OFFICE}", office_form(
-            office, hours="mon-fri 9-5", timezone="Mars/Olympus", closed="2026-02-30",
-            capacity_social_rights="0", name_en="Changed"))
+        bad = await post(
+            c,
+            f"/console/content/offices/{OFFICE}",
+            office_form(
+                office,
+                hours="mon-fri 9-5",
+                timezone="Mars/Olympus",
+                closed="2026-02-30",
+                capacity_social_rights="0",
+                name_en="Changed",
+            ),
+        )
         assert bad.status_code == 400
         for field in ("hours", "timezone", "closed", "capacity_social_rights"):
             assert f'id="error-{field}"' in bad.text, field
         assert "mon-fri 9-5" in bad.text and 'value="Changed"' in bad.text
         assert editor.office(OFFICE) == office
 
-        saved = await post(c, f"/console/content/offices/{OFFICE}", office_form(
-            office, hours="tue 10:00-11:00", name_ar="مكتب أندرلخت"))
+        saved = await post(
+            c,
+            f"/console/content/offices/{OFFICE}",
+            office_form(office, hours="tue 10:00-11:00", name_ar="مكتب أندرلخت"),
+        )
         assert saved.status_code == 303 and "saved=1" in saved.headers["location"]
         assert (await c.get(saved.headers["location"])).status_code == 200
 
@@ -241,8 +295,11 @@ async def test_office_hours_edit_regenerates_slots(content: Orienta) -> None:
     assert changed.offers == office.offers
     slots = editor.slots(OFFICE, NOW, NOW + timedelta(days=28))
     # Services without hours of their own follow the office's: Tuesdays 10:00-11:00 now.
-    starts = [s.starts_at.astimezone(BRUSSELS) for s in slots
-              if s.origin == "calendar" and s.service_id in (SERVICE, "housing_help")]
+    starts = [
+        s.starts_at.astimezone(BRUSSELS)
+        for s in slots
+        if s.origin == "calendar" and s.service_id in (SERVICE, "housing_help")
+    ]
     assert len(starts) == 4 * 3  # four Tuesdays: 10:00 and 10:30, and 10:00 for 45 minutes
     assert {(local.weekday(), local.hour) for local in starts} == {(1, 10)}
     assert booked.id in {s.id for s in slots}  # a booked slot outlives the hours
@@ -253,37 +310,68 @@ async def test_office_hours_edit_regenerates_slots(content: Orienta) -> None:
 async def test_new_office_and_service(content: Orienta) -> None:
     async with signed_in(content, "ada") as c:
         assert (await c.get("/console/content/services/new")).status_code == 200
-        service = await post(c, "/console/content/services/new", {
-            "id": "debt_advice", "name_en": "Debt advice", "name_uk": "Борги"})
+        service = await post(
+            c,
+            "/console/content/services/new",
+            {"id": "debt_advice", "name_en": "Debt advice", "name_uk": "Борги"},
+        )
         assert service.status_code == 303
-        renamed = await post(c, "/console/content/services/debt_advice", {
-            "name_en": "Debt and budget advice", "name_ar": "نصائح حول الديون"})
+        renamed = await post(
+            c,
+            "/console/content/services/debt_advice",
+            {"name_en": "Debt and budget advice", "name_ar": "نصائح حول الديون"},
+        )
         assert renamed.status_code == 303
         missing = await post(c, "/console/content/services/debt_advice", {"name_en": ""})
         assert missing.status_code == 400 and 'id="error-name_en"' in missing.text
 
-        office = await post(c, "/console/content/offices/new", {
-            "id": "oulu_debt_desk", "name_en": "Oulu debt desk", "region": "",
-            "address": "Torikatu 1, Oulu", "phone": "+358 8 000 000",
-            "timezone": "Europe/Helsinki", "languages": ["fi", "en"],
-            "hours": "mon-fri 09:00-11:00", "closed": "", "active": "on",
-            "offer_debt_advice": "on", "minutes_debt_advice": "60",
-            "capacity_debt_advice": "1"})
+        office = await post(
+            c,
+            "/console/content/offices/new",
+            {
+                "id": "oulu_debt_desk",
+                "name_en": "Oulu debt desk",
+                "region": "",
+                "address": "Torikatu 1, Oulu",
+                "phone": "+358 8 000 000",
+                "timezone": "Europe/Helsinki",
+                "languages": ["fi", "en"],
+                "hours": "mon-fri 09:00-11:00",
+                "closed": "",
+                "active": "on",
+                "offer_debt_advice": "on",
+                "minutes_debt_advice": "60",
+                "capacity_debt_advice": "1",
+            },
+        )
         assert office.status_code == 303
-        taken = await post(c, "/console/content/offices/new", {
-            "id": "oulu_debt_desk", "name_en": "Again", "address": "x", "phone": "1",
-            "timezone": "UTC", "offer_debt_advice": "on", "minutes_debt_advice": "30",
-            "capacity_debt_advice": "1"})
+        taken = await post(
+            c,
+            "/console/content/offices/new",
+            {
+                "id": "oulu_debt_desk",
+                "name_en": "Again",
+                "address": "x",
+                "phone": "1",
+                "timezone": "UTC",
+                "offer_debt_advice": "on",
+                "minutes_debt_advice": "30",
+                "capacity_debt_advice": "1",
+            },
+        )
         assert taken.status_code == 400 and 'id="error-id"' in taken.text
     editor = ContentEditor(content.store)
     services = AppointmentBook(content.store)
     assert services.service("debt_advice") is not None
     assert services.service("debt_advice").name == {  # type: ignore[union-attr]
-        "en": "Debt and budget advice", "ar": "نصائح حول الديون"}
+        "en": "Debt and budget advice",
+        "ar": "نصائح حول الديون",
+    }
     desk = editor.office("oulu_debt_desk")
     assert desk is not None and desk.name == {"en": "Oulu debt desk"}
-    assert [s.service_id for s in editor.slots("oulu_debt_desk", NOW, NOW + timedelta(days=7))
-            ] == ["debt_advice"] * 10  # two a day, Monday to Friday
+    assert [s.service_id for s in editor.slots("oulu_debt_desk", NOW, NOW + timedelta(days=7))] == [
+        "debt_advice"
+    ] * 10  # two a day, Monday to Friday
     assert AppointmentBook(content.store).office("oulu_debt_desk") is not None
 
 
@@ -295,53 +383,91 @@ async def test_slot_calendar_add_remove_and_refuse_booked(content: Orienta) -> N
         page = await c.get(f"/console/content/offices/{OFFICE}/slots?week=2026-11-25")
         assert page.status_code == 200
         assert "16:00–16:30" in page.text and "1 / 2" in page.text
-        assert (await c.get(f"/console/content/offices/{OFFICE}/slots?week=junk")).status_code == 200
+        assert (
+            await c.get(f"/console/content/offices/{OFFICE}/slots?week=junk")
+        ).status_code == 200
         assert (await c.get("/console/content/offices/nowhere/slots")).status_code == 404
 
-        added = await post(c, f"/console/content/offices/{OFFICE}/slots/add", {
-            "service": SERVICE, "day": "2026-11-29", "start": "10:00", "minutes": "45",
-            "capacity": "3"})
+        added = await post(
+            c,
+            f"/console/content/offices/{OFFICE}/slots/add",
+            {
+                "service": SERVICE,
+                "day": "2026-11-29",
+                "start": "10:00",
+                "minutes": "45",
+                "capacity": "3",
+            },
+        )
         assert added.status_code == 303 and "week=2026-11-23" in added.headers["location"]
-        sunday = [s for s in editor.slots(OFFICE, NOW, NOW + timedelta(days=7))
-                  if s.origin == "manual" and s.id != booked.id]
+        sunday = [
+            s
+            for s in editor.slots(OFFICE, NOW, NOW + timedelta(days=7))
+            if s.origin == "manual" and s.id != booked.id
+        ]
         assert len(sunday) == 1
         assert sunday[0].starts_at == datetime(2026, 11, 29, 10, 0, tzinfo=BRUSSELS)
         assert sunday[0].ends_at - sunday[0].starts_at == timedelta(minutes=45)
 
-        twice = await post(c, f"/console/content/offices/{OFFICE}/slots/add", {
-            "service": SERVICE, "day": "2026-11-29", "start": "10:00", "minutes": "45",
-            "capacity": "3"})
+        twice = await post(
+            c,
+            f"/console/content/offices/{OFFICE}/slots/add",
+            {
+                "service": SERVICE,
+                "day": "2026-11-29",
+                "start": "10:00",
+                "minutes": "45",
+                "capacity": "3",
+            },
+        )
         assert twice.status_code == 400 and 'id="error-start"' in twice.text
-        wrong = await post(c, f"/console/content/offices/{OFFICE}/slots/add", {
-            "service": "nothing", "day": "2026-11-31", "start": "25:00", "minutes": "1",
-            "capacity": "0"})
+        wrong = await post(
+            c,
+            f"/console/content/offices/{OFFICE}/slots/add",
+            {
+                "service": "nothing",
+                "day": "2026-11-31",
+                "start": "25:00",
+                "minutes": "1",
+                "capacity": "0",
+            },
+        )
         assert wrong.status_code == 400
         for field in ("service", "day", "start", "minutes", "capacity"):
             assert f'id="error-{field}"' in wrong.text, field
 
-        refused = await post(c, f"/console/content/offices/{OFFICE}/slots/{booked.id}/remove",
-                             {"week": "2026-11-23"})
+        refused = await post(
+            c, f"/console/content/offices/{OFFICE}/slots/{booked.id}/remove", {"week": "2026-11-23"}
+        )
         assert refused.status_code == 303 and "result=booked" in refused.headers["location"]
         assert book.slot(booked.id).booked == 1  # type: ignore[union-attr]
         shown = await c.get(refused.headers["location"])
         assert 'class="result refused"' in shown.text
 
-        removed = await post(c, f"/console/content/offices/{OFFICE}/slots/{sunday[0].id}/remove",
-                             {"week": "2026-11-23"})
+        removed = await post(
+            c,
+            f"/console/content/offices/{OFFICE}/slots/{sunday[0].id}/remove",
+            {"week": "2026-11-23"},
+        )
         assert "result=removed" in removed.headers["location"]
         assert book.slot(sunday[0].id) is None
 
         book.cancel(None, appointment_id, NOW, by="staff")
-        history = await post(c, f"/console/content/offices/{OFFICE}/slots/{booked.id}/remove",
-                             {"week": "2026-11-23"})
+        history = await post(
+            c, f"/console/content/offices/{OFFICE}/slots/{booked.id}/remove", {"week": "2026-11-23"}
+        )
         assert "result=history" in history.headers["location"]  # the cancellation refers to it
         assert book.slot(booked.id) is not None
-        other = await post(c, f"/console/content/offices/oulu_early_guidance/slots/{booked.id}/remove",
-                           {"week": "2026-11-23"})
+        other = await post(
+            c,
+            f"/console/content/offices/oulu_early_guidance/slots/{booked.id}/remove",
+            {"week": "2026-11-23"},
+        )
         assert "result=gone" in other.headers["location"]
 
-        generated = await post(c, f"/console/content/offices/{OFFICE}/slots/generate",
-                               {"week": "2026-11-23"})
+        generated = await post(
+            c, f"/console/content/offices/{OFFICE}/slots/generate", {"week": "2026-11-23"}
+        )
         assert generated.status_code == 303
         assert "result=generated" in generated.headers["location"]
     results = [str(e["result"]) for e in audited(content, "slot.remove")]
@@ -358,12 +484,15 @@ async def test_staff_cancel_frees_the_slot(content: Orienta) -> None:
         listed = await c.get(f"/console/appointments?office={OFFICE}&from=2026-11-23&to=2026-11-30")
         assert listed.status_code == 200 and f"#{appointment_id}" in listed.text
         assert f"/console/appointments/{appointment_id}/cancel" in listed.text
-        cancelled = await post(c, f"/console/appointments/{appointment_id}/cancel", {
-            "office": OFFICE, "from": "2026-11-23", "to": "2026-11-30"})
+        cancelled = await post(
+            c,
+            f"/console/appointments/{appointment_id}/cancel",
+            {"office": OFFICE, "from": "2026-11-23", "to": "2026-11-30"},
+        )
         assert cancelled.status_code == 303
         assert cancelled.headers["location"] == (
-            f"/console/appointments?office={OFFICE}&from=2026-11-23&to=2026-11-30"
-            "&result=cancelled")
+            f"/console/appointments?office={OFFICE}&from=2026-11-23&to=2026-11-30&result=cancelled"
+        )
         again = await post(c, f"/console/appointments/{appointment_id}/cancel", {})
         assert "result=not_booked" in again.headers["location"]
         gone = await post(c, "/console/appointments/999999/cancel", {})
@@ -375,11 +504,15 @@ async def test_staff_cancel_frees_the_slot(content: Orienta) -> None:
     booked, active = book.totals()
     assert booked == active
     assert [e["result"] for e in audited(content, "appointment.cancel")] == [
-        "gone", "not_booked", "cancelled"]
+        "gone",
+        "not_booked",
+        "cancelled",
+    ]
     # The person hears it, in their language, through the reminders' queue (once).
     channel = MemoryChannel()
-    sender = ReminderSender(book, content.catalogs, {"memory": channel}, "worker-1",
-                            lambda: NOW + timedelta(minutes=1))
+    sender = ReminderSender(
+        book, content.catalogs, {"memory": channel}, "worker-1", lambda: NOW + timedelta(minutes=1)
+    )
     assert await sender.run_once() == 1
     assert await sender.run_once() == 0
     [notice] = channel.take("amal")
@@ -422,13 +555,31 @@ async def test_appointments_export_as_csv_and_ics(content: Orienta) -> None:
         assert exported.status_code == 200
         assert exported.headers["content-type"] == "text/csv; charset=utf-8"
         assert exported.headers["content-disposition"] == (
-            f'attachment; filename="orienta-appointments-{OFFICE}-2026-11-23-2026-11-29.csv"')
+            f'attachment; filename="orienta-appointments-{OFFICE}-2026-11-23-2026-11-29.csv"'
+        )
         rows = list(csv.reader(io.StringIO(exported.text)))
-        assert rows[0] == ["appointment", "date", "start", "end", "timezone", "service",
-                           "office", "language"]
-        assert rows[1:] == [[str(kept), "2026-11-24", "17:00", "17:30", "Europe/Brussels",
-                             "Help with benefits and rights",
-                             "Anderlecht CPAS – Task Force Ukraine", "ar"]]
+        assert rows[0] == [
+            "appointment",
+            "date",
+            "start",
+            "end",
+            "timezone",
+            "service",
+            "office",
+            "language",
+        ]
+        assert rows[1:] == [
+            [
+                str(kept),
+                "2026-11-24",
+                "17:00",
+                "17:30",
+                "Europe/Brussels",
+                "Help with benefits and rights",
+                "Anderlecht CPAS – Task Force Ukraine",
+                "ar",
+            ]
+        ]
 
         calendar = await c.get(f"/console/appointments.ics?{query}")
         assert calendar.status_code == 200
@@ -447,22 +598,35 @@ async def test_appointments_export_as_csv_and_ics(content: Orienta) -> None:
 
 
 # -- who may use them -------------------------------------------------------------------
-GETS = ["/console/content", "/console/content/articles/new",
-        "/console/content/articles/housing-anderlecht-ukraine", "/console/content/offices/new",
-        f"/console/content/offices/{OFFICE}", f"/console/content/offices/{OFFICE}/slots",
-        "/console/content/services/new", f"/console/content/services/{SERVICE}",
-        "/console/appointments", "/console/appointments.csv", "/console/appointments.ics"]
-POSTS = ["/console/content/articles/new", "/console/content/articles/housing-anderlecht-ukraine",
-         "/console/content/offices/new", f"/console/content/offices/{OFFICE}",
-         f"/console/content/offices/{OFFICE}/slots/add",
-         f"/console/content/offices/{OFFICE}/slots/1/remove",
-         f"/console/content/offices/{OFFICE}/slots/generate",
-         "/console/content/services/new", f"/console/content/services/{SERVICE}",
-         "/console/appointments/1/cancel", "/console/appointments/1/no-show"]
+GETS = [
+    "/console/content",
+    "/console/content/articles/new",
+    "/console/content/articles/housing-anderlecht-ukraine",
+    "/console/content/offices/new",
+    f"/console/content/offices/{OFFICE}",
+    f"/console/content/offices/{OFFICE}/slots",
+    "/console/content/services/new",
+    f"/console/content/services/{SERVICE}",
+    "/console/appointments",
+    "/console/appointments.csv",
+    "/console/appointments.ics",
+]
+POSTS = [
+    "/console/content/articles/new",
+    "/console/content/articles/housing-anderlecht-ukraine",
+    "/console/content/offices/new",
+    f"/console/content/offices/{OFFICE}",
+    f"/console/content/offices/{OFFICE}/slots/add",
+    f"/console/content/offices/{OFFICE}/slots/1/remove",
+    f"/console/content/offices/{OFFICE}/slots/generate",
+    "/console/content/services/new",
+    f"/console/content/services/{SERVICE}",
+    "/console/appointments/1/cancel",
+    "/console/appointments/1/no-show",
+]
 
 
-async def test_every_route_is_for_signed_in_admins_with_the_form_token(
-        content: Orienta) -> None:
+async def test_every_route_is_for_signed_in_admins_with_the_form_token(content: Orienta) -> None:
     async with web_client(content) as anonymous:
         for url in GETS:
             response = await anonymous.get(url)

@@ -80,8 +80,9 @@ def ready(orienta: Orienta) -> Orienta:
 @pytest.fixture
 def mediator(ready: Orienta) -> MediatorView:
     always = hours_to_json(parse_hours("always"))
-    return CaseBook(ready.store).add_mediator("Amina", ["ar", "fr", "it"], always,
-                                              "Europe/Rome", datetime.now(UTC))
+    return CaseBook(ready.store).add_mediator(
+        "Amina", ["ar", "fr", "it"], always, "Europe/Rome", datetime.now(UTC)
+    )
 
 
 def at(orienta: Orienta, moment: datetime | None) -> None:
@@ -97,8 +98,9 @@ async def start(orienta: Orienta, chat: str, lang: str) -> Dialog:
     return dialog
 
 
-async def escalate_and_answer(orienta: Orienta, dialog: Dialog, mediator: MediatorView,
-                              minutes: int, rating: int) -> None:
+async def escalate_and_answer(
+    orienta: Orienta, dialog: Dialog, mediator: MediatorView, minutes: int, rating: int
+) -> None:
     """The person asks for a mediator, who replies ``minutes`` later; rated afterwards."""
     await dialog.say("/mediator")
     book = CaseBook(orienta.store)
@@ -151,8 +153,10 @@ async def talk(orienta: Orienta, mediator: MediatorView) -> None:
     # A Finn books, moves, then cancels.
     fi = await start(orienta, "fi-1", "fi")
     book = AppointmentBook(orienta.store)
-    first, second = (book.add_slot("oulu_early_guidance", "orientation",
-                                   now + timedelta(days=days), 30, 1) for days in (3, 4))
+    first, second = (
+        book.add_slot("oulu_early_guidance", "orientation", now + timedelta(days=days), 30, 1)
+        for days in (3, 4)
+    )
     await fi.press_data(f"b:c:{first.id}")
     await fi.say("/appointments")
     await fi.press_data(next(b.data for b in fi.buttons() if b.data.startswith("b:m:")))
@@ -179,18 +183,20 @@ async def test_dashboard_page_and_export(ready: Orienta, mediator: MediatorView)
         languages = [cell.lower() for cell in head[1:]]
         assert languages == ["ar", "fi", "fr", "it", "uk"]
         by_day = {row[0]: dict(zip(languages, row[1:], strict=True)) for row in days}
-        assert by_day[today.isoformat()] == {"ar": "0", "fi": "1", "fr": "1", "it": "5",
-                                              "uk": "0"}
+        assert by_day[today.isoformat()] == {"ar": "0", "fi": "1", "fr": "1", "it": "5", "uk": "0"}
         assert by_day[ten_days_ago]["ar"] == "1"
         assert total[1:] == ["1", "1", "1", "5", "1"]
 
-        assert found["dropouts"][1:] == [["rights", "answer", "1"],
-                                         ["welcome", "privacy", "1"]]
+        assert found["dropouts"][1:] == [["rights", "answer", "1"], ["welcome", "privacy", "1"]]
         assert found["gaps"][1:] == [["education", "FR", "anderlecht", "5"]]
-        assert found["escalations"][1:] == [["FR", "1", "1", "3.0"],
-                                            ["IT", "5", "5", "6.0"]]
+        assert found["escalations"][1:] == [["FR", "1", "1", "3.0"], ["IT", "5", "5", "6.0"]]
         assert [row[:2] for row in found["ratings"][1:]] == [
-            ["★", "0"], ["★★", "1"], ["★★★", "1"], ["★★★★", "2"], ["★★★★★", "2"]]
+            ["★", "0"],
+            ["★★", "1"],
+            ["★★★", "1"],
+            ["★★★★", "2"],
+            ["★★★★★", "2"],
+        ]
         assert found["appointments"][1:] == [["FI", "1", "1", "1", "0"]]
         assert found["feedback"][1:] == [[ARTICLE, "1", "0"]]
 
@@ -225,8 +231,9 @@ async def test_dashboard_page_and_export(ready: Orienta, mediator: MediatorView)
     } <= rows
     assert not {row for row in rows if row[-1] in ("1", "2", "3", "4")}
     entries = StaffBook(ready.store).all_audit_entries()
-    assert [(e.username, e.action, e.detail) for e in entries
-            if e.action == "dashboard.export"] == [("ada", "dashboard.export", {"days": 30})]
+    assert [
+        (e.username, e.action, e.detail) for e in entries if e.action == "dashboard.export"
+    ] == [("ada", "dashboard.export", {"days": 30})]
 
 
 @pytest.mark.parametrize("path", ["/console/dashboard", "/console/dashboard.csv?days=7"])
@@ -239,8 +246,9 @@ async def test_only_administrators(orienta: Orienta, path: str) -> None:
     async with signed_in(orienta, "mia") as c:
         refused = await c.get(path)
         assert refused.status_code == 403 and "text/csv" not in refused.headers["content-type"]
-    assert not [e for e in StaffBook(orienta.store).all_audit_entries()
-                if e.action == "dashboard.export"]
+    assert not [
+        e for e in StaffBook(orienta.store).all_audit_entries() if e.action == "dashboard.export"
+    ]
 
 
 async def test_empty_dashboard(orienta: Orienta) -> None:
@@ -250,8 +258,18 @@ async def test_empty_dashboard(orienta: Orienta) -> None:
         assert page.status_code == 200
         assert '<option value="365" selected>' in page.text
         found = tables(page.text)
-        assert [len(found[s]) for s in ("conversations", "dropouts", "gaps", "escalations",
-                                        "ratings", "appointments", "feedback")] == [0] * 7
+        assert [
+            len(found[s])
+            for s in (
+                "conversations",
+                "dropouts",
+                "gaps",
+                "escalations",
+                "ratings",
+                "appointments",
+                "feedback",
+            )
+        ] == [0] * 7
         rows = exported((await c.get("/console/dashboard.csv?days=365")).text)
     assert {row[0] for row in rows} == {"period", "ratings"}
     assert {row[-1] for row in rows if row[0] == "ratings"} == {"0"}

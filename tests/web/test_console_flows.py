@@ -27,6 +27,7 @@ FINNISH_FIRST = "Hei, tarvitsen apua asunnon löytämisessä minun perheelleni"
 
 def users(orienta: Orienta) -> int:
     from bot.store.models import User
+
     with orienta.store.session() as session:
         return session.query(User).count()
 
@@ -37,15 +38,16 @@ async def greeting(orienta: Orienta, chat: str) -> str:
     return dialog.texts()[0]
 
 
-async def test_finnish_welcome_edited_previewed_published_and_rolled_back(
-        orienta: Orienta) -> None:
+async def test_finnish_welcome_edited_previewed_published_and_rolled_back(orienta: Orienta) -> None:
     shipped = orienta.catalogs.translator("fi").gettext("welcome.hello")
     account(orienta, "ada", "admin")
     async with signed_in(orienta, "ada") as ada:
         page = await ada.get("/console/translations/fi?q=welcome.hello")
         assert html.escape(shipped, quote=False) in page.text
-        saved = await ada.post("/console/translations/fi", {
-            "m0": "welcome.hello", "t0": NEW_WELCOME, "q": "welcome.hello"})
+        saved = await ada.post(
+            "/console/translations/fi",
+            {"m0": "welcome.hello", "t0": NEW_WELCOME, "q": "welcome.hello"},
+        )
         assert saved.status_code == 303 and "saved=1" in saved.headers["location"]
         # A draft reaches nobody.
         assert await greeting(orienta, "before") == shipped
@@ -71,16 +73,20 @@ async def test_finnish_welcome_edited_previewed_published_and_rolled_back(
         assert await greeting(orienta, "restored") == NEW_WELCOME
 
         history = await ada.get("/console/releases")
-        assert history.text.count("<td dir=\"auto\">ada</td>") == 3
+        assert history.text.count('<td dir="auto">ada</td>') == 3
     releases = ReleaseBook(orienta.store).releases()
     assert [(r.id, r.restored_from, r.author) for r in releases] == [
-        (3, 1, "ada"), (2, None, "ada"), (1, None, "ada")]
+        (3, 1, "ada"),
+        (2, None, "ada"),
+        (1, None, "ada"),
+    ]
     actions = [e.action for e in StaffBook(orienta.store).audit_entries()]
     assert {"translation.draft", "release.publish", "release.rollback"} <= set(actions)
 
 
-async def test_the_simulators_private_store_is_removed(orienta: Orienta, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_simulators_private_store_is_removed(
+    orienta: Orienta, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The simulator's SQLite file goes with the app: at shutdown, or, for an app served
     without its lifespan, when it is collected."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
@@ -88,26 +94,30 @@ async def test_the_simulators_private_store_is_removed(orienta: Orienta, tmp_pat
     async with signed_in(orienta, "ada") as ada:
         await ada.post("/console/simulator", {"lang": "uk", "text": "/start"})
         assert [p.name for p in tmp_path.glob("orienta-simulator-*/*.sqlite3")] == [
-            "simulator.sqlite3"]
+            "simulator.sqlite3"
+        ]
     del ada
     gc.collect()
     assert not list(tmp_path.glob("orienta-simulator-*"))
 
     app = create_app(orienta)
-    async with app.router.lifespan_context(app):
-        async with signed_in(orienta, "ada", app=app) as ada:
-            await ada.post("/console/simulator", {"lang": "ar", "text": "/start"})
-            assert list(tmp_path.glob("orienta-simulator-*"))
+    async with app.router.lifespan_context(app), signed_in(orienta, "ada", app=app) as ada:
+        await ada.post("/console/simulator", {"lang": "ar", "text": "/start"})
+        assert list(tmp_path.glob("orienta-simulator-*"))
     assert not list(tmp_path.glob("orienta-simulator-*"))
 
 
 BROKEN_YAML = "flow: thanks\nstart: reply\nsteps: [\n"
 BAD_KIND = "flow: thanks\nstart: reply\nsteps:\n  reply:\n    kind: shout\n"
-BAD_GRAPH = ("flow: thanks\nstart: reply\nsteps:\n  reply:\n    kind: message\n"
-             "    text: smalltalk.welcome\n    next: nowhere\n")
-NEW_TEXT = ("flow: thanks\ndescription: The user says thank you.\nstart: reply\nsteps:\n"
-            "  reply:\n    kind: message\n    text: smalltalk.thanks_more\n    next: done\n"
-            "  done:\n    kind: end\n    text: smalltalk.welcome\n")
+BAD_GRAPH = (
+    "flow: thanks\nstart: reply\nsteps:\n  reply:\n    kind: message\n"
+    "    text: smalltalk.welcome\n    next: nowhere\n"
+)
+NEW_TEXT = (
+    "flow: thanks\ndescription: The user says thank you.\nstart: reply\nsteps:\n"
+    "  reply:\n    kind: message\n    text: smalltalk.thanks_more\n    next: done\n"
+    "  done:\n    kind: end\n    text: smalltalk.welcome\n"
+)
 
 
 async def test_flow_editor_checks_diff_diagram_and_new_texts(orienta: Orienta) -> None:
@@ -116,10 +126,15 @@ async def test_flow_editor_checks_diff_diagram_and_new_texts(orienta: Orienta) -
     async with signed_in(orienta, "ada") as ada:
         page = await ada.get("/console/flows/thanks.yaml")
         assert page.status_code == 200 and "kind: end" in page.text
-        assert "flowchart TD" in page.text and "'unsafe-inline'" in page.headers[
-            "content-security-policy"]
-        for text, error in ((BROKEN_YAML, "YAML syntax"), (BAD_KIND, "schema"),
-                            (BAD_GRAPH, "nowhere")):
+        assert (
+            "flowchart TD" in page.text
+            and "'unsafe-inline'" in page.headers["content-security-policy"]
+        )
+        for text, error in (
+            (BROKEN_YAML, "YAML syntax"),
+            (BAD_KIND, "schema"),
+            (BAD_GRAPH, "nowhere"),
+        ):
             refused = await ada.post("/console/flows/thanks.yaml", {"text": text})
             assert refused.status_code == 400
             assert error in refused.text
@@ -135,26 +150,32 @@ async def test_flow_editor_checks_diff_diagram_and_new_texts(orienta: Orienta) -
         assert refused.status_code == 400 and book.latest_id() is None
 
         # The new message id is listed as missing in every language, then written.
-        for lang, text in (("en", "Thank you too! Anything else?"),
-                           ("ar", "شكراً لك أيضاً! هل من شيء آخر؟"),
-                           ("fr", "Merci à vous ! Autre chose ?"),
-                           ("it", "Grazie a te! Altro?"),
-                           ("fi", "Kiitos itsellesi! Jotain muuta?"),
-                           ("uk", "І вам дякую! Щось іще?")):
-            listing = await ada.get(f"/console/translations/{lang}?status=missing"
-                                    "&q=smalltalk.thanks_more")
+        for lang, text in (
+            ("en", "Thank you too! Anything else?"),
+            ("ar", "شكراً لك أيضاً! هل من شيء آخر؟"),
+            ("fr", "Merci à vous ! Autre chose ?"),
+            ("it", "Grazie a te! Altro?"),
+            ("fi", "Kiitos itsellesi! Jotain muuta?"),
+            ("uk", "І вам дякую! Щось іще?"),
+        ):
+            listing = await ada.get(
+                f"/console/translations/{lang}?status=missing&q=smalltalk.thanks_more"
+            )
             assert "smalltalk.thanks_more" in listing.text
             index = re.findall(r'name="m(\d+)" value="smalltalk.thanks_more"', listing.text)[0]
             if lang == "ar":
                 assert 'dir="rtl" lang="ar"' in listing.text
-            await ada.post(f"/console/translations/{lang}", {
-                f"m{index}": "smalltalk.thanks_more", f"t{index}": text, "status": "missing"})
+            await ada.post(
+                f"/console/translations/{lang}",
+                {f"m{index}": "smalltalk.thanks_more", f"t{index}": text, "status": "missing"},
+            )
         published = await ada.post("/console/releases/publish", {"note": "thanks"})
         assert published.status_code == 303
     flow = orienta.runner.flows.flows["thanks"]
     assert list(flow.steps) == ["reply", "done"]
     assert orienta.catalogs.translator("uk").gettext("smalltalk.thanks_more") == (
-        "І вам дякую! Щось іще?")
+        "І вам дякую! Щось іще?"
+    )
 
 
 async def test_translations_keep_placeholders_and_show_stale_ones(orienta: Orienta) -> None:
@@ -162,37 +183,43 @@ async def test_translations_keep_placeholders_and_show_stale_ones(orienta: Orien
     async with signed_in(orienta, "ada") as ada:
         listing = await ada.get("/console/translations/fi?q=case.opened")
         index = re.findall(r'name="m(\d+)" value="case.opened"', listing.text)[0]
-        refused = await ada.post("/console/translations/fi", {
-            f"m{index}": "case.opened", f"t{index}": "Olet jonossa.", "q": "case.opened"})
+        refused = await ada.post(
+            "/console/translations/fi",
+            {f"m{index}": "case.opened", f"t{index}": "Olet jonossa.", "q": "case.opened"},
+        )
         assert refused.status_code == 400 and "{position}" in refused.text
         assert "Olet jonossa." in refused.text  # what was typed stays
         assert ReleaseBook(orienta.store).drafts() == []
 
         # The English changes: every translation made from the old text is now fuzzy.
-        await ada.post("/console/translations/en", {
-            "m0": "welcome.hello", "t0": "Hello, I am Orienta. I help newcomers."})
+        await ada.post(
+            "/console/translations/en",
+            {"m0": "welcome.hello", "t0": "Hello, I am Orienta. I help newcomers."},
+        )
         fuzzy = await ada.get("/console/translations/it?status=fuzzy")
         assert "welcome.hello" in fuzzy.text
         overview = await ada.get("/console/translations")
         assert re.search(r"it\?status=fuzzy\">1<", overview.text)
-        await ada.post("/console/translations/it", {
-            "m0": "welcome.hello", "t0": "Ciao, sono Orienta. Aiuto chi arriva."})
-        assert "welcome.hello" not in (await ada.get("/console/translations/it?status=fuzzy")
-                                       ).text
+        await ada.post(
+            "/console/translations/it",
+            {"m0": "welcome.hello", "t0": "Ciao, sono Orienta. Aiuto chi arriva."},
+        )
+        assert "welcome.hello" not in (await ada.get("/console/translations/it?status=fuzzy")).text
         export = await ada.get("/console/translations/it.po")
     assert export.status_code == 200
     assert 'filename="orienta-it.po"' in export.headers["content-disposition"]
-    assert 'msgid "welcome.hello"\nmsgstr "Ciao, sono Orienta. Aiuto chi arriva."' in (
-        export.text)
+    assert 'msgid "welcome.hello"\nmsgstr "Ciao, sono Orienta. Aiuto chi arriva."' in (export.text)
 
 
 async def test_other_workers_follow_and_a_broken_release_is_refused(
-        orienta: Orienta, understanding: Understanding) -> None:
+    orienta: Orienta, understanding: Understanding
+) -> None:
     other = build(orienta.settings, understanding=understanding, run_migrations=False)
     book = ReleaseBook(orienta.store)
     now = datetime.now(UTC)
-    book.publish("ada", "", {}, {"fi": {"welcome.hello": {"text": NEW_WELCOME}}}, now,
-                 expected=None)
+    book.publish(
+        "ada", "", {}, {"fi": {"welcome.hello": {"text": NEW_WELCOME}}}, now, expected=None
+    )
     assert other.live.refresh() is True
     assert other.catalogs.translator("fi").gettext("welcome.hello") == NEW_WELCOME
     assert other.live.refresh() is False  # nothing new

@@ -23,10 +23,12 @@ async def test_ready_only_when_the_database_is_migrated(orienta: Orienta) -> Non
         assert behind.json()["reason"] == "database not migrated"
 
 
-async def test_metrics_count_updates_nlu_and_waiting_cases(orienta: Orienta,
-                                                           dialog: Dialog) -> None:
-    CaseBook(orienta.store).add_mediator("Amina", ["uk"], hours_to_json(parse_hours("always")),
-                                         "Europe/Kyiv", orienta.runner.clock())
+async def test_metrics_count_updates_nlu_and_waiting_cases(
+    orienta: Orienta, dialog: Dialog
+) -> None:
+    CaseBook(orienta.store).add_mediator(
+        "Amina", ["uk"], hours_to_json(parse_hours("always")), "Europe/Kyiv", orienta.runner.clock()
+    )
     await dialog.say("/start")
     await dialog.press("Українська")
     await dialog.press(dialog.t("uk", "consent.agree"))
@@ -38,8 +40,10 @@ async def test_metrics_count_updates_nlu_and_waiting_cases(orienta: Orienta,
     lines = scraped.text.splitlines()
     assert 'orienta_updates_total{channel="memory",outcome="ok"} 5.0' in lines
     assert 'orienta_update_seconds_count{channel="memory"} 5.0' in lines
-    assert any(line.startswith('orienta_nlu_messages_total{backend="') and
-               'fallback="no"' in line for line in lines)
+    assert any(
+        line.startswith('orienta_nlu_messages_total{backend="') and 'fallback="no"' in line
+        for line in lines
+    )
     assert 'orienta_escalations_waiting{language="uk"} 1.0' in lines
     assert "orienta_booking_conflicts_total 0.0" in lines
     async with web_client(orienta, peer="93.184.216.34") as outside:

@@ -10,24 +10,25 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('outbox',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.String(length=16), nullable=False),
-    sa.Column('chat_id', sa.String(length=64), nullable=False),
-    sa.Column('message', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("chat_id", sa.String(length=64), nullable=False),
+        sa.Column("message", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
-    op.create_index('ix_outbox_chat', 'outbox', ['channel', 'chat_id', 'id'], unique=False)
+    op.create_index("ix_outbox_chat", "outbox", ["channel", "chat_id", "id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_outbox_chat', table_name='outbox')
-    op.drop_table('outbox')
+    op.drop_index("ix_outbox_chat", table_name="outbox")
+    op.drop_table("outbox")
