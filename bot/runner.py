@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.base import Channel
 from bot.engine.actions import CallService, Forget, RecordConsent, Say, SetLanguage
-from bot.engine.core import EngineConfig, is_emergency, step
+from bot.engine.core import CASE_VAR, EngineConfig, is_emergency, step
 from bot.engine.events import Command, Event, Press, Text, Unreadable
 from bot.engine.model import FlowSet
 from bot.engine.state import State
@@ -355,6 +355,9 @@ class Runner:
         silent (except in an emergency) and the message goes to the mediator. While a case
         waits, the bot answers as usual and copies what the person writes to the case."""
         case = owner_case(record.owner)
+        waiting = case is not None and case[0] == "queue"
+        if waiting or CASE_VAR in state.vars:
+            state = state.with_vars(**{CASE_VAR: "waiting" if waiting else ""})
         if case is None:
             return await self._run_engine(record, state, event, inbound)
         status, case_id = case
@@ -508,5 +511,7 @@ def _text_event(text: str, understood: Understood) -> Text:
         lang=decision.lang,
         switch_to=decision.switch_to,
         foreign=decision.foreign,
-        crisis=understood.emergency,
+        crisis=understood.crisis is not None,
+        alarm="weak" if understood.emergency else "",
+        crisis_kind="",
     )

@@ -157,9 +157,9 @@ async def serve(settings: Settings) -> None:
     orienta.runner.understanding.warm_up()
     await asyncio.to_thread(prepare_content, settings, orienta.store, orienta.runner.clock().date())
     config = uvicorn.Config(
-        None,
+        None,  # type: ignore[arg-type]  # the app is set per server below
         host=settings.host,
-        port=settings.port,  # type: ignore[arg-type]
+        port=settings.port,
         log_level=settings.log_level.lower(),
     )
     if settings.telegram_token is None:

@@ -13,8 +13,9 @@ NAMES = {"ar": "العربية", "fr": "Français", "it": "Italiano", "fi": "Suo
 
 
 def bare(text: str) -> str:
-    """Text without the Unicode isolates rendering puts around parameters."""
-    return text.replace("\u2068", "").replace("\u2069", "")
+    """Text without Unicode isolates (those rendering puts around parameters, and the
+    left-to-right ones around commands in Arabic texts)."""
+    return text.replace("\u2066", "").replace("\u2068", "").replace("\u2069", "")
 
 
 class Dialog:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,44 @@ def test_translator_falls_back_to_english_and_survives_bad_params(catalogs: Cata
     assert catalogs.translator("xx").lang == "en"
     text = catalogs.translator("fr").gettext("language.switched", language="A")
     assert "A" in text and "{previous}" in text
+
+
+@pytest.mark.parametrize("lang", SERVED_LANGUAGES)
+def test_one_term_per_concept(lang: str) -> None:
+    """Each served language's glossary (written by a native reviewer) names the one term
+    used for a concept and the variants that must not appear anywhere in the catalog."""
+    import yaml
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[1] / "locales" / lang
+    glossary = yaml.safe_load((root / "glossary.yaml").read_text(encoding="utf-8"))
+    assert {"mediator", "social_worker", "appointment"} <= set(glossary)
+    with (root / "LC_MESSAGES" / "orienta.po").open("rb") as po:
+        catalog = read_po(po)
+    texts = {m.id: str(m.string).casefold() for m in catalog if m.id and m.string}
+    found = [
+        (concept, form, msgid)
+        for concept, entry in glossary.items()
+        for form in entry.get("avoid") or ()
+        for msgid, text in texts.items()
+        if form.casefold() in text
+    ]
+    assert not found, found
+
+
+def test_commands_are_isolated_in_right_to_left_text() -> None:
+    """A /command inside an Arabic line is wrapped in a left-to-right isolate, so it
+    reads "/forget" and not "forget/"."""
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parents[1] / "locales/ar/LC_MESSAGES/orienta.po"
+    with path.open("rb") as po:
+        catalog = read_po(po)
+    bare_commands = [
+        (m.id, match.group(0))
+        for m in catalog
+        if m.id and m.string and not str(m.id).startswith("console.")
+        for match in re.finditer(r"(?<![\w/])/[a-z]+", str(m.string))
+        if str(m.string)[: match.start()][-1:] != "\u2066"
+    ]
+    assert not bare_commands, bare_commands

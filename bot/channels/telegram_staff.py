@@ -221,6 +221,15 @@ class TelegramStaffDesk:
                         self.bot.close_forum_topic, chat_id=self.chat_id, message_thread_id=thread
                     ),
                 )
+            case "withdrawn":
+                await self._must_post(thread, self._text("withdrawn", number=number))
+                await self._refresh_buttons(case)
+                await self.channel.call(
+                    "",
+                    partial(
+                        self.bot.close_forum_topic, chat_id=self.chat_id, message_thread_id=thread
+                    ),
+                )
             case "renotify":
                 mentions = await asyncio.to_thread(self._mentions, case, everyone=True)
                 await self._must_post(

@@ -44,6 +44,7 @@ from bot.engine.texts import LANGUAGE_NAMES, TEXTS, UNREADABLE
 from nlu.intents import EMERGENCY
 
 __all__ = [
+    "CASE_VAR",
     "COMMANDS",
     "SERVICE_PREFIXES",
     "EngineConfig",
@@ -71,6 +72,17 @@ SERVICE_PREFIXES: Mapping[str, ServiceName] = {"k": "knowledge", "b": "booking",
 _MAX_STEPS_PER_TURN = 64
 _DATA_VAR = "_data"
 _PENDING_INTENT, _PENDING_TEXT = "_intent", "_text"
+#: A message kept until a step is answered (consent, the danger check, a language).
+_HELD_TEXT, _HELD_INTENT = "_held", "_held_intent"
+#: Intents not worth holding: they need no answer once the step is done.
+_NOT_HELD = frozenset({"", "greet", "thanks", "goodbye", "affirm", "deny", "change_language"})
+#: The flow that asks "Are you in danger right now?" on a weak crisis signal.
+DANGER_CHECK = "danger_check"
+HUMAN = "human_mediator"
+#: While a request waits for a mediator: the flow that says where it stands, the state
+#: variable the runner sets, and the intents that get that answer rather than their route.
+CASE_WAITING, CASE_VAR = "case_waiting", "_case"
+_TO_PERSON = frozenset({"greet", "human_mediator", "out_of_scope", "affirm", "deny"})
 _BUTTON = re.compile(r"^(\d+)\.(\d+)$")
 
 
@@ -81,8 +93,14 @@ class EngineConfig:
     served: tuple[str, ...]
     fallback_lang: str = "en"
     intent_threshold: float = 0.5
+    #: At this emergency probability the bot asks "Are you in danger right now?" ...
     emergency_threshold: float = 0.3
+    #: ... and at this one it takes the emergency path at once.
+    emergency_strong: float = 0.6
     misunderstood_limit: int = 2
+    #: Languages Orienta does not serve, and the served language its speakers are first
+    #: answered in (they choose theirs at once).
+    foreign_notes: Mapping[str, str] = field(default_factory=lambda: {"ru": "uk"})
     #: The flow that hosts each service: a service button pressed outside its step
     #: (a reminder, an older message) starts this flow with the button's data.
     service_flows: Mapping[str, str] = field(
@@ -102,13 +120,22 @@ class Outcome:
     actions: tuple[Action, ...] = ()
 
 
+def alarm_of(config: EngineConfig, event: Event) -> Literal["", "strong", "weak"]:
+    """How strongly a message says someone is in danger: ``strong`` (a crisis phrase, a
+    high emergency probability: act at once), ``weak`` (ask first) or empty."""
+    if not isinstance(event, Text):
+        return ""
+    emergency = event.confidence if event.intent == EMERGENCY else 0.0
+    if event.crisis or event.alarm == "strong" or emergency >= config.emergency_strong:
+        return "strong"
+    if event.alarm == "weak" or emergency >= config.emergency_threshold:
+        return "weak"
+    return ""
+
+
 def is_emergency(config: EngineConfig, event: Event) -> bool:
-    """Whether a message says someone is in danger: a crisis phrase, or the
-    ``emergency`` intent at the (low) emergency threshold."""
-    return isinstance(event, Text) and (
-        event.crisis
-        or (event.intent == EMERGENCY and event.confidence >= config.emergency_threshold)
-    )
+    """Whether a message says, beyond doubt, that someone is in danger."""
+    return alarm_of(config, event) == "strong"
 
 
 def home_buttons() -> tuple[tuple[Button, ...], ...]:
@@ -218,6 +245,8 @@ class _Turn:
                 self.enter(current.flow)
                 return False
             case ActionStep():
+                if current.action == "resume_held" and self.resume_held():
+                    return False
                 self.do_action(current.action)
                 return self._advance(current.next)
             case EndStep():
@@ -281,7 +310,9 @@ class _Turn:
             self.state = replace(self.state, consent="given")
             self.actions.append(RecordConsent(True))
         elif action == "decline_consent":
-            self.state = replace(self.state, consent="declined")
+            self.state = replace(self.state, consent="declined").with_vars(
+                **{_HELD_TEXT: "", _HELD_INTENT: ""}
+            )
             self.actions.append(RecordConsent(False))
         elif action == "forget":
             self.actions.append(Forget())
@@ -311,6 +342,8 @@ class _Turn:
             self.say(TEXTS["cancelled"], home_buttons())
         elif name == "appointments" and "list_appointments" in self.flows.routes:
             self.follow_route("list_appointments")
+        elif name == "start" and self.state.consent and self.case_waiting():
+            self.jump(CASE_WAITING)  # the chat reopened: pick up where the request stands
         elif name in COMMANDS:
             self.jump(COMMANDS[name])
         else:
@@ -328,6 +361,13 @@ class _Turn:
 
     def on_press(self, event: Press) -> None:
         data = event.data
+        if not self.state.consent and data in ("menu", "human"):
+            # Nothing but the welcome before the consent answer; a person asked for is
+            # found right after it.
+            if data == "human":
+                self.state = self.state.with_vars(**{_HELD_TEXT: "", _HELD_INTENT: HUMAN})
+            self.back_to_welcome()
+            return
         if data == "menu":
             self.jump("menu")
             return
@@ -352,9 +392,19 @@ class _Turn:
             or int(match.group(2)) >= len(current.options)
         ):
             self.say(TEXTS["old_button"])
-            self.reprompt()
+            if not self.state.consent and self.state.frame is None:
+                self.back_to_welcome()
+            else:
+                self.reprompt()
             return
         self.choose(current.options[int(match.group(2))])
+
+    def back_to_welcome(self) -> None:
+        """Re-offer the welcome step the person is at (or start the welcome)."""
+        if self._in_flow("welcome"):
+            self.reprompt()
+        else:
+            self.jump("welcome")
 
     def on_service_press(self, service: ServiceName, data: str) -> None:
         """A service's button: the waiting step gets it; otherwise the service's flow
@@ -403,16 +453,34 @@ class _Turn:
             self.state = replace(self.state, lang=event.lang)
         elif event.switch_to:
             self.switch_language(event.switch_to, announce=True)
-        if is_emergency(self.config, event):
-            self.jump("emergency")
+        confident = event.intent is not None and event.confidence >= self.config.intent_threshold
+        alarm = alarm_of(self.config, event)
+        if alarm == "strong" or (alarm == "weak" and DANGER_CHECK not in self.flows.flows):
+            self.jump("emergency", crisis_kind=event.crisis_kind or "other")
+            return
+        if alarm == "weak":
+            # Not sure: ask "Are you in danger right now?"; "no" goes on with this message.
+            self.hold(event, confident, always=True)
+            self.jump(DANGER_CHECK, crisis_kind=event.crisis_kind or "other")
             return
         if event.foreign and self.state.waiting != "text":
+            self.hold(event, confident)
+            note = self.config.foreign_notes.get(event.foreign)
+            if self.state.lang is None and note in self.config.served:
+                # Russian: the note and the choice in Ukrainian, the buttons in each
+                # language's own name; nothing is remembered until the person picks.
+                self.state = replace(self.state, lang=note)
             self.jump("language", foreign=event.foreign)
             return
-        if not self.state.consent and not self._in_flow("welcome"):
-            self.jump("welcome")
+        if not self.state.consent:
+            self.before_consent(event, confident)
             return
-        confident = event.intent is not None and event.confidence >= self.config.intent_threshold
+        if self.case_waiting() and not (
+            confident and event.intent in self.flows.routes and event.intent not in _TO_PERSON
+        ):
+            # "Is anyone there?": a person is coming; say so, never "not understood".
+            self.jump(CASE_WAITING)
+            return
         if confident and event.intent in ANYWHERE and event.intent in self.flows.routes:
             self.state = replace(self.state, misunderstood=0)
             self.follow_route(event.intent)  # a person or another language, from any step
@@ -453,6 +521,47 @@ class _Turn:
             self.follow_route(event.intent, event.text)
             return
         self.not_understood()
+
+    def case_waiting(self) -> bool:
+        """The person's request waits for a mediator (the runner sets ``_case``)."""
+        return self.state.vars.get(CASE_VAR) == "waiting" and CASE_WAITING in self.flows.flows
+
+    def before_consent(self, event: Text, confident: bool) -> None:
+        """Nothing but the welcome before the consent answer: a button's words answer its
+        menu; a question is held until consent (answered right after, erased if declined)."""
+        current = self.current()
+        if self._in_flow("welcome") and self.state.waiting == "button":
+            assert isinstance(current, MenuStep)
+            picked = self._match_option(current, event, confident)
+            if picked is not None:
+                self.choose(picked)
+                return
+        held = self.hold(event, confident)
+        if not self._in_flow("welcome"):
+            self.jump("welcome")
+            return
+        self.say(TEXTS["held"] if held else TEXTS["buttons_first"])
+        self.reprompt()
+
+    def hold(self, event: Text, confident: bool, *, always: bool = False) -> bool:
+        """Keep a message to answer after the current step (consent, the danger check, a
+        language choice): a question with somewhere to go, or with ``always`` any text."""
+        intent = (event.intent or "") if confident else ""
+        if not always and (intent in _NOT_HELD or intent not in self.flows.routes):
+            return False
+        self.state = self.state.with_vars(**{_HELD_TEXT: event.text[:300], _HELD_INTENT: intent})
+        return True
+
+    def resume_held(self) -> bool:
+        """Answer the held message now, if it leads somewhere; False otherwise."""
+        intent = self.state.vars.get(_HELD_INTENT, "")
+        text = self.state.vars.get(_HELD_TEXT, "")
+        self.state = self.state.with_vars(**{_HELD_TEXT: "", _HELD_INTENT: ""})
+        if intent in _NOT_HELD or intent not in self.flows.routes:
+            return False
+        self.state = replace(self.state, misunderstood=0)
+        self.follow_route(intent, text)
+        return True
 
     def _in_flow(self, flow_id: str) -> bool:
         return any(frame.flow == flow_id for frame in self.state.stack)

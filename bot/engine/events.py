@@ -18,7 +18,10 @@ class Text:
 
     ``switch_to`` is set when the language identifier decided the conversation
     language should change; ``foreign`` names a confidently detected language
-    Orienta does not serve (e.g. ``ru``).
+    Orienta does not serve (e.g. ``ru``). ``crisis`` is a strong crisis signal (a
+    curated crisis phrase, a high emergency probability); ``alarm`` grades the signal
+    (``strong``, ``weak`` or empty) and ``crisis_kind`` names the kind of crisis
+    (``shelter``, ``violence``, ``suicide``, ``illness``, ``child``, ``other``).
     """
 
     text: str
@@ -28,6 +31,8 @@ class Text:
     switch_to: str | None = None
     foreign: str | None = None
     crisis: bool = False
+    alarm: Literal["", "strong", "weak"] = ""
+    crisis_kind: str = ""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ TEXTS = {
     "switched": N_("language.switched"),
     "use_buttons": N_("service.use_buttons"),
     "escalation_unavailable": N_("escalation.unavailable"),
+    "held": N_("welcome.held"),
+    "buttons_first": N_("welcome.buttons_first"),
 }
 
 UNREADABLE = {

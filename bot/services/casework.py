@@ -16,6 +16,7 @@ __all__ = ["STAFF_TEXTS", "TOPIC_NAMES", "case_title", "staff_text", "summary_te
 
 STAFF_TEXTS = {
     "summary": N_("staff.summary"),
+    "withdrawn": N_("staff.withdrawn"),
     "none": N_("staff.none"),
     "reason.asked": N_("staff.reason.asked"),
     "reason.emergency": N_("staff.reason.emergency"),

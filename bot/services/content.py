@@ -27,6 +27,7 @@ __all__ = [
     "ArticleDef",
     "AudienceDef",
     "Content",
+    "EmergencyLine",
     "Hours",
     "OfficeDef",
     "OfficeServiceDef",
@@ -50,6 +51,8 @@ EMERGENCY_KINDS = (
     "violence",
     "children",
     "mental_health",
+    "shelter",
+    "medical",
 )
 _PHONE = re.compile(r"\+?[0-9][0-9 ]{1,18}")
 
@@ -57,6 +60,7 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ]{1,18}")
 ALL = "all"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MAX_BODY = 900
 _MAX_TITLE = 120
 _STALE_WARNING = timedelta(days=183)
@@ -105,8 +109,42 @@ class RegionDef:
     country: str
     timezone: str
     source: str = ""
-    #: (kind, number) pairs, kinds from :data:`EMERGENCY_KINDS`, most general first.
-    emergency: tuple[tuple[str, str], ...] = ()
+    #: Emergency lines, kinds from :data:`EMERGENCY_KINDS`, most general first.
+    emergency: tuple[EmergencyLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class EmergencyLine:
+    """A number to call in a crisis; a service's name and place (an address) where the
+    content gives them, with its source and the date someone last checked it."""
+
+    kind: str
+    number: str
+    name: Names = field(default_factory=dict)
+    place: str = ""
+    source: str = ""
+    reviewed: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "number": self.number,
+            "name": dict(self.name),
+            "place": self.place,
+            "source": self.source,
+            "reviewed": self.reviewed,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EmergencyLine:
+        return cls(
+            str(data.get("kind", "")),
+            str(data.get("number", "")),
+            {str(k): str(v) for k, v in (data.get("name") or {}).items()},
+            str(data.get("place") or ""),
+            str(data.get("source") or ""),
+            str(data.get("reviewed") or ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -280,21 +318,39 @@ def _read_yaml(path: Path, reader: _Reader) -> Mapping[str, Any]:
     return reader.mapping(data if data is not None else {}, "file")
 
 
-def _emergency(reader: _Reader, value: Any, where: str) -> tuple[tuple[str, str], ...]:
-    """A region's emergency numbers: a mapping of kind to number."""
-    numbers = []
-    for kind, number in reader.mapping(value or {}, where).items():
+def _emergency(reader: _Reader, value: Any, where: str) -> tuple[EmergencyLine, ...]:
+    """A region's emergency lines: kind -> a number, or a mapping with the number, the
+    service's name in every language, its place, source and review date."""
+    lines = []
+    for kind, entry in reader.mapping(value or {}, where).items():
+        here = f"{where}.{kind}"
         if kind not in EMERGENCY_KINDS:
             reader.error(
                 where, f"unknown emergency kind {kind!r} (use {', '.join(EMERGENCY_KINDS)})"
             )
-        elif not _PHONE.fullmatch(str(number)):
-            reader.error(where, f"{kind}: {number!r} is not a phone number")
+            continue
+        if isinstance(entry, Mapping):
+            line = EmergencyLine(
+                str(kind),
+                str(entry.get("number", "")),
+                reader.names(entry.get("name"), f"{here}.name", limit=80)
+                if entry.get("name")
+                else {},
+                str(entry.get("place") or ""),
+                reader.text(entry, "source", here),
+                str(entry.get("reviewed") or ""),
+            )
+            if not _DATE.fullmatch(line.reviewed):
+                reader.error(here, "reviewed: the date someone last checked it (YYYY-MM-DD)")
         else:
-            numbers.append((str(kind), str(number)))
-    if not numbers:
+            line = EmergencyLine(str(kind), str(entry))
+        if not _PHONE.fullmatch(line.number):
+            reader.error(here, f"{line.number!r} is not a phone number")
+        else:
+            lines.append(line)
+    if not lines:
         reader.error(where, "no emergency numbers (at least the general one, e.g. 112)")
-    return tuple(numbers)
+    return tuple(lines)
 
 
 def _regions(path: Path, reader: _Reader) -> tuple[list[RegionDef], list[AudienceDef]]:

@@ -19,7 +19,7 @@ from bot.engine.actions import Button, Say
 from bot.engine.events import ServiceResult
 from bot.engine.texts import TEXTS
 from bot.i18n import N_, Catalogs, format_moment
-from bot.services.content import local_name
+from bot.services.content import EMERGENCY_KINDS, EmergencyLine, local_name
 from bot.services.hours import format_hours, hours_from_json
 from bot.services.interfaces import ServiceContext
 from bot.store.appointments import AppointmentBook
@@ -51,6 +51,8 @@ CASE_TEXTS = {
     "rating": N_("case.rating_button"),
     "rated": N_("case.rated"),
     "rate_old": N_("case.rate_old"),
+    "withdrawn": N_("case.withdrawn"),
+    "no_request": N_("case.no_request"),
 }
 EMERGENCY_LABELS = {
     "general": N_("emergency.kind.general"),
@@ -60,6 +62,17 @@ EMERGENCY_LABELS = {
     "violence": N_("emergency.kind.violence"),
     "children": N_("emergency.kind.children"),
     "mental_health": N_("emergency.kind.mental_health"),
+    "shelter": N_("emergency.kind.shelter"),
+    "medical": N_("emergency.kind.medical"),
+}
+#: The lines that answer each kind of crisis (the NLU's crisis kinds), most specific
+#: first; the general number is always shown besides them.
+CRISIS_LINES: Mapping[str, tuple[str, ...]] = {
+    "shelter": ("shelter",),
+    "violence": ("violence", "police"),
+    "suicide": ("mental_health",),
+    "illness": ("ambulance", "medical"),
+    "child": ("children", "police"),
 }
 _SUMMARY_MESSAGES = 8
 _OFFICES_SHOWN = 4
@@ -90,8 +103,11 @@ class EscalationService:
         urgency = args.get("urgency") or "normal"
         reason = args.get("reason") or "asked"
         region = ctx.vars.get("region") or None
+        if reason in ("waiting", "withdraw"):
+            return self._waiting(ctx, withdraw=reason == "withdraw")
         says: list[Say] = []
-        if urgency == "emergency" and (numbers := self._numbers(ctx.lang, region)):
+        kind = ctx.vars.get("crisis_kind") or "other"
+        if urgency == "emergency" and (numbers := self._numbers(ctx.lang, region, kind)):
             says.append(numbers)
         opened = self.book.open_case(
             ctx.user_id,
@@ -122,6 +138,26 @@ class EscalationService:
         if args.get("data"):
             return self._press(ctx, args["data"])
         return ServiceResult(ok=True, passed=bool(args.get("leaves")))
+
+    def _waiting(self, ctx: ServiceContext, *, withdraw: bool) -> ServiceResult:
+        """Where the person's request stands (a person is coming), or its withdrawal."""
+        case = self.book.open_case_of(ctx.user_id)
+        if case is None or case.status != "queued":
+            says = () if withdraw else (Say(CASE_TEXTS["no_request"]),)
+            return ServiceResult(ok=True, says=says)
+        if withdraw:
+            done = self.book.withdraw(case.id, ctx.user_id, ctx.now)
+            return ServiceResult(
+                ok=True, says=(Say(CASE_TEXTS["withdrawn" if done else "no_request"]),)
+            )
+        if self.book.on_duty(ctx.now, ctx.lang) or case.urgency == "emergency":
+            return ServiceResult(
+                ok=True,
+                says=(
+                    Say(CASE_TEXTS["joined"], {"position": str(self.book.queue_position(case.id))}),
+                ),
+            )
+        return ServiceResult(ok=True, says=tuple(self._what_next(ctx, case.id, case.region)))
 
     # -- what the person is told ---------------------------------------------------------
     def _what_next(self, ctx: ServiceContext, case_id: int, region: str | None) -> list[Say]:
@@ -159,30 +195,39 @@ class EscalationService:
             )
         return "\n".join(lines)
 
-    def _numbers(self, lang: str, region: str | None) -> Say | None:
-        """The emergency numbers of the person's region, or of every region (None when
-        no region lists any: the flow's general text then stands alone)."""
-        label = self.catalogs.translator(lang).gettext
-        regions = KnowledgeStore(self.store).emergency_numbers()
-        mine = [(choice, numbers) for choice, numbers in regions if choice.id == region]
+    def _numbers(self, lang: str, region: str | None, kind: str = "other") -> Say | None:
+        """The lines for this kind of crisis and the general number, of the person's
+        region (of every region when it is not known; None when no region lists any: the
+        flow's general text then stands alone)."""
+        # A crisis of unknown kind gets every line of the region.
+        wanted = (*CRISIS_LINES.get(kind, EMERGENCY_KINDS[1:]), "general")
+        regions = [
+            (choice, _pick(lines, wanted))
+            for choice, lines in KnowledgeStore(self.store).emergency_numbers()
+        ]
+        mine = [(choice, lines) for choice, lines in regions if choice.id == region and lines]
         if mine:
-            choice, numbers = mine[0]
-            lines = "\n".join(
-                f"• {label(EMERGENCY_LABELS.get(kind, kind))}: {number}" for kind, number in numbers
-            )
+            choice, lines = mine[0]
             return Say(
                 CASE_TEXTS["numbers_region"],
-                {"region": local_name(choice.name, lang), "numbers": lines},
+                {
+                    "region": local_name(choice.name, lang),
+                    "numbers": "\n".join(self._line(line, lang) for line in lines),
+                },
             )
-        lines = "\n".join(
-            f"• {local_name(choice.name, lang)}: "
-            + ", ".join(
-                f"{label(EMERGENCY_LABELS.get(kind, kind))} {number}" for kind, number in numbers
-            )
-            for choice, numbers in regions
-            if numbers
+        text = "\n".join(
+            f"• {local_name(choice.name, lang)}:\n"
+            + "\n".join("  " + self._line(line, lang) for line in lines)
+            for choice, lines in regions
+            if lines
         )
-        return Say(CASE_TEXTS["numbers_all"], {"numbers": lines}) if lines else None
+        return Say(CASE_TEXTS["numbers_all"], {"numbers": text}) if text else None
+
+    def _line(self, line: EmergencyLine, lang: str) -> str:
+        label = self.catalogs.translator(lang).gettext(EMERGENCY_LABELS.get(line.kind, line.kind))
+        name = f" ({local_name(line.name, lang)})" if line.name else ""
+        place = f"\n   📍 {line.place}" if line.place else ""
+        return f"☎️ {label}{name}: {line.number}{place}"
 
     def _press(self, ctx: ServiceContext, data: str) -> ServiceResult:
         parts = data.split(":")
@@ -227,3 +272,9 @@ class EscalationService:
             "audience": ctx.vars.get("audience", ""),
             "appointments": appointments,
         }
+
+
+def _pick(stored: tuple[dict[str, Any], ...], wanted: tuple[str, ...]) -> list[EmergencyLine]:
+    """The stored lines of the wanted kinds, in the order wanted."""
+    lines = [EmergencyLine.from_json(data) for data in stored]
+    return [line for kind in wanted for line in lines if line.kind == kind]

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ __all__ = [
     "EventView",
     "MediatorView",
     "Opened",
+    "open_to_all",
     "owner_case",
 ]
 
@@ -137,6 +138,14 @@ class Opened:
     case: CaseView
     new: bool
     raised: bool = False
+
+
+def open_to_all(case: CaseView, covered: Iterable[str]) -> bool:
+    """A waiting case every mediator may see and claim: an emergency, or a case in a
+    language no mediator on duty speaks (nobody else would take it)."""
+    return case.status == "queued" and (
+        case.urgency == "emergency" or case.language not in set(covered)
+    )
 
 
 def owner_case(owner: str) -> tuple[str, int] | None:
@@ -247,6 +256,11 @@ class CaseBook:
             if m.on_duty(now) and (language is None or language in m.languages)
         ]
 
+    def covered_languages(self, now: datetime) -> frozenset[str]:
+        """The languages some mediator on duty speaks now. A case in another language,
+        and every emergency, is open to every mediator (see :func:`open_to_all`)."""
+        return frozenset(lang for m in self.on_duty(now) for lang in m.languages)
+
     # -- cases -------------------------------------------------------------------------
     def open_case(
         self,
@@ -353,18 +367,23 @@ class CaseBook:
         urgency: str | None = None,
         limit: int = 200,
         visible_to: tuple[Sequence[str], int | None] | None = None,
+        covered: Iterable[str] = (),
     ) -> list[CaseView]:
         """Cases for the console: most urgent first, then oldest first. ``visible_to``
-        (languages, mediator id) keeps a mediator's: in their languages or theirs."""
+        (languages, mediator id) keeps a mediator's: in their languages, theirs, and the
+        open cases open to all (emergencies, languages outside ``covered``)."""
         with self.store.session() as session:
             query = select(Case).where(Case.status.in_(list(statuses)))
             if visible_to is not None:
                 languages, mediator_id = visible_to
-                query = query.where(
-                    or_(Case.language.in_(list(languages)), Case.mediator_id == mediator_id)
-                    if mediator_id is not None
-                    else Case.language.in_(list(languages))
+                mine: list[ColumnElement[bool]] = [Case.language.in_(list(languages))]
+                if mediator_id is not None:
+                    mine.append(Case.mediator_id == mediator_id)
+                to_all = and_(
+                    Case.status == "queued",
+                    or_(Case.urgency == "emergency", Case.language.not_in(list(covered))),
                 )
+                query = query.where(or_(*mine, to_all))
             if language:
                 query = query.where(Case.language == language)
             if urgency:
@@ -441,6 +460,23 @@ class CaseBook:
                 session, case_id, "finished", {"status": status, "mediator": mediator_id}, now
             )
             return CaseStatus.DONE
+
+    def withdraw(self, case_id: int, user_id: int, now: datetime) -> bool:
+        """The person cancels their waiting request: the case closes, the bot answers
+        again, and staff are told. False when it is not theirs or no longer waits."""
+        with self.store.session() as session, session.begin():
+            done = session.execute(
+                update(Case)
+                .where(Case.id == case_id, Case.user_id == user_id, Case.status == "queued")
+                .values(status="closed", closed_at=now)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            case = session.get(Case, case_id)
+            assert case is not None
+            self._own(session, case.conversation_id, "bot", bump=False)
+            self._event(session, case_id, "withdrawn", {}, now)
+            return True
 
     def mediator_message(
         self,

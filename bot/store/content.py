@@ -49,9 +49,7 @@ def publish_content(store: Store, content: Content) -> PublishedCounts:
                     country=region.country,
                     timezone=region.timezone,
                     position=position,
-                    emergency=[
-                        {"kind": kind, "number": number} for kind, number in region.emergency
-                    ],
+                    emergency=[line.to_json() for line in region.emergency],
                 )
             )
         for position, audience in enumerate(content.audiences):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -54,17 +55,11 @@ class KnowledgeStore:
         """Each region's name in every language, by region id."""
         return {choice.id: dict(choice.name) for choice in self.regions()}
 
-    def emergency_numbers(self) -> list[tuple[Choice, tuple[tuple[str, str], ...]]]:
-        """Each region with its emergency numbers: (kind, number) pairs."""
+    def emergency_numbers(self) -> list[tuple[Choice, tuple[dict[str, Any], ...]]]:
+        """Each region with its emergency lines, as stored (``EmergencyLine`` JSON)."""
         with self.store.session() as session:
             return [
-                (
-                    Choice(r.id, dict(r.name)),
-                    tuple(
-                        (str(n.get("kind", "")), str(n.get("number", "")))
-                        for n in r.emergency or ()
-                    ),
-                )
+                (Choice(r.id, dict(r.name)), tuple(dict(n) for n in r.emergency or ()))
                 for r in session.scalars(select(Region).order_by(Region.position, Region.id))
             ]
 

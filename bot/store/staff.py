@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -161,6 +161,37 @@ class StaffBook:
             except IntegrityError:
                 raise ValueError(f"an account named {username!r} exists") from None
             return self._view(user, session.get(Mediator, mediator_id) if mediator_id else None)
+
+    def link_new_mediator(
+        self, user_id: int, languages: Sequence[str], timezone: str, now: datetime
+    ) -> int:
+        """Make an account a mediator in one step: a mediator record named after the
+        account (no weekly hours: never counted on duty), linked to it. Returns its id;
+        an account already linked keeps its mediator."""
+        with self.store.session() as session, session.begin():
+            user = session.get(StaffUser, user_id)
+            if user is None:
+                raise ValueError("no such account")
+            if user.mediator_id is not None:
+                return user.mediator_id
+            name = user.username
+            taken = {n for n in session.scalars(select(Mediator.name))}
+            suffix = 2
+            while name in taken:
+                name, suffix = f"{user.username} ({suffix})", suffix + 1
+            mediator = Mediator(
+                name=name,
+                languages=list(languages),
+                hours={},
+                timezone=timezone,
+                show_name=False,
+                active=True,
+                created_at=now,
+            )
+            session.add(mediator)
+            session.flush()
+            user.mediator_id = mediator.id
+            return mediator.id
 
     def users(self) -> list[StaffView]:
         with self.store.session() as session, session.begin():

@@ -10,7 +10,7 @@ case (a read of a conversation) and every action are written to the audit log.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 from bot.i18n import N_
 from bot.services.casework import STAFF_TEXTS, case_title, summary_text
 from bot.settings import SERVED_LANGUAGES
-from bot.store.cases import OPEN, URGENCIES, CaseBook, CaseStatus, CaseView
+from bot.store.cases import OPEN, URGENCIES, CaseBook, CaseStatus, CaseView, open_to_all
 from bot.store.knowledge import KnowledgeStore
 from bot.store.staff import StaffView
 from bot.web.pages import Console, staff, staff_route
@@ -38,12 +38,14 @@ _RESULTS = {
 _CONSOLE_RESULTS = {"no_mediator": N_("console.no_mediator")}
 
 
-def may_see(user: StaffView, case: CaseView) -> bool:
-    """An admin sees every case; a mediator theirs and those in their languages."""
+def may_see(user: StaffView, case: CaseView, covered: Iterable[str] = ()) -> bool:
+    """An admin sees every case; a mediator theirs, those in their languages, and the
+    waiting cases open to all (emergencies, languages nobody on duty speaks)."""
     return (
         user.is_admin
         or case.language in user.languages
         or (user.mediator_id is not None and case.mediator_id == user.mediator_id)
+        or open_to_all(case, covered)
     )
 
 
@@ -69,8 +71,14 @@ def case_routes(
             else (status,)
         )
         visible = None if user.is_admin else (user.languages, user.mediator_id)
+        covered = await asyncio.to_thread(book.covered_languages, console.clock())
         cases = await asyncio.to_thread(
-            book.cases, statuses=statuses, language=language, urgency=urgency, visible_to=visible
+            book.cases,
+            statuses=statuses,
+            language=language,
+            urgency=urgency,
+            visible_to=visible,
+            covered=covered,
         )
         t = console.translator(user)
         return console.render(
@@ -88,7 +96,10 @@ def case_routes(
 
     async def visible_case(request: Request) -> CaseView | None:
         case = await asyncio.to_thread(book.case, int(request.path_params["case_id"]))
-        return case if case is not None and may_see(staff(request).user, case) else None
+        if case is None:
+            return None
+        covered = await asyncio.to_thread(book.covered_languages, console.clock())
+        return case if may_see(staff(request).user, case, covered) else None
 
     async def case_page(request: Request) -> Response:
         case = await visible_case(request)
@@ -109,7 +120,8 @@ def case_routes(
             transcript=transcript,
             result=result if result in STAFF_TEXTS else "",
             console_result=_CONSOLE_RESULTS.get(result, ""),
-            can_act=user.mediator_id is not None,
+            can_act=user.mediator_id is not None or user.is_admin,
+            links_account=user.mediator_id is None and user.is_admin,
         )
 
     async def act(request: Request) -> Response:
@@ -120,11 +132,21 @@ def case_routes(
         action = request.path_params["action"]
         if action not in ("claim", "close", "return", "reply", "note"):
             return console.render(request, "console_refused.html", status_code=404)
-        if user.mediator_id is None:
+        now = console.clock()
+        mediator = user.mediator_id
+        if mediator is None and user.is_admin:
+            # An administrator acts on a case as a mediator: one step links the account.
+            mediator = await asyncio.to_thread(
+                console.staff.link_new_mediator,
+                user.id,
+                SERVED_LANGUAGES,
+                console.settings.staff_timezone,
+                now,
+            )
+            await console.audit(request, "staff.mediator_linked", f"mediator:{mediator}")
+        if mediator is None:
             return _back(case.id, "no_mediator")
         form = await request.form()
-        mediator = user.mediator_id
-        now = console.clock()
         text = str(form.get("text", "")).strip()[:_MAX_REPLY]
         if action == "claim":
             status = await asyncio.to_thread(book.claim, case.id, mediator, now)

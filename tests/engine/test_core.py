@@ -91,7 +91,7 @@ def test_low_confidence_does_not_guess(flows: FlowSet) -> None:
 
 def test_emergency_interrupts_any_flow(flows: FlowSet) -> None:
     menu = run(flows, State(), Command("start"))
-    out = step(flows, CONFIG, menu.state, Text("...", "emergency", 0.35))
+    out = step(flows, CONFIG, menu.state, Text("...", "emergency", 0.75))
     assert says(out) == ["emergency.numbers"]
     assert any(isinstance(a, CallService) and a.args["urgency"] == "emergency" for a in out.actions)
     crisis = step(flows, CONFIG, menu.state, Text("...", "greet", 0.9, crisis=True))
@@ -236,3 +236,51 @@ def test_a_service_button_pressed_later_starts_its_flow_with_the_data(flows: Flo
     assert "_data" not in reminder.state.vars
     unknown = step(flows, CONFIG, rest.state, Press("z:1"))
     assert says(unknown)[0] == "error.old_button"
+
+
+def test_weak_alarm_asks_before_alarming(flows: FlowSet) -> None:
+    """A weak crisis signal asks "Are you in danger right now?": yes takes the full
+    emergency path, no answers the message itself."""
+    asked = step(
+        flows,
+        CONFIG,
+        CONSENTED,
+        Text("j'ai peur, logement", "rights_housing", 0.6, alarm="weak", crisis_kind="shelter"),
+    )
+    assert says(asked) == ["danger.ask"]
+    assert not any(isinstance(a, CallService) for a in asked.actions)  # nobody alerted yet
+    yes = step(flows, CONFIG, asked.state, Press(asked.actions[-1].buttons[0][0].payload))  # type: ignore[union-attr]
+    assert says(yes) == ["emergency.numbers"]
+    call = next(a for a in yes.actions if isinstance(a, CallService))
+    assert call.args["urgency"] == "emergency" and yes.state.vars["crisis_kind"] == "shelter"
+    no = step(flows, CONFIG, asked.state, Press(asked.actions[-1].buttons[1][0].payload))  # type: ignore[union-attr]
+    assert says(no) == ["danger.safe"]
+    assert no.actions[-1] == CallService(
+        "knowledge", "start", {"topic": "housing", "lang": "fr"}
+    )  # the held question is answered
+    emergency = step(flows, CONFIG, CONSENTED, Text("...", "emergency", 0.35))
+    assert says(emergency) == ["danger.ask"]  # a low emergency probability asks too
+
+
+def test_question_before_consent_is_held_then_answered(flows: FlowSet) -> None:
+    started = run(flows, State(), Command("start"))
+    greeted = step(flows, CONFIG, started.state, Text("salut", "greet", 0.95, lang="fr"))
+    assert says(greeted) == ["welcome.buttons_first", "welcome.choose_language"]
+    held = step(
+        flows,
+        CONFIG,
+        greeted.state,
+        Text("je cherche un logement", "rights_housing", 0.9, lang="fr"),
+    )
+    assert says(held) == ["welcome.held", "welcome.choose_language"]
+    assert not any(isinstance(a, CallService) for a in held.actions)
+    chose = step(flows, CONFIG, held.state, Press(held.actions[-1].buttons[1][0].payload))  # type: ignore[union-attr]
+    assert says(chose) == ["welcome.privacy"]
+    agree = chose.actions[-1].buttons[0][0].payload  # type: ignore[union-attr]
+    done = step(flows, CONFIG, chose.state, Press(agree))
+    assert says(done) == ["welcome.consent_thanks"]
+    assert done.actions[-1] == CallService("knowledge", "start", {"topic": "housing", "lang": "fr"})
+    decline = chose.actions[-1].buttons[-1][0].payload  # type: ignore[union-attr]
+    declined = step(flows, CONFIG, chose.state, Press(decline))
+    assert "_held" not in declined.state.vars and "_held_intent" not in declined.state.vars
+    assert "welcome.consent_declined" in says(declined)

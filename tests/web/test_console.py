@@ -140,7 +140,9 @@ def owner_name(orienta: Orienta, case_id: int) -> str:
 async def test_mediators_see_only_their_languages(orienta: Orienta, dialog: Dialog) -> None:
     book = CaseBook(orienta.store)
     always = hours_to_json(parse_hours("always"))
-    olena = book.add_mediator("Olena", ["uk"], always, "Europe/Rome", datetime.now(UTC))
+    now = datetime.now(UTC)
+    olena = book.add_mediator("Olena", ["uk"], always, "Europe/Rome", now)
+    book.add_mediator("Claire", ["fr"], always, "Europe/Rome", now)  # French is covered
     account(orienta, "olena", "mediator", mediator_id=olena.id)
     account(orienta, "ada", "admin")
     case_id = await escalate(dialog)  # a French case
@@ -151,15 +153,48 @@ async def test_mediators_see_only_their_languages(orienta: Orienta, dialog: Dial
         assert f"#{case_id}" in (await admin.get("/console/cases")).text
         page = await admin.get(f"/console/cases/{case_id}")
         assert page.status_code == 200
-        # An admin without a mediator record reads but cannot act.
-        refused = await admin.post(f"/console/cases/{case_id}/claim")
-        assert "result=no_mediator" in refused.headers["location"]
+        t = orienta.catalogs.translator("en").gettext
+        assert t("console.admin_acts") in page.text
+        # An admin acts on a case: the first action links the account to a new mediator.
+        claimed = await admin.post(f"/console/cases/{case_id}/claim")
+        assert "result=" not in claimed.headers["location"]
     case = book.case(case_id)
-    assert case is not None and case.status == "queued"
-    reads = [
-        e.username for e in StaffBook(orienta.store).audit_entries() if e.action == "case.read"
-    ]
-    assert reads == ["ada"]  # the refused read is not a read
+    assert case is not None and case.status == "claimed" and case.mediator_name == "ada"
+    entries = StaffBook(orienta.store).audit_entries()
+    assert [e.username for e in entries if e.action == "case.read"] == ["ada"]
+    assert any(e.action == "staff.mediator_linked" for e in entries)
+
+
+@pytest.mark.parametrize("urgent", [True, False])
+async def test_a_case_nobody_on_duty_speaks_reaches_every_mediator(
+    orienta: Orienta, dialog: Dialog, mediators: list[MediatorView], urgent: bool
+) -> None:
+    """A Finnish case while only Arabic and French speakers are on duty (and any
+    emergency): every mediator on duty sees it, is told which language the person writes,
+    and can claim it; the person was told the truth."""
+    await dialog.say("/start")
+    await dialog.press("Suomi")
+    await dialog.press(dialog.t("fi", "consent.agree"))
+    if urgent:
+        await dialog.press(f"🆘 {dialog.t('fi', 'menu.emergency')}")
+        assert dialog.t("fi", "case.emergency_alerted") in [bare(t) for t in dialog.texts()]
+    else:
+        await dialog.say("/mediator")
+    user = orienta.store.user("memory", dialog.chat_id)
+    assert user is not None
+    case = CaseBook(orienta.store).open_case_of(user.id)
+    assert case is not None and case.language == "fi"
+    async with signed_in(orienta, "amina") as amina:
+        queue = await amina.get("/console/cases")
+        assert f"#{case.id}" in queue.text
+        assert f"#{case.id}" in (await amina.get("/console/cases?language=fi")).text
+        page = await amina.get(f"/console/cases/{case.id}")
+        assert page.status_code == 200
+        assert "Suomi (fi)" in page.text
+        claimed = await amina.post(f"/console/cases/{case.id}/claim")
+        assert "result=" not in claimed.headers["location"]
+    after = CaseBook(orienta.store).case(case.id)
+    assert after is not None and after.status == "claimed" and after.mediator_name == "Amina"
 
 
 async def test_empty_reply(orienta: Orienta, dialog: Dialog, mediators: list[MediatorView]) -> None:

@@ -1,0 +1,136 @@
+"""Where features meet (issue 16): consent before anything, a question typed before
+consent answered right after it, Russian met with a choice, a weak crisis signal asked
+about, in every served language and on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import Orienta
+from tests.dialog import NAMES, Dialog, bare
+
+QUESTIONS = {
+    "fr": "Bonjour, j'ai besoin d'aide pour trouver un logement pour ma famille",
+    "it": "Buongiorno, ho bisogno di aiuto per trovare una casa per la mia famiglia",
+    "fi": "Hei, tarvitsen apua asunnon löytämisessä minun perheelleni",
+    "uk": "Добрий день, мені потрібна допомога, щоб знайти житло для моєї родини",
+    "ar": "مرحبا، أحتاج إلى مساعدة في العثور على سكن لعائلتي",
+}
+
+
+async def consent(dialog: Dialog, lang: str) -> None:
+    await dialog.say("/start")
+    await dialog.press(NAMES[lang])
+    await dialog.press(dialog.t(lang, "consent.agree"))
+
+
+@pytest.mark.parametrize("lang", sorted(QUESTIONS))
+async def test_a_question_before_consent_is_answered_right_after_it(
+    orienta: Orienta, lang: str
+) -> None:
+    person = Dialog(orienta, "held")
+    await person.say("/start")
+    await person.say(QUESTIONS[lang])
+    t = lambda msgid, **p: person.t(lang, msgid, **p)  # noqa: E731
+    assert person.texts() == [t("welcome.held"), t("welcome.choose_language")]
+    user = orienta.store.user("memory", "held")
+    assert user is not None and user.consent_at is None
+    # Nothing the person wrote is kept before consent: no stored message body.
+    held = orienta.store.conversation("memory", "held", None, datetime.now(UTC))
+    assert not [m for m in orienta.store.messages(held.id) if m.body]
+    await person.press(NAMES[lang])
+    assert person.texts() == [t("welcome.privacy")]
+    await person.press(t("consent.agree"))
+    after = person.texts()
+    assert after[0] == t("welcome.consent_thanks")
+    assert t("menu.topics") not in after  # no topics menu: the question is answered
+
+    # The answer is the one a person who consented first gets to the same question.
+    other = Dialog(orienta, "consented")
+    await consent(other, lang)
+    await other.say(QUESTIONS[lang])
+    assert [bare(x) for x in after[1:]] == [bare(x) for x in other.texts()]
+
+
+@pytest.mark.parametrize("lang", sorted(QUESTIONS))
+async def test_a_greeting_is_not_a_welcome_back_and_declining_erases_the_question(
+    orienta: Orienta, lang: str
+) -> None:
+    person = Dialog(orienta, "greeter")
+    await person.say("/start")
+    await person.say(QUESTIONS[lang])
+    await person.press(NAMES[lang])
+    await person.press(person.t(lang, "consent.decline"))
+    assert person.texts()[0] == person.t(lang, "welcome.consent_declined")
+    record = orienta.store.conversation("memory", "greeter", None, datetime.now(UTC))
+    assert "_held" not in record.state.get("vars", {})
+    assert all("again" not in x.lower() for x in person.texts())
+
+
+async def test_greeting_before_consent_keeps_the_welcome(orienta: Orienta) -> None:
+    person = Dialog(orienta, "hello")
+    await person.say("/start")
+    await person.say("hello")
+    texts = person.texts()
+    assert person.t("en", "smalltalk.hello") not in texts
+    assert texts[-1] == person.t("en", "welcome.choose_language")
+    # The language buttons still work: no "this button is old".
+    await person.press(NAMES["ar"])
+    assert person.texts() == [person.t("ar", "welcome.privacy")]
+    assert person.last[0].direction == "rtl"
+
+
+async def test_menu_button_before_consent_reoffers_the_step(orienta: Orienta) -> None:
+    person = Dialog(orienta, "menu")
+    await person.say("/start")
+    await person.press(NAMES["fi"])
+    await person.press_data("menu")
+    assert person.texts() == [person.t("fi", "welcome.privacy")]
+
+
+async def test_russian_first_message_gets_the_choice_with_a_ukrainian_note(
+    orienta: Orienta,
+) -> None:
+    person = Dialog(orienta, "ru", language_code="ru")
+    await person.say("Здравствуйте, мне нужна помощь, где можно найти квартиру для семьи?")
+    assert person.texts() == [
+        person.t("uk", "language.not_served"),
+        person.t("uk", "language.choose"),
+    ]
+    labels = [b.text for b in person.buttons()]
+    assert all(name in labels for name in NAMES.values())
+    await person.press(NAMES["uk"])
+    assert person.texts()[-1] == person.t("uk", "welcome.privacy")
+    await person.press(person.t("uk", "consent.agree"))
+    assert person.texts()[0] == person.t("uk", "welcome.consent_thanks")
+
+
+@pytest.mark.parametrize("lang", sorted(QUESTIONS))
+async def test_waiting_for_a_person(orienta: Orienta, lang: str) -> None:
+    """While a request waits: "is anyone there?" hears that a person is coming, with
+    the way to danger help and to cancel; reopening the chat picks up there; the
+    request can be cancelled by a button."""
+    person = Dialog(orienta, "waiting")
+    await consent(person, lang)
+    await person.say("/mediator")
+    t = lambda msgid, **p: person.t(lang, msgid, **p)  # noqa: E731
+    await person.say("???")
+    texts = [bare(x) for x in person.texts()]
+    assert t("fallback.not_understood") not in texts
+    assert texts[-1] == t("case.waiting")
+    labels = [b.text for b in person.buttons()]
+    assert f"🆘 {t('menu.emergency')}" in labels and f"✖️ {t('case.withdraw')}" in labels
+    await person.say("/start")
+    assert person.texts()[-1] == t("case.waiting")
+    assert t("welcome.again") not in person.texts()
+    await person.press(t("case.withdraw"))
+    assert person.texts()[0] == t("case.withdrawn")
+    user = orienta.store.user("memory", "waiting")
+    assert user is not None
+    from bot.store.cases import CaseBook
+
+    assert CaseBook(orienta.store).open_case_of(user.id) is None
+    await person.say("/start")
+    assert person.texts()[0] == t("welcome.again")
