@@ -440,33 +440,52 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "eval":
         return _evaluate(settings, understanding, args)
     backend = _backend(settings, understanding, getattr(args, "backend", "embedded"))
+    # One event loop for every line: the Rasa client's connections belong to the loop that
+    # opened them (a loop per line crashed on the second: "Event loop is closed").
+    return asyncio.run(_answer_lines(understanding, backend, args.action, sys.stdin))
+
+
+async def _answer_lines(
+    understanding: Understanding, backend: IntentBackend, action: str, stream: TextIO
+) -> int:
+    """``orienta nlu detect|parse``: one JSON answer per JSON line read."""
+    from nlu.crisis import assess
+
     status = 0
-    for _, item in _json_lines(sys.stdin):
-        if item is None:
-            status = 1
-            out: dict[str, object] = (
-                {"lang": "und", "confidence": 0.0}
-                if args.action == "detect"
-                else {"lang": "und", "intent": None, "confidence": 0.0}
-            )
-        elif args.action == "detect":
-            found = understanding.langid.detect(item["text"], item.get("hint"))
-            out = {"lang": found.lang, "confidence": found.confidence}
-        else:
-            found = understanding.langid.detect(item["text"], item.get("hint"))
-            try:
-                result = asyncio.run(backend.parse(item["text"], found.lang))
-            except RasaUnavailable as exc:
-                print(f"rasa unavailable: {exc}", file=sys.stderr)
+    try:
+        for _, item in _json_lines(stream):
+            if item is None:
                 status = 1
-                out = {"lang": found.lang, "intent": None, "confidence": 0.0}
+                out: dict[str, object] = (
+                    {"lang": "und", "confidence": 0.0}
+                    if action == "detect"
+                    else {"lang": "und", "intent": None, "confidence": 0.0}
+                )
+            elif action == "detect":
+                found = understanding.langid.detect(item["text"], item.get("hint"))
+                out = {"lang": found.lang, "confidence": found.confidence}
             else:
-                out = {
-                    "lang": found.lang,
-                    "intent": result.intent,
-                    "confidence": round(result.confidence, 4),
-                }
-        print(json.dumps(out, ensure_ascii=False), flush=True)
+                found = understanding.langid.detect(item["text"], item.get("hint"))
+                try:
+                    result = await backend.parse(item["text"], found.lang)
+                except RasaUnavailable as exc:
+                    print(f"rasa unavailable: {exc}", file=sys.stderr)
+                    status = 1
+                    out = {"lang": found.lang, "intent": None, "confidence": 0.0}
+                else:
+                    alarm = assess(item["text"], result, understanding.crisis)
+                    out = {
+                        "lang": found.lang,
+                        "intent": result.intent,
+                        "confidence": round(result.confidence, 4),
+                        "alarm": alarm.level if alarm else None,
+                        "crisis_kind": alarm.kind if alarm else None,
+                    }
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+    finally:
+        client = getattr(backend, "client", None)
+        if isinstance(client, httpx.AsyncClient):
+            await client.aclose()
     return status
 
 

@@ -11,9 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from nlu.crisis import CrisisPhrases
+from nlu.crisis import CrisisPhrases, assess
 from nlu.intents import EMERGENCY
-from nlu.pipeline import EMERGENCY_SCORE
 from nlu.result import IntentBackend
 from nlu.text import fold
 from nlu.training_data import Example
@@ -29,6 +28,8 @@ class Prediction:
     seconds: float
     crisis: bool = False  # a curated crisis phrase matched
     emergency_score: float = 0.0  # the probability the backend gave `emergency`
+    alarm: str | None = None  # "strong", "weak" or None: see nlu.crisis.assess
+    crisis_kind: str | None = None
 
 
 def macro_f1(pairs: Iterable[tuple[str, str | None]]) -> float:
@@ -72,8 +73,8 @@ def score(predictions: Sequence[Prediction], threshold: float = 0.0) -> Scores:
         hits = list(hit)
         return sum(hits) / len(hits) if hits else 0.0
 
-    def alarm(p: Prediction) -> bool:  # what the runner does: see nlu.pipeline.Understood
-        return p.intent == EMERGENCY or p.crisis or p.emergency_score >= EMERGENCY_SCORE
+    def alarm(p: Prediction) -> bool:  # what the runner does: see nlu.crisis.assess
+        return p.intent == EMERGENCY or p.alarm is not None
 
     confusions = Counter((t, g) for t, g in pairs if t != g)
     return Scores(
@@ -104,6 +105,7 @@ async def evaluate_backend(
         started = time.perf_counter()
         result = await backend.parse(example.text, example.lang)
         elapsed = time.perf_counter() - started
+        raised = assess(example.text, result, crisis)
         predictions.append(
             Prediction(
                 example,
@@ -112,6 +114,8 @@ async def evaluate_backend(
                 elapsed,
                 crisis.match(example.text) is not None,
                 result.score(EMERGENCY),
+                raised.level if raised else None,
+                raised.kind if raised else None,
             )
         )
     return predictions

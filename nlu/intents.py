@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["EMERGENCY", "INTENTS", "OUT_OF_SCOPE", "RIGHTS_TOPICS"]
+__all__ = ["EMERGENCY", "INTENTS", "OUT_OF_SCOPE", "PRIVACY", "RIGHTS_TOPICS"]
 
 INTENTS: tuple[str, ...] = (
     "greet",
@@ -24,11 +24,13 @@ INTENTS: tuple[str, ...] = (
     "human_mediator",
     "emergency",
     "change_language",
+    "privacy",  # what data is kept, who reads it, how to delete it ("forget me")
     "out_of_scope",
 )
 
 EMERGENCY = "emergency"
 OUT_OF_SCOPE = "out_of_scope"
+PRIVACY = "privacy"
 
 #: Rights topics: ``rights_<topic>`` intents and knowledge-base topics.
 RIGHTS_TOPICS: tuple[str, ...] = tuple(

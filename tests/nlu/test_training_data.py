@@ -53,7 +53,8 @@ def test_evaluation_uses_only_held_out_examples_unseen_in_training() -> None:
     assert kept and not any(fold(e.text) in train for e in kept)
     assert len(kept) >= 0.75 * len(held_out) >= 900  # independent sets overlap a little
     for lang in SERVED_LANGUAGES:
-        assert {e.intent for e in kept if e.lang == lang} == set(INTENTS)
+        # `privacy` came after the held-out set was written: the cross-author set has it.
+        assert {e.intent for e in kept if e.lang == lang} == set(INTENTS) - {"privacy"}
 
 
 @pytest.mark.parametrize("lang", SERVED_LANGUAGES)
