@@ -511,7 +511,7 @@ def _text_event(text: str, understood: Understood) -> Text:
         lang=decision.lang,
         switch_to=decision.switch_to,
         foreign=decision.foreign,
-        crisis=understood.crisis is not None,
-        alarm="weak" if understood.emergency else "",
-        crisis_kind="",
+        crisis=understood.alarm == "strong",
+        alarm=understood.alarm or "",
+        crisis_kind=understood.crisis_kind or "",
     )

@@ -33,7 +33,13 @@ async def test_welcome_consent_menu_help_language(dialog: Dialog, lang: str) -> 
 
     await dialog.press(t("menu.help"))
     assert dialog.texts() == [t("help.what_i_do"), t("help.how_to_use"), t("help.commands")]
-    assert {b.data for b in dialog.buttons()} == {"menu", "human"}
+    # Every command is a button too: the menu, the language, my data (/forget), a person.
+    assert [b.text for b in dialog.buttons()] == [
+        f"↩️ {t('button.menu')}",
+        f"🌐 {t('menu.language')}",
+        f"🔒 {t('privacy.my_data')}",
+        f"🙋 {t('button.human')}",
+    ]
 
     await dialog.say("/language")
     assert dialog.texts() == [t("language.choose")]

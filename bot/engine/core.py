@@ -74,6 +74,8 @@ _DATA_VAR = "_data"
 _PENDING_INTENT, _PENDING_TEXT = "_intent", "_text"
 #: A message kept until a step is answered (consent, the danger check, a language).
 _HELD_TEXT, _HELD_INTENT = "_held", "_held_intent"
+#: Share of the intent threshold at which a held question is still answered.
+_HELD_CONFIDENCE = 0.6
 #: Intents not worth holding: they need no answer once the step is done.
 _NOT_HELD = frozenset({"", "greet", "thanks", "goodbye", "affirm", "deny", "change_language"})
 #: The flow that asks "Are you in danger right now?" on a weak crisis signal.
@@ -546,7 +548,10 @@ class _Turn:
     def hold(self, event: Text, confident: bool, *, always: bool = False) -> bool:
         """Keep a message to answer after the current step (consent, the danger check, a
         language choice): a question with somewhere to go, or with ``always`` any text."""
-        intent = (event.intent or "") if confident else ""
+        # A question held while a step is answered may be a little less sure than one
+        # acted on at once: the person sees the answer's topic and can go elsewhere.
+        likely = event.confidence >= self.config.intent_threshold * _HELD_CONFIDENCE
+        intent = (event.intent or "") if confident or likely else ""
         if not always and (intent in _NOT_HELD or intent not in self.flows.routes):
             return False
         self.state = self.state.with_vars(**{_HELD_TEXT: event.text[:300], _HELD_INTENT: intent})
