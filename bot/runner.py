@@ -363,13 +363,18 @@ class Runner:
         status, case_id = case
         kind = "command" if inbound is not None and inbound.kind == "command" else incoming.kind
         body = inbound.body if inbound is not None and kind in ("text", "command") else None
-        relay = (case_id, kind, body, incoming.ref)
+        relay: tuple[int, str, str | None, str] | None = (case_id, kind, body, incoming.ref)
+        if isinstance(event, Command) and event.name == "start":
+            # The client reopening the chat sends /start by itself: not the person's words.
+            relay = None
+            if status == "case":
+                return _Turn(state, [Say(CASE_TEXTS["with_mediator"])])
         if status == "case" and not is_emergency(self.config, event):
             return _Turn(state, relay=relay)  # the mediator answers, not the bot
         if incoming.kind in ("media", "voice"):
             return _Turn(state, [Say(CASE_TEXTS["passed_on"])], relay=relay)
         turn = await self._run_engine(record, state, event, inbound)
-        if incoming.kind != "button":  # the bot's own buttons mean nothing to a mediator
+        if incoming.kind != "button" and relay is not None:  # bot buttons mean nothing to staff
             turn.relay = relay
         return turn
 

@@ -149,3 +149,53 @@ async def test_my_data_and_forget_by_buttons(orienta: Orienta, lang: str) -> Non
     await person.press(t("forget.yes"))
     assert person.texts() == [t("forget.done")]
     assert orienta.store.user("memory", "data") is None
+
+
+@pytest.mark.parametrize("lang", sorted(QUESTIONS))
+async def test_sos_pressed_by_mistake_is_taken_back(orienta: Orienta, lang: str) -> None:
+    """🆘 shows the numbers and alerts the team at once; "pressed by mistake" then takes
+    the request back (the team is told) and the bot answers as before."""
+    from bot.store.cases import CaseBook
+
+    person = Dialog(orienta, "sos")
+    await consent(person, lang)
+    t = lambda msgid, **p: person.t(lang, msgid, **p)  # noqa: E731
+    await person.press(f"🆘 {t('menu.emergency')}")
+    texts = [bare(x) for x in person.texts()]
+    assert texts[0] == t("emergency.numbers") and texts[-1] == t("emergency.undo_offer")
+    user = orienta.store.user("memory", "sos")
+    assert user is not None
+    case = CaseBook(orienta.store).open_case_of(user.id)
+    assert case is not None and case.urgency == "emergency"
+    await person.press(t("emergency.mistake"))
+    assert person.texts()[0] == t("case.withdrawn")
+    assert CaseBook(orienta.store).open_case_of(user.id) is None
+    events = [e.kind for e in CaseBook(orienta.store).pending_events(case.id)]
+    assert events[-1] == "withdrawn"  # the team learns it was a mistake
+    # A crisis written in words is never offered the undo.
+    await person.say("/menu")
+    await person.say("I want to kill myself tonight")
+    assert t("emergency.undo_offer") not in [bare(x) for x in person.texts()]
+
+
+@pytest.mark.parametrize("lang", sorted(QUESTIONS))
+async def test_reopening_the_chat_with_a_mediator(orienta: Orienta, lang: str) -> None:
+    """/start sent by the client while a mediator holds the case: the person is told a
+    mediator is with them, and the mediator never sees "/start" as if it were typed."""
+    from bot.services.hours import hours_to_json, parse_hours
+    from bot.store.cases import CaseBook
+
+    book = CaseBook(orienta.store)
+    now = datetime.now(UTC)
+    mediator = book.add_mediator("Sam", [lang], hours_to_json(parse_hours("always")), "UTC", now)
+    person = Dialog(orienta, "reopen")
+    await consent(person, lang)
+    await person.say("/mediator")
+    user = orienta.store.user("memory", "reopen")
+    assert user is not None
+    case = book.open_case_of(user.id)
+    assert case is not None
+    book.claim(case.id, mediator.id, now)
+    await person.say("/start")
+    assert person.texts() == [person.t(lang, "case.with_mediator")]
+    assert all(m.body != "/start" for m in book.transcript(case.id))

@@ -458,7 +458,7 @@ class _Turn:
         confident = event.intent is not None and event.confidence >= self.config.intent_threshold
         alarm = alarm_of(self.config, event)
         if alarm == "strong" or (alarm == "weak" and DANGER_CHECK not in self.flows.flows):
-            self.jump("emergency", crisis_kind=event.crisis_kind or "other")
+            self.jump("emergency", crisis_kind=event.crisis_kind or "other", sos="")
             return
         if alarm == "weak":
             # Not sure: ask "Are you in danger right now?"; "no" goes on with this message.

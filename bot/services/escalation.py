@@ -53,6 +53,7 @@ CASE_TEXTS = {
     "rate_old": N_("case.rate_old"),
     "withdrawn": N_("case.withdrawn"),
     "no_request": N_("case.no_request"),
+    "with_mediator": N_("case.with_mediator"),
 }
 EMERGENCY_LABELS = {
     "general": N_("emergency.kind.general"),
