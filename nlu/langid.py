@@ -335,17 +335,21 @@ def _wordfreq_languages() -> tuple[str, ...]:
     return tuple(code for code in CANDIDATES if code in available)
 
 
+@lru_cache(maxsize=65536)
+def _zipf(token: str, code: str) -> float:
+    import wordfreq
+
+    return float(wordfreq.zipf_frequency(token, code, wordlist="best"))
+
+
 def _word_frequencies(plain: str, sharpness: float) -> dict[str, float]:
     """A distribution over languages from how common the text's words are in each
     (mean Zipf frequency, softmax with ``sharpness``)."""
-    import wordfreq
-
     tokens = plain.split()
     if not tokens:
         return {}
     means = {
-        code: sum(wordfreq.zipf_frequency(token, code, wordlist="best") for token in tokens)
-        / len(tokens)
+        code: sum(_zipf(token, code) for token in tokens) / len(tokens)
         for code in _wordfreq_languages()
     }
     top = max(means.values(), default=0.0)
