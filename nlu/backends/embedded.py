@@ -1,4 +1,6 @@
-"""The embedded intent backend: a fastText supervised classifier.
+"""The embedded intent backend: a fastText supervised classifier, with sentence
+embeddings (multilingual-e5-small, see :mod:`nlu.backends.sentence`) asked when
+fastText is unsure.
 
 Trained in seconds from the same Rasa YAML files the Rasa server uses (no
 second copy of the data), cached under ``var/nlu/`` by a hash of the data and
@@ -18,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from nlu.backends.sentence import SHIPPED_HEAD, Embedder, Head, train_head
 from nlu.fasttext_build import import_fasttext
 from nlu.result import NluResult
 from nlu.text import fold
@@ -43,6 +46,16 @@ class TrainingParams:
     loss: str = "softmax"
     thread: int = 1  # one thread: training is deterministic
     seed: int = 7
+
+
+@dataclass(frozen=True)
+class Blend:
+    """When and how much the sentence-embedding head is asked (tuned on the cross-author
+    dev split: macro-F1 .826 with fastText alone, .871 blended; the head is asked for
+    about 30 % of messages)."""
+
+    below: float = 0.9  # ask the head when fastText's best score is under this
+    weight: float = 0.5  # share of the head in the blended probabilities
 
 
 def _line(example: Example) -> str:
@@ -82,12 +95,19 @@ class EmbeddedBackend:
         cache_dir: Path,
         languages: Sequence[str],
         params: TrainingParams | None = None,
+        sentences: bool = True,
+        blend: Blend | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.cache_dir = cache_dir
         self.languages = tuple(languages)
         self.params = params or TrainingParams()
+        self.blend = blend or Blend()
+        self.sentences = sentences
+        self.embedder = Embedder()
         self._model: Any = None
+        self._head: Head | None = None
+        self._labels: int = 0
 
     def model_path(self) -> Path:
         files = language_files(self.data_dir, self.languages)
@@ -109,19 +129,57 @@ class EmbeddedBackend:
                 raise RuntimeError(f"no NLU training data under {self.data_dir}")
             log.info("training the embedded intent model on %d examples", len(examples))
             self._model = train_model(examples, path, self.params)
+        self._labels = len(self._model.get_labels())
+        if self.sentences:
+            self.load_head()
         return self._model
+
+    def head_fingerprint(self) -> str:
+        return data_fingerprint(language_files(self.data_dir, self.languages)) + "-e5small-q4"
+
+    def load_head(self, shipped: Path = SHIPPED_HEAD) -> Head:
+        """The sentence head: the shipped one when it was trained on this data, else one
+        trained now into the cache (minutes; ``python -m nlu.backends.sentence`` ships
+        a new one)."""
+        if self._head is not None:
+            return self._head
+        fingerprint = self.head_fingerprint()
+        cached = self.cache_dir / f"e5-head-{fingerprint}.npz"
+        for path in (shipped, cached):
+            if path.is_file():
+                head = Head.load(path)
+                if head.fingerprint == fingerprint:
+                    self._head = head
+                    return head
+        log.warning(
+            "the shipped sentence head is stale: training one (python -m nlu.backends.sentence)"
+        )
+        examples = load_examples(language_files(self.data_dir, self.languages))
+        self._head = train_head(examples, self.embedder, fingerprint)
+        self._head.save(cached)
+        return self._head
 
     def classify(self, text: str, k: int = 5) -> NluResult:
         folded = fold(text).replace("\n", " ")
         if not folded:
             return NluResult(None, 0.0, self.name)
-        labels, probs = self.load().predict(folded, k=k)
-        ranking = tuple(
-            (str(label).removeprefix(_LABEL), round(float(p), 4))
+        model = self.load()
+        labels, probs = model.predict(folded, k=self._labels or -1)
+        scores = {
+            str(label).removeprefix(_LABEL): float(p)
             for label, p in zip(labels, probs, strict=True)
-        )
-        if not ranking:
+        }
+        if not scores:
             return NluResult(None, 0.0, self.name)
+        if self._head is not None and max(scores.values()) < self.blend.below:
+            second = self._head.probabilities(self.embedder.embed([text])[0])
+            w = self.blend.weight
+            scores = {
+                label: (1 - w) * scores.get(label, 0.0) + w * second.get(label, 0.0)
+                for label in scores.keys() | second.keys()
+            }
+        ordered = sorted(scores.items(), key=lambda item: -item[1])[:k]
+        ranking = tuple((label, round(p, 4)) for label, p in ordered)
         intent, confidence = ranking[0]
         return NluResult(intent, min(1.0, confidence), self.name, ranking)
 
