@@ -53,7 +53,8 @@ async def test_rights_answer_then_book_list_move_cancel(ready: Orienta, lang: st
     assert dialog.texts() == [t("kb.ask_audience")]
     await dialog.press_data("k:a:temporary_protection")
     article, ask = dialog.last
-    assert bare(article.text).startswith("📄 ") and "003_c7df0656179beda1.txt" in article.text
+    assert bare(article.text).startswith("📄 ") and "CPAS d'Anderlecht" in article.text
+    assert "https://cpas-ocmw.anderlecht.be/" in article.text and ".txt" not in article.text
     assert ask.text == t("kb.did_it_help")
     datas = [b.data for b in dialog.buttons()]
     assert "k:y:education-anderlecht-ukraine" in datas and {"b:new", "menu", "human"} <= set(datas)
@@ -107,6 +108,8 @@ async def test_free_text_narrows_the_times_offered(ready: Orienta) -> None:
     await _start(dialog, "it")
     await dialog.press_data("b:new")
     await dialog.press_data("b:s:housing_help")
+    assert dialog.texts() == [dialog.t("it", "booking.ask_region")]  # asked once, kept
+    await dialog.press_data("b:g:anderlecht")
     await dialog.say("giovedì pomeriggio")
     book = AppointmentBook(ready.store)
     office = book.office("anderlecht_task_force_ukraine")

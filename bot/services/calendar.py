@@ -1,19 +1,23 @@
-"""Slot calendars: the times an office offers a service, from its weekly hours.
+"""Slot calendars: the times an office offers a service, from its weekly hours,
+and the days a list of free times falls on.
 
 Pure: given an office's hours, closed days and time zone, and a date range, it
 returns the slots in UTC. Local times that do not exist (the hour skipped when
 clocks go forward) are left out; the repeated hour when clocks go back is
-offered once.
+offered once. Days are the office's local days, named in the person's language
+(Babel).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["PlannedSlot", "calendar_slots"]
+from babel.dates import format_date, format_skeleton
+
+__all__ = ["PlannedSlot", "calendar_slots", "day_label", "day_title", "local_days"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +60,19 @@ def calendar_slots(
                     begins = start.astimezone(UTC)
                     yield PlannedSlot(begins, begins + length, capacity)
                 start = datetime.combine(day, (start + length).time(), zone)
+
+
+def local_days(starts: Iterable[datetime], timezone: str) -> list[date]:
+    """The local days (in ``timezone``) the moments ``starts`` fall on, in order, once each."""
+    zone = ZoneInfo(timezone)
+    return list(dict.fromkeys(start.astimezone(zone).date() for start in starts))
+
+
+def day_label(day: date, lang: str) -> str:
+    """A day as a short button label in ``lang`` ("mar 15 dic", "вт, 15 груд.")."""
+    return format_skeleton("MMMEd", datetime.combine(day, time(12)), locale=lang)
+
+
+def day_title(day: date, lang: str) -> str:
+    """A day in full in ``lang`` ("martedì 15 dicembre 2026")."""
+    return format_date(day, format="full", locale=lang)

@@ -34,10 +34,12 @@ class ArticleView:
 
 @dataclass(frozen=True)
 class Choice:
-    """A region or an audience: its id and its names by language."""
+    """A region or an audience: its id and its names by language (a region also its
+    country, ISO 3166 alpha-2)."""
 
     id: str
     name: Mapping[str, str]
+    country: str = ""
 
 
 class KnowledgeStore:
@@ -47,7 +49,7 @@ class KnowledgeStore:
     def regions(self) -> list[Choice]:
         with self.store.session() as session:
             return [
-                Choice(r.id, dict(r.name))
+                Choice(r.id, dict(r.name), r.country)
                 for r in session.scalars(select(Region).order_by(Region.position, Region.id))
             ]
 
