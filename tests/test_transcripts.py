@@ -146,7 +146,7 @@ async def test_forget_deletes_the_user(dialog: Dialog) -> None:
         ("menu.appointment", ["appointments.failed"]),
         ("menu.human", ["case.opened_nobody"]),
         ("menu.housing", ["rights.missing"]),
-        ("menu.emergency", ["emergency.numbers", "case.emergency_nobody"]),
+        ("menu.emergency", ["emergency.numbers", "case.emergency_nobody", "emergency.undo_offer"]),
     ],
 )
 async def test_service_steps_answer_honestly_without_content_or_mediators(
