@@ -516,6 +516,10 @@ class _Turn:
         if self.state.waiting == "button" and isinstance(current, MenuStep):
             picked = self._match_option(current, event, confident)
             if picked is not None:
+                if picked.flow == self.config.service_flows.get("knowledge"):
+                    # A question typed at the menu is answered, not only its topic.
+                    text = event.text.strip()
+                    self.state = self.state.with_vars(question="" if text.isdigit() else text[:300])
                 self.choose(picked)
                 return
         if confident and event.intent is not None and event.intent in self.flows.routes:

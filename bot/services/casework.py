@@ -1,12 +1,17 @@
 """What mediators read about a case, in the staff language: the topic title, the
 summary, the lines of the transcript. Shared by the Telegram staff group and the
 web console, so both show a case the same way. Pure formatting: no I/O.
+
+The summary leads with the person's own words, then why the case is open (an
+emergency reads as one, with its kind), their situation, region, topics and
+appointments; the bot's messages are only counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from bot.i18n import N_, Translator, format_moment
 from bot.services.content import local_name
@@ -15,7 +20,7 @@ from bot.store.cases import CaseView
 __all__ = ["STAFF_TEXTS", "TOPIC_NAMES", "case_title", "staff_text", "summary_text"]
 
 STAFF_TEXTS = {
-    "summary": N_("staff.summary"),
+    "summary": N_("staff.case_summary"),
     "withdrawn": N_("staff.withdrawn"),
     "none": N_("staff.none"),
     "reason.asked": N_("staff.reason.asked"),
@@ -58,6 +63,14 @@ STAFF_TEXTS = {
     "not_delivered.unreachable": N_("staff.not_delivered.unreachable"),
     "not_delivered.text_only": N_("staff.not_delivered.text_only"),
     "no_bodies": N_("staff.no_bodies"),
+    "no_words": N_("staff.no_words"),
+    "bot_folded": N_("staff.bot_folded"),
+    "sos_button": N_("staff.sos_button"),
+    "crisis.shelter": N_("staff.crisis.shelter"),
+    "crisis.violence": N_("staff.crisis.violence"),
+    "crisis.suicide": N_("staff.crisis.suicide"),
+    "crisis.illness": N_("staff.crisis.illness"),
+    "crisis.child": N_("staff.crisis.child"),
 }
 #: The rights topics' names, as the menu shows them.
 TOPIC_NAMES = {
@@ -90,6 +103,7 @@ def summary_text(
     none = staff_text(t, "none")
     region = summary.get("region") or case.region or ""
     region_name = local_name(regions[region], t.lang) if region in regions else region
+    situation = summary.get("situation") or {}
     topics = ", ".join(
         t.gettext(TOPIC_NAMES[x]) if x in TOPIC_NAMES else str(x) for x in summary.get("topics", ())
     )
@@ -99,21 +113,46 @@ def summary_text(
         for a in summary.get("appointments", ())
         if a.get("when")
     )
-    lines = [
-        ("👤 " if m.get("dir") == "in" else "🤖 ") + str(m.get("text", ""))
-        for m in summary.get("messages", ())
-    ]
+    words, bot_messages = _words(summary)
+    folded = staff_text(t, "bot_folded", count=str(bot_messages)) if bot_messages else ""
     return staff_text(
         t,
         "summary",
         number=str(case.id),
         language=case.language.upper(),
-        reason=staff_text(t, f"reason.{case.reason}"),
         urgency=staff_text(t, f"urgency.{case.urgency}"),
-        opened=format_moment(case.created_at, zone, t.lang),
+        words="\n".join(f"👤 {w}" for w in words)
+        or staff_text(t, "no_bodies" if summary.get("unkept", 1) else "no_words"),
+        reason=_reason(case, t),
+        situation=(local_name(situation, t.lang) if situation else summary.get("audience")) or none,
         region=region_name or none,
         topics=topics or none,
-        intents=", ".join(summary.get("intents", ())) or none,
         appointments=appointments or none,
-        messages="\n".join(lines) or staff_text(t, "no_bodies"),
+        opened=format_moment(case.created_at, zone, t.lang),
+    ).rstrip() + (f"\n{folded}" if folded else "")
+
+
+def _words(summary: Mapping[str, Any]) -> tuple[list[str], int]:
+    """The person's own words and how many messages the bot sent; a summary stored
+    before words were kept apart lists every message with its direction."""
+    if "words" in summary:
+        return [str(w) for w in summary["words"]], int(summary.get("bot_messages") or 0)
+    messages = summary.get("messages", ())
+    said = [str(m.get("text", "")) for m in messages if m.get("dir") == "in"]
+    return [w for w in said if not w.startswith("/")], sum(
+        1 for m in messages if m.get("dir") != "in"
     )
+
+
+def _reason(case: CaseView, t: Translator) -> str:
+    """Why the case is open: an emergency reads as one whatever the first request was,
+    with the kind of crisis and whether the 🆘 button was pressed."""
+    if case.urgency != "emergency":
+        return staff_text(t, f"reason.{case.reason}")
+    parts = [staff_text(t, "reason.emergency")]
+    crisis = str(case.summary.get("crisis") or "")
+    if f"crisis.{crisis}" in STAFF_TEXTS:
+        parts.append(staff_text(t, f"crisis.{crisis}"))
+    if case.summary.get("sos_button"):
+        parts.append(staff_text(t, "sos_button"))
+    return " — ".join(parts)

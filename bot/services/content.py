@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 __all__ = [
+    "AGE_GROUPS",
     "ALL",
     "EMERGENCY_KINDS",
     "TOPICS",
@@ -37,6 +38,7 @@ __all__ = [
     "load_content",
     "local_name",
     "parse_range",
+    "person_source",
 ]
 
 #: The rights topics (the ``rights_*`` intents without their prefix).
@@ -58,6 +60,42 @@ _PHONE = re.compile(r"\+?[0-9][0-9 ]{1,18}")
 
 #: A scope that matches every region or audience.
 ALL = "all"
+#: Age groups an article may be limited to, listed among its audiences: a course for
+#: adults is never the answer to a question about a child's school. They are not
+#: situations (never asked), so they are not in ``regions.yaml``; names for the console.
+AGE_GROUPS: Mapping[str, Mapping[str, str]] = {
+    "children": {
+        "en": "Children (under 18)",
+        "ar": "الأطفال (أقل من 18)",
+        "fr": "Enfants (moins de 18 ans)",
+        "it": "Bambini e ragazzi (sotto i 18 anni)",
+        "fi": "Lapset (alle 18)",
+        "uk": "Діти (до 18 років)",
+    },
+    "adults": {
+        "en": "Adults (18 and over)",
+        "ar": "البالغون (18 فما فوق)",
+        "fr": "Adultes (18 ans et plus)",
+        "it": "Adulti (dai 18 anni)",
+        "fi": "Aikuiset (18 ja yli)",
+        "uk": "Дорослі (від 18 років)",
+    },
+}
+#: A web address, the only kind of link a person is shown.
+_WEB = re.compile(r"^https?://[^\s/]+\.[^\s]+$", re.IGNORECASE)
+#: A file name ("003_c7df0656179beda1.txt", "report.pdf"): never shown to a person.
+_FILE = re.compile(
+    r"\b[\w.-]+\.(?:txt|pdf|docx?|odt|rtf|md|ya?ml|json|csv|xlsx?|html?)\b|\b\d{3}_[0-9a-f]{16}\b",
+    re.IGNORECASE,
+)
+#: A body that dates its own information ("This information is from 2023") contradicts
+#: the review date shown under it; the document's date belongs in the source's title.
+_DATED = re.compile(
+    r"information is from|information dates from|informations? dat(?:e|ent) de"
+    r"|informazion[ei] (?:sono|è) del|tiedot ovat vuodelta|інформація\s*[—-]?\s*(?:за|з)\s"
+    r"|المعلومات من سنة",
+    re.IGNORECASE,
+)
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -74,6 +112,13 @@ Hours = Mapping[int, tuple[tuple[time, time], ...]]
 def local_name(names: Mapping[str, str], lang: str) -> str:
     """A name in ``lang``, else in English, else in any language it has."""
     return names.get(lang) or names.get("en") or next(iter(names.values()), "")
+
+
+def person_source(title: str, url: str) -> tuple[str, str]:
+    """An article's source as a person may see it: its title without file names, and
+    its link only when it is a web address (a stored file name is never shown)."""
+    shown = " ".join(_FILE.sub("", title).replace("()", "").split()).strip(" —-–,;:")
+    return shown, url if _WEB.match(url.strip()) else ""
 
 
 def parse_range(value: str) -> tuple[time, time] | None:
@@ -189,7 +234,9 @@ class ArticleDef:
     id: str
     topic: str
     regions: tuple[str, ...]
+    #: Situations from ``regions.yaml`` and, for an article only for them, age groups.
     audiences: tuple[str, ...]
+    #: What a person reads: "organisation — title" and a web address (or "").
     source_title: str
     source_url: str
     reviewed: date
@@ -465,14 +512,14 @@ def _articles(
         scope_audiences = tuple(str(x) for x in item.get("audiences") or ())
         for name, values, known in (
             ("regions", scope_regions, regions),
-            ("audiences", scope_audiences, audiences),
+            ("audiences", scope_audiences, audiences | set(AGE_GROUPS)),
         ):
             if not values:
                 reader.error(where, f"'{name}' is empty (use [all] for everyone)")
             for value in values:
                 if value != ALL and value not in known:
                     reader.error(where, f"unknown {name[:-1]} {value!r}")
-        source = reader.mapping(item.get("source", {}), f"{where}.source")
+        source_title, source_url = _source(reader, item.get("source", {}), f"{where}.source")
         reviewed = reader.day(item.get("reviewed"), f"{where}.reviewed") or date.min
         if reviewed > today:
             reader.error(where, f"reviewed {reviewed} is in the future")
@@ -489,6 +536,15 @@ def _articles(
             entry = reader.mapping(body, f"{where}.text.{lang}")
             title = reader.text(entry, "title", f"{where}.text.{lang}", limit=_MAX_TITLE)
             text = reader.text(entry, "body", f"{where}.text.{lang}", limit=_MAX_BODY)
+            if dated := _DATED.search(text):
+                reader.error(
+                    f"{where}.text.{lang}",
+                    f"the body dates its information ({dated.group(0)!r}), which contradicts "
+                    "the review date shown under it: give the document's date in the "
+                    "source's title instead",
+                )
+            if _FILE.search(f"{title}\n{text}"):
+                reader.error(f"{where}.text.{lang}", "a file name is no text for a person")
             texts[str(lang)] = (title, text)
         articles.append(
             ArticleDef(
@@ -496,13 +552,35 @@ def _articles(
                 topic,
                 scope_regions,
                 scope_audiences,
-                reader.text(source, "title", f"{where}.source"),
-                reader.text(source, "url", f"{where}.source", limit=500),
+                source_title,
+                source_url,
                 reviewed,
                 texts,
             )
         )
     return articles
+
+
+def _source(reader: _Reader, value: Any, where: str) -> tuple[str, str]:
+    """An article's source: the organisation, the document's title (both as a person
+    reads them, in the document's language or translated) and a web address when there
+    is one; ``document`` names the file it was drawn from, for authors only."""
+    source = reader.mapping(value, where)
+    organisation = reader.text(source, "organisation", where, limit=120)
+    title = reader.text(source, "title", where, limit=170)
+    url = reader.text(source, "url", where, required=False, limit=500)
+    reader.text(source, "document", where, required=False)
+    for key, text in (("organisation", organisation), ("title", title), ("url", url)):
+        if _FILE.search(text) and not _WEB.match(text):
+            reader.error(
+                where,
+                f"'{key}' is a file name ({text!r}): a person reads the source, so give the "
+                "organisation, the document's title and a web address; put the file under "
+                "'document:'",
+            )
+    if url and not _WEB.match(url):
+        reader.error(where, f"'url' must be a web address (https://…), not {url!r}")
+    return (f"{organisation} — {title}" if organisation and title else title), url
 
 
 def load_content(directory: Path, languages: Sequence[str], today: date) -> Content:

@@ -1,6 +1,13 @@
 """The rights knowledge base: the best article for a topic or a question, for the
 user's region and situation, with its source, next steps and "did this help?".
 
+A question typed before the region and situation are known is kept until they are,
+then answered. An article limited to adults is never the answer to a question about
+a child (nor the other way round), and a question whose intent names a topic gets
+that topic's articles; when none fits, the person is told so and offered a person.
+The source is shown as a person reads it: organisation, title and a web link, never
+a file name.
+
 Button data (after the ``k:`` prefix): ``r:<region>`` and ``a:<audience>``
 answer the two questions asked once; ``v:<article>`` shows another article;
 ``y:<article>`` / ``n:<article>`` answer "did this help?"; ``p`` changes the
@@ -17,7 +24,8 @@ from bot.engine.actions import Button, Say
 from bot.engine.core import home_buttons
 from bot.engine.events import ServiceResult
 from bot.i18n import N_, format_day
-from bot.services.content import ALL, TOPICS
+from bot.services.ages import age_of
+from bot.services.content import AGE_GROUPS, ALL, TOPICS, person_source
 from bot.services.interfaces import ServiceContext
 from bot.services.ranking import Bm25Index
 from bot.store.knowledge import ArticleView, Choice, KnowledgeStore
@@ -26,6 +34,7 @@ __all__ = ["KB_TEXTS", "KnowledgeService"]
 
 KB_TEXTS = {
     "article": N_("kb.article"),
+    "article_no_link": N_("kb.article_no_link"),
     "ask_region": N_("kb.ask_region"),
     "ask_audience": N_("kb.ask_audience"),
     "region_other": N_("kb.region_other"),
@@ -41,9 +50,19 @@ KB_TEXTS = {
     "label": N_("button.content"),
 }
 _REGION, _AUDIENCE, _TOPIC, _QUESTION = "region", "audience", "kb_topic", "question"
+#: Each situation's own icon, so people who read poorly tell them apart ("general" is
+#: "none of these / another situation"); a situation added later gets 👤.
+SITUATION_ICONS = {
+    "temporary_protection": "🛡️",
+    "asylum_seekers": "📝",
+    "care_leavers": "🧑",
+    "families": "👨‍👩‍👧",
+    "general": "❔",
+}
 _PRIOR = 0.35  # added to a normalised text score when the article's topic is the intent's
 _LOCAL = 0.1  # an article written for the user's region or situation beats a general one
 _MIN_SCORE = 0.5  # below this raw BM25 score the question matched nothing
+_AGREES = 0.6  # the topic's best article scores this share of the best: the topic holds
 _CACHE_SECONDS = 30.0
 
 
@@ -70,7 +89,7 @@ class KnowledgeService:
         if data:
             return self._press(ctx, data)
         question = ctx.vars.get(_QUESTION, "")
-        return self._answer(ctx, topic if topic in TOPICS else "", question)
+        return self._answer(ctx, topic if topic in TOPICS else "", question, strict=True)
 
     def input(self, ctx: ServiceContext, args: Mapping[str, str]) -> ServiceResult:
         if args.get("data"):
@@ -80,17 +99,22 @@ class KnowledgeService:
             return ServiceResult(ok=True, passed=True)  # e.g. "I want an appointment"
         topic = intent.removeprefix("rights_") if intent.startswith("rights_") else ""
         return self._answer(
-            ctx, topic or ctx.vars.get(_TOPIC, ""), args.get("text", ""), searching=True
+            ctx,
+            topic or ctx.vars.get(_TOPIC, ""),
+            args.get("text", ""),
+            searching=True,
+            strict=bool(topic),
         )
 
     # -- steps ---------------------------------------------------------------------
     def _press(self, ctx: ServiceContext, data: str) -> ServiceResult:
         code, _, value = data.partition(":")
         topic = ctx.vars.get(_TOPIC, "")
+        held = ctx.vars.get(_QUESTION, "")  # typed before the region or situation was known
         if code == "r" and (value == ALL or value in {r.id for r in self.store.regions()}):
-            return self._answer(ctx, topic, "", extra={_REGION: value})
+            return self._answer(ctx, topic, held, extra={_REGION: value}, strict=True)
         if code == "a" and value in {a.id for a in self.store.audiences()}:
-            return self._answer(ctx, topic, "", extra={_AUDIENCE: value})
+            return self._answer(ctx, topic, held, extra={_AUDIENCE: value}, strict=True)
         if code == "p":
             return self._answer(ctx, topic, "", extra={_REGION: "", _AUDIENCE: ""})
         if code in ("y", "n"):
@@ -113,6 +137,7 @@ class KnowledgeService:
         *,
         extra: Mapping[str, str] | None = None,
         searching: bool = False,
+        strict: bool = False,
     ) -> ServiceResult:
         vars_ = {**ctx.vars, **(extra or {})}
         changes = {**(extra or {}), _TOPIC: topic, _QUESTION: ""}
@@ -120,15 +145,16 @@ class KnowledgeService:
         if not self._index(ctx.lang).articles:
             self.store.record_gap(ctx.lang, topic, region, ctx.now.date())
             return ServiceResult(ok=False, vars=changes)  # no articles published yet
-        if not region:
+        if not region or not audience:  # the question waits for the answers
+            held = {**changes, _QUESTION: question[:300]}
+            if not region:
+                return self._ask(
+                    ctx, KB_TEXTS["ask_region"], "r", self.store.regions(), held, other=True
+                )
             return self._ask(
-                ctx, KB_TEXTS["ask_region"], "r", self.store.regions(), changes, other=True
+                ctx, KB_TEXTS["ask_audience"], "a", self.store.audiences(), held, other=False
             )
-        if not audience:
-            return self._ask(
-                ctx, KB_TEXTS["ask_audience"], "a", self.store.audiences(), changes, other=False
-            )
-        ranked = self.rank(ctx.lang, topic, question, region, audience)
+        ranked = self.rank(ctx.lang, topic, question, region, audience, strict=strict)
         if not ranked:  # an unanswered question: counted for the dashboard, not kept
             self.store.record_gap(ctx.lang, topic, region, ctx.now.date())
             if searching:
@@ -157,7 +183,7 @@ class KnowledgeService:
                 Button(
                     KB_TEXTS["label"],
                     f"k:{code}:{c.id}",
-                    "📍" if code == "r" else "👤",
+                    "📍" if code == "r" else SITUATION_ICONS.get(c.id, "👤"),
                     {"label": c.name.get(ctx.lang) or c.name.get("en") or c.id},
                 ),
             )
@@ -176,13 +202,14 @@ class KnowledgeService:
         others: Sequence[ArticleView],
         changes: Mapping[str, str],
     ) -> ServiceResult:
+        source, link = person_source(article.source_title, article.source_url)
         text = Say(
-            KB_TEXTS["article"],
+            KB_TEXTS["article" if link else "article_no_link"],
             {
                 "title": article.title,
                 "body": article.body,
-                "source": article.source_title,
-                "link": article.source_url,
+                "source": source,
+                "link": link,
                 "reviewed": format_day(article.reviewed, ctx.lang),
             },
         )
@@ -206,27 +233,45 @@ class KnowledgeService:
 
     # -- ranking -------------------------------------------------------------------
     def rank(
-        self, lang: str, topic: str, question: str, region: str, audience: str
+        self,
+        lang: str,
+        topic: str,
+        question: str,
+        region: str,
+        audience: str,
+        *,
+        strict: bool = False,
     ) -> list[ArticleView]:
-        """Articles for the user's region and situation, best first.
+        """Articles for the user's region and situation, best first; none when none fits.
 
         Without a question: the topic's articles, those written for the user's region
-        or situation first. With one: BM25 over character n-grams of every article in
-        scope, plus a prior for the topic (from the intent or the chosen topic).
+        or situation first. With one: only articles for the age group it is about (a
+        child, an adult, when it says), ranked by BM25 over character n-grams, plus a
+        prior for the topic; with ``strict`` (the question's own intent named the
+        topic) only that topic's articles, unless none of them matches at all. Articles
+        the question does not match are never offered.
         """
         entry = self._index(lang)
-        in_scope = [a for a in entry.articles.values() if _fits(a, region, audience)]
+        age = age_of(question)
+        in_scope = [a for a in entry.articles.values() if _fits(a, region, audience, age)]
         if not question.strip():
             chosen = [a for a in in_scope if a.topic == topic] if topic else []
             return sorted(chosen, key=lambda a: (-_locality(a, region, audience), a.id))
         raw = entry.index.scores(question, [a.id for a in in_scope])
-        best = max(raw.values(), default=0.0)
+        matching = [a for a in in_scope if raw[a.id] >= _MIN_SCORE]
+        best = max((raw[a.id] for a in matching), default=0.0)
         if best < _MIN_SCORE:
             return []
+        # The topic counts when the question's words agree with it (an intent can be
+        # wrong: "une école pour mes enfants" once read as housing).
+        on_topic = [a for a in matching if a.topic == topic]
+        agrees = bool(on_topic) and max(raw[a.id] for a in on_topic) >= _AGREES * best
+        if strict and agrees:
+            matching, best = on_topic, max(raw[a.id] for a in on_topic)
         scored = []
-        for article in in_scope:
+        for article in matching:
             score = raw[article.id] / best
-            if topic and article.topic == topic:
+            if agrees and article.topic == topic:
                 score += _PRIOR
             score += _LOCAL * _locality(article, region, audience)
             scored.append((score, article))
@@ -252,11 +297,15 @@ class KnowledgeService:
         return entry
 
 
-def _fits(article: ArticleView, region: str, audience: str) -> bool:
+def _fits(article: ArticleView, region: str, audience: str, age: str = "") -> bool:
     """Written for everyone, or for the user's region and situation ("somewhere else"
-    gets only the articles written for every region)."""
+    gets only the articles written for every region), and for the age group the
+    question is about (an article that names no age group is for all ages)."""
     regions_ok = ALL in article.regions or (region != ALL and region in article.regions)
-    return regions_ok and (ALL in article.audiences or audience in article.audiences)
+    situations = [a for a in article.audiences if a not in AGE_GROUPS]
+    ages = [a for a in article.audiences if a in AGE_GROUPS]
+    situation_ok = not situations or ALL in situations or audience in situations
+    return regions_ok and situation_ok and (not age or not ages or age in ages)
 
 
 def _locality(article: ArticleView, region: str, audience: str) -> int:

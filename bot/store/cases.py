@@ -286,7 +286,11 @@ class CaseBook:
                     if current is not None:
                         raised = URGENCIES.index(urgency) > URGENCIES.index(current.urgency)
                         if raised:
+                            # The more urgent request is now why the case is open, and
+                            # its summary holds what was said up to it.
                             current.urgency = urgency
+                            current.reason = reason
+                            current.summary = json.dumps(summary, ensure_ascii=False)
                             self._event(
                                 session,
                                 current.id,

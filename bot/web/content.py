@@ -26,10 +26,10 @@ from starlette.routing import BaseRoute
 
 from bot.app import Orienta
 from bot.i18n import N_, Translator, text_direction
-from bot.services.content import ALL, local_name
+from bot.services.content import AGE_GROUPS, ALL, local_name
 from bot.store.appointments import AppointmentBook, ServiceView
 from bot.store.editing import ContentEditor, EditStatus
-from bot.store.knowledge import KnowledgeStore
+from bot.store.knowledge import Choice, KnowledgeStore
 from bot.web.content_forms import (
     LANGUAGES,
     Form,
@@ -115,6 +115,8 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             return not_found(request)
         regions = await asyncio.to_thread(knowledge.regions)
         audiences = await asyncio.to_thread(knowledge.audiences)
+        # An article may also be limited to an age group (not a situation the bot asks).
+        audiences += [Choice(age, names) for age, names in AGE_GROUPS.items()]
         values, errors, status = article_values(old, today()), {}, 200
         if request.method == "POST":
             form = Form(await request.form(), translator(request))

@@ -233,9 +233,10 @@ async def test_invalid_article_comes_back_as_typed(content: Orienta) -> None:
         long_body = await post(c, "/console/content/articles/new", article_form(body_ar="س" * 901))
         assert long_body.status_code == 400 and 'id="error-body_ar"' in long_body.text
 
-        # The example content cites seed files, not web addresses: unchanged, they may stay.
+        # The example content names its sources with web addresses (never a file name):
+        # an article saved unchanged keeps its own.
         seed = ContentEditor(content.store).article("housing-anderlecht-ukraine")
-        assert seed is not None and not seed.source_url.startswith("http")
+        assert seed is not None and seed.source_url.startswith("https://")
         form = article_form(
             source_url=seed.source_url,
             regions=list(seed.regions),
