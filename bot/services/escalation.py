@@ -239,18 +239,16 @@ class EscalationService:
 
     # -- what the mediator is told -------------------------------------------------------
     def _summary(self, ctx: ServiceContext) -> dict[str, Any]:
-        """The conversation so far, for the mediator: the last messages (when the person
-        agreed to their storage), the intents understood, the topics and region chosen
-        and the upcoming appointments."""
+        """What the mediator reads first: the person's own words (what they typed and
+        agreed to keep; never a command, such as the /start a client sends by itself on
+        reopening the chat), how the emergency came (its kind, the 🆘 button), their
+        situation, region and topics, their upcoming appointments. The bot's own
+        messages are only counted."""
         messages = self.store.messages(ctx.conversation_id)
-        texts = [
-            {"dir": m.direction, "text": m.body[:500]}
-            for m in messages
-            if m.body and m.kind in ("text", "command")
-        ]
-        if ctx.message:
-            texts.append({"dir": "in", "text": ctx.message[:500]})
-        texts = texts[-_SUMMARY_MESSAGES:]
+        typed = [m for m in messages if m.direction == "in" and m.kind == "text"]
+        words = [m.body[:500] for m in typed if m.body]
+        if ctx.message and not ctx.message.startswith("/"):
+            words.append(ctx.message[:500])
         intents: list[str] = []
         for m in reversed(messages):
             if m.intent and m.intent not in intents:
@@ -266,15 +264,23 @@ class EscalationService:
         ]
         topics = [v for k in ("topic", "kb_topic") if (v := ctx.vars.get(k))]
         return {
-            "messages": texts,
+            "words": words[-_SUMMARY_MESSAGES:],
+            "unkept": sum(1 for m in typed if not m.body),  # typed, not agreed to keep
+            "bot_messages": sum(1 for m in messages if m.direction == "out"),
+            "crisis": crisis if crisis != "other" else "",
+            "sos_button": ctx.vars.get("sos") == "button",
             "intents": intents[:6],
             "topics": sorted(set(topics)),
             "region": ctx.vars.get("region", ""),
-            "audience": ctx.vars.get("audience", ""),
+            "audience": audience,
+            "situation": situations.get(audience, {}),
             "appointments": appointments,
         }
 
 
+        audience = ctx.vars.get("audience", "")
+        situations = {a.id: dict(a.name) for a in KnowledgeStore(self.store).audiences()}
+        crisis = ctx.vars.get("crisis_kind", "")
 def _pick(stored: tuple[dict[str, Any], ...], wanted: tuple[str, ...]) -> list[EmergencyLine]:
     """The stored lines of the wanted kinds, in the order wanted."""
     lines = [EmergencyLine.from_json(data) for data in stored]
