@@ -22,6 +22,7 @@ from bot.i18n import N_, Catalogs, format_moment
 from bot.services.content import EMERGENCY_KINDS, EmergencyLine, local_name
 from bot.services.hours import format_hours, hours_from_json
 from bot.services.interfaces import ServiceContext
+from bot.services.nearby import by_language, nearby
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
 from bot.store.knowledge import KnowledgeStore
@@ -182,12 +183,21 @@ class EscalationService:
         return says
 
     def _offices(self, lang: str, region: str | None) -> str:
+        """The offices near the person: their region's, else their country's, never
+        another country's. Where they live not known: the offices speaking their
+        language when those are all in one country (else none rather than a list of
+        countries)."""
+        countries = {r.id: r.country for r in KnowledgeStore(self.store).regions()}
         offices = AppointmentBook(self.store).offices()
-        if region and any(o.region == region for o in offices):
-            offices = [o for o in offices if o.region == region]
-        offices.sort(key=lambda o: (lang not in o.languages, not o.interpreter, o.id))
+        if region in countries:
+            near = nearby(offices, region, countries, lang)
+            shown = near.local or near.national
+        else:
+            speaking = [o for o in offices if lang in o.languages]
+            one_country = len({countries.get(o.region or "") for o in speaking}) == 1
+            shown = by_language(speaking, lang) if one_country else ()
         lines = []
-        for office in offices[:_OFFICES_SHOWN]:
+        for office in shown[:_OFFICES_SHOWN]:
             hours = format_hours(hours_from_json(office.hours), lang)
             lines.append(
                 f"• {local_name(office.name, lang)} — {office.address}"
@@ -263,6 +273,9 @@ class EscalationService:
             for a in AppointmentBook(self.store).upcoming(ctx.user_id, ctx.now)
         ]
         topics = [v for k in ("topic", "kb_topic") if (v := ctx.vars.get(k))]
+        audience = ctx.vars.get("audience", "")
+        situations = {a.id: dict(a.name) for a in KnowledgeStore(self.store).audiences()}
+        crisis = ctx.vars.get("crisis_kind", "")
         return {
             "words": words[-_SUMMARY_MESSAGES:],
             "unkept": sum(1 for m in typed if not m.body),  # typed, not agreed to keep
@@ -278,9 +291,6 @@ class EscalationService:
         }
 
 
-        audience = ctx.vars.get("audience", "")
-        situations = {a.id: dict(a.name) for a in KnowledgeStore(self.store).audiences()}
-        crisis = ctx.vars.get("crisis_kind", "")
 def _pick(stored: tuple[dict[str, Any], ...], wanted: tuple[str, ...]) -> list[EmergencyLine]:
     """The stored lines of the wanted kinds, in the order wanted."""
     lines = [EmergencyLine.from_json(data) for data in stored]
