@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot nlu tests bench
 	$(BIN)/ruff format --check bot nlu tests bench
 	$(BIN)/mypy
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 test: lint
 	$(BIN)/orienta flows check
