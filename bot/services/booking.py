@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from bot.engine.actions import Button, Say
 from bot.engine.core import home_buttons
 from bot.engine.events import ServiceResult
-from bot.i18n import N_, format_moment, format_short_moment
+from bot.i18n import N_, NP_, format_moment, format_short_moment
 from bot.services.content import local_name
 from bot.services.interfaces import ServiceContext
 from bot.services.when import DayParts, Window, parse_when
@@ -41,7 +41,7 @@ BOOKING_TEXTS = {
     "slots": N_("booking.slots"),
     "slots_window": N_("booking.slots_window"),
     "move_slots": N_("booking.move_slots"),
-    "no_slots": N_("booking.no_slots"),
+    "no_slots": NP_("booking.no_slots", "booking.no_slots.plural"),
     "no_slots_window": N_("booking.no_slots_window"),
     "confirm": N_("booking.confirm"),
     "confirm_move": N_("booking.confirm_move"),
@@ -51,7 +51,7 @@ BOOKING_TEXTS = {
     "full": N_("booking.full"),
     "too_late": N_("booking.too_late"),
     "gone": N_("booking.gone"),
-    "limit": N_("booking.limit"),
+    "limit": NP_("booking.limit", "booking.limit.plural"),
     "list": N_("booking.list"),
     "none": N_("booking.none"),
     "cancel_confirm": N_("booking.cancel_confirm"),
