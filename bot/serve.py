@@ -22,12 +22,13 @@ import uvicorn
 from bot.app import Orienta, build, prepare_content
 from bot.channels.base import Channel
 from bot.channels.webchat import WebChatMailbox
+from bot.engine.core import HELD_VARS
 from bot.relay import CaseRelay, StaffDesk
 from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
-from bot.store.retention import erase_before
+from bot.store.retention import erase_before, erase_held
 from bot.store.staff import StaffBook
 from bot.web.app import create_app
 
@@ -134,6 +135,11 @@ def background_jobs(
         )
         if erased.total:
             log.info("retention: erased %s", erased)
+        held = await asyncio.to_thread(
+            erase_held, store, now - timedelta(hours=settings.held_hours), HELD_VARS
+        )
+        if held:
+            log.info("retention: erased %d unanswered held messages", held)
         expired = await asyncio.to_thread(
             StaffBook(store).expire, now, now - timedelta(days=settings.audit_retention_days)
         )

@@ -173,6 +173,12 @@ class Settings(BaseSettings):
         description="Days after which what people wrote (message bodies, copies in cases "
         "once closed, stored updates) is erased; the anonymous counts stay.",
     )
+    held_hours: int = Field(
+        default=24,
+        ge=1,
+        description="Hours a message typed before consent (or another step) waits for the "
+        "answer; unanswered after that, it is erased.",
+    )
     audit_retention_days: int = Field(
         default=730,
         ge=30,

@@ -4,7 +4,7 @@ about, in every served language and on both databases."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -67,6 +67,38 @@ async def test_a_greeting_is_not_a_welcome_back_and_declining_erases_the_questio
     record = orienta.store.conversation("memory", "greeter", None, datetime.now(UTC))
     assert "_held" not in record.state.get("vars", {})
     assert all("again" not in x.lower() for x in person.texts())
+
+
+async def test_an_unanswered_held_question_is_erased_after_the_holding_time(
+    orienta: Orienta,
+) -> None:
+    """Someone who types a question and never answers the consent step: the retention job
+    erases the held question once it has waited ``held_hours``; a recent one stays."""
+    from bot.engine.core import HELD_VARS
+    from bot.store.retention import erase_held
+
+    now = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+    orienta.runner.clock = lambda: now[0]
+    people = {chat: Dialog(orienta, chat) for chat in ("gone", "recent")}
+    for person in people.values():
+        await person.say("/start")
+        await person.say(QUESTIONS["fr"])
+        now[0] += timedelta(hours=20)
+    hours = orienta.settings.held_hours
+
+    def held(chat: str) -> str:
+        record = orienta.store.conversation("memory", chat, None, now[0])
+        return str(record.state.get("vars", {}).get("_held", ""))
+
+    assert held("gone") and held("recent")
+    assert erase_held(orienta.store, now[0] - timedelta(hours=hours), HELD_VARS) == 1
+    assert held("gone") == "" and held("recent") == QUESTIONS["fr"]
+    assert erase_held(orienta.store, now[0] - timedelta(hours=hours), HELD_VARS) == 0
+    # Consenting later: a plain welcome, the erased question is not answered.
+    person = people["gone"]
+    await person.press(NAMES["fr"])
+    await person.press(person.t("fr", "consent.agree"))
+    assert person.t("fr", "menu.topics") in person.texts()
 
 
 async def test_greeting_before_consent_keeps_the_welcome(orienta: Orienta) -> None:

@@ -46,6 +46,7 @@ from nlu.intents import EMERGENCY
 __all__ = [
     "CASE_VAR",
     "COMMANDS",
+    "HELD_VARS",
     "SERVICE_PREFIXES",
     "EngineConfig",
     "Outcome",
@@ -74,6 +75,8 @@ _DATA_VAR = "_data"
 _PENDING_INTENT, _PENDING_TEXT = "_intent", "_text"
 #: A message kept until a step is answered (consent, the danger check, a language).
 _HELD_TEXT, _HELD_INTENT = "_held", "_held_intent"
+#: The variables that hold such a message (erased when unanswered: see bot.store.retention).
+HELD_VARS = (_HELD_TEXT, _HELD_INTENT)
 #: Share of the intent threshold at which a held question is still answered.
 _HELD_CONFIDENCE = 0.6
 #: Intents not worth holding: they need no answer once the step is done.

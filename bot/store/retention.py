@@ -7,6 +7,10 @@ carry copies of the bodies, are deleted, and so are those given up. Replies stil
 outbox after that long (a chat whose channel never took them) are deleted, and so are
 processed updates (their text is erased when processed; the row only kept the chat id for
 recognising a resend). Staff records expire too (:meth:`bot.store.staff.StaffBook.expire`).
+
+A message typed before a step was answered (consent above all) is held in the
+conversation only until that answer: :func:`erase_held` erases it when the person has not
+answered within hours, so a question from someone who never consented is not kept.
 """
 
 from __future__ import annotations
@@ -17,10 +21,18 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 
 from bot.store.cases import GIVE_UP_AFTER, OPEN
-from bot.store.models import Case, CaseEvent, CaseMessage, InboxItem, Message, OutboxItem
+from bot.store.models import (
+    Case,
+    CaseEvent,
+    CaseMessage,
+    Conversation,
+    InboxItem,
+    Message,
+    OutboxItem,
+)
 from bot.store.repository import Store
 
-__all__ = ["Erased", "erase_before"]
+__all__ = ["Erased", "erase_before", "erase_held"]
 
 
 @dataclass(frozen=True)
@@ -84,3 +96,19 @@ def erase_before(store: Store, cutoff: datetime) -> Erased:
                 for result in (events, replies, updates)
             ),
         )
+
+
+def erase_held(store: Store, cutoff: datetime, names: tuple[str, ...]) -> int:
+    """Erase the held message (the state variables ``names``) of conversations untouched
+    since ``cutoff``; return how many were erased."""
+    erased = 0
+    with store.session() as session, session.begin():
+        stale = session.scalars(select(Conversation).where(Conversation.updated_at < cutoff))
+        for conversation in stale:
+            variables = dict(conversation.state.get("vars", {}))
+            if not any(variables.get(name) for name in names):
+                continue
+            variables.update(dict.fromkeys(names, ""))
+            conversation.state = {**conversation.state, "vars": variables}
+            erased += 1
+    return erased
