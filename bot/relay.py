@@ -21,7 +21,7 @@ from typing import Protocol
 
 from bot.channels.base import Channel
 from bot.engine.actions import Say
-from bot.engine.core import home_buttons
+from bot.engine.core import emergency_buttons, home_buttons
 from bot.i18n import Catalogs
 from bot.messages import Outgoing
 from bot.render import render
@@ -163,7 +163,10 @@ class CaseRelay:
                         buttons=home_buttons() if returned else (),
                     )
                 )
-                says.append(Say(CASE_TEXTS["rate"], buttons=rating_buttons(case.id)))
+                if case.urgency == "emergency":  # no rating: how to get help again
+                    says.append(Say(CASE_TEXTS["closed_emergency"], buttons=emergency_buttons()))
+                else:
+                    says.append(Say(CASE_TEXTS["rate"], buttons=rating_buttons(case.id)))
             case "mediator":
                 await self._mediator_message(case, event)
                 return

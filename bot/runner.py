@@ -462,6 +462,7 @@ class Runner:
                             dict(turn.state.vars),
                             self.clock(),
                             (inbound.body or "") if kept and inbound else "",
+                            consented=turn.state.consent == "given",
                         )
                         pending = await asyncio.to_thread(self.services.call, action, ctx)
         return turn

@@ -211,6 +211,70 @@ async def test_sos_pressed_by_mistake_is_taken_back(orienta: Orienta, lang: str)
 
 
 @pytest.mark.parametrize("lang", sorted(QUESTIONS))
+async def test_sos_by_mistake_keeps_an_earlier_request_for_a_person(
+    orienta: Orienta, lang: str
+) -> None:
+    """Waiting for a person, then 🆘 pressed and taken back: the earlier request stands
+    (back in the queue as it was, the team told), it is not cancelled."""
+    from bot.store.cases import CaseBook
+
+    book = CaseBook(orienta.store)
+    person = Dialog(orienta, "waits")
+    await consent(person, lang)
+    t = lambda msgid, **p: person.t(lang, msgid, **p)  # noqa: E731
+    await person.say("/mediator")
+    user = orienta.store.user("memory", "waits")
+    assert user is not None
+    asked = book.open_case_of(user.id)
+    assert asked is not None and asked.urgency == "normal"
+    await person.say("/menu")
+    await person.press(f"🆘 {t('menu.emergency')}")
+    raised = book.open_case_of(user.id)
+    assert raised is not None and raised.id == asked.id and raised.urgency == "emergency"
+    await person.press(t("emergency.mistake"))
+    assert bare(person.texts()[0]) == t("case.sos_taken_back", position="1")
+    back = book.open_case_of(user.id)
+    assert back is not None and back.id == asked.id and back.status == "queued"
+    assert (back.urgency, back.reason) == ("normal", asked.reason)
+    assert not back.summary.get("sos_button")
+    events = [e.kind for e in book.pending_events(asked.id)]
+    assert events[-2:] == ["urgency", "lowered"]  # the team saw the alarm and its end
+
+
+@pytest.mark.parametrize("lang", sorted(QUESTIONS))
+async def test_an_emergency_case_closes_with_the_way_back_to_help(
+    orienta: Orienta, lang: str
+) -> None:
+    """A mediator closes an emergency case: no 1–5 rating, but how to get help again,
+    with a working 🆘 button."""
+    from bot.serve import case_relay
+    from bot.services.hours import hours_to_json, parse_hours
+    from bot.store.cases import CaseBook
+
+    book = CaseBook(orienta.store)
+    now = datetime.now(UTC)
+    mediator = book.add_mediator("Sam", [lang], hours_to_json(parse_hours("always")), "UTC", now)
+    person = Dialog(orienta, "crisis")
+    await consent(person, lang)
+    t = lambda msgid, **p: person.t(lang, msgid, **p)  # noqa: E731
+    await person.press(f"🆘 {t('menu.emergency')}")
+    user = orienta.store.user("memory", "crisis")
+    assert user is not None
+    case = book.open_case_of(user.id)
+    assert case is not None and case.urgency == "emergency"
+    book.claim(case.id, mediator.id, now)
+    book.finish(case.id, mediator.id, "closed", now)
+    await case_relay(orienta, {"memory": person.channel}).run_once()
+    person.last = person.channel.take(person.chat_id)
+    texts = [bare(x) for x in person.texts()]
+    assert t("case.closed_emergency") in texts and t("case.rate") not in texts
+    await person.press(f"🆘 {t('menu.emergency')}")
+    assert bare(person.texts()[0]) == t("emergency.numbers")
+    again = book.open_case_of(user.id)
+    assert again is not None and again.urgency == "emergency"
+
+
+@pytest.mark.parametrize("lang", sorted(QUESTIONS))
 async def test_reopening_the_chat_with_a_mediator(orienta: Orienta, lang: str) -> None:
     """/start sent by the client while a mediator holds the case: the person is told a
     mediator is with them, and the mediator never sees "/start" as if it were typed."""

@@ -188,6 +188,17 @@ class TelegramStaffDesk:
                 await self._must_post(
                     thread, self._text("emergency", number=number, mentions=mentions)
                 )
+            case "lowered":
+                await self.channel.call(
+                    "",
+                    partial(
+                        self.bot.edit_forum_topic,
+                        chat_id=self.chat_id,
+                        message_thread_id=thread,
+                        name=case_title(case, self.t),
+                    ),
+                )
+                await self._must_post(thread, self._text("sos_taken_back", number=number))
             case "claimed":
                 await self._must_post(
                     thread, self._text("claimed", number=number, mediator=case.mediator_name or "?")

@@ -50,6 +50,7 @@ __all__ = [
     "SERVICE_PREFIXES",
     "EngineConfig",
     "Outcome",
+    "emergency_buttons",
     "home_buttons",
     "is_emergency",
     "step",
@@ -146,6 +147,11 @@ def is_emergency(config: EngineConfig, event: Event) -> bool:
 def home_buttons() -> tuple[tuple[Button, ...], ...]:
     """The two ways on offered after every answer: the menu and a person."""
     return ((Button(TEXTS["menu"], "menu", "↩️"), Button(TEXTS["human"], "human", "🙋")),)
+
+
+def emergency_buttons() -> tuple[tuple[Button, ...], ...]:
+    """🆘 on its own row, then the home buttons (after a crisis)."""
+    return ((Button(TEXTS["emergency"], "sos", "🆘"),), *home_buttons())
 
 
 @dataclass
@@ -366,6 +372,9 @@ class _Turn:
 
     def on_press(self, event: Press) -> None:
         data = event.data
+        if data == "sos":  # the 🆘 button offered outside the menu: before consent too
+            self.jump("emergency", crisis_kind="other", sos="button")
+            return
         if not self.state.consent and data in ("menu", "human"):
             # Nothing but the welcome before the consent answer; a person asked for is
             # found right after it.

@@ -17,6 +17,7 @@ EMERGENCY_NUMBERS = N_("emergency.numbers")
 TEXTS = {
     "menu": N_("button.menu"),
     "human": N_("button.human"),
+    "emergency": N_("menu.emergency"),
     "what_next": N_("home.what_next"),
     "not_understood": N_("fallback.not_understood"),
     "old_button": N_("error.old_button"),

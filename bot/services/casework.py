@@ -22,6 +22,8 @@ __all__ = ["STAFF_TEXTS", "TOPIC_NAMES", "case_title", "staff_text", "summary_te
 STAFF_TEXTS = {
     "summary": N_("staff.case_summary"),
     "withdrawn": N_("staff.withdrawn"),
+    "sos_taken_back": N_("staff.sos_taken_back"),
+    "alarm_typed": N_("staff.alarm_typed"),
     "none": N_("staff.none"),
     "reason.asked": N_("staff.reason.asked"),
     "reason.emergency": N_("staff.reason.emergency"),
@@ -122,7 +124,12 @@ def summary_text(
         language=case.language.upper(),
         urgency=staff_text(t, f"urgency.{case.urgency}"),
         words="\n".join(f"👤 {w}" for w in words)
-        or staff_text(t, "no_bodies" if summary.get("unkept", 1) else "no_words"),
+        or staff_text(
+            t,
+            "no_bodies"
+            if summary.get("unkept", 1) or summary.get("consented") is False
+            else "no_words",
+        ),
         reason=_reason(case, t),
         situation=(local_name(situation, t.lang) if situation else summary.get("audience")) or none,
         region=region_name or none,
@@ -155,4 +162,6 @@ def _reason(case: CaseView, t: Translator) -> str:
         parts.append(staff_text(t, f"crisis.{crisis}"))
     if case.summary.get("sos_button"):
         parts.append(staff_text(t, "sos_button"))
+    elif case.summary.get("alarm_typed"):
+        parts.append(staff_text(t, "alarm_typed"))
     return " — ".join(parts)

@@ -53,6 +53,8 @@ CASE_TEXTS = {
     "rated": N_("case.rated"),
     "rate_old": N_("case.rate_old"),
     "withdrawn": N_("case.withdrawn"),
+    "sos_taken_back": N_("case.sos_taken_back"),
+    "closed_emergency": N_("case.closed_emergency"),
     "no_request": N_("case.no_request"),
     "with_mediator": N_("case.with_mediator"),
 }
@@ -107,6 +109,8 @@ class EscalationService:
         region = ctx.vars.get("region") or None
         if reason in ("waiting", "withdraw"):
             return self._waiting(ctx, withdraw=reason == "withdraw")
+        if reason == "mistake":
+            return self._mistake(ctx)
         says: list[Say] = []
         kind = ctx.vars.get("crisis_kind") or "other"
         if urgency == "emergency" and (numbers := self._numbers(ctx.lang, region, kind)):
@@ -160,6 +164,19 @@ class EscalationService:
                 ),
             )
         return ServiceResult(ok=True, says=tuple(self._what_next(ctx, case.id, case.region)))
+
+    def _mistake(self, ctx: ServiceContext) -> ServiceResult:
+        """🆘 pressed by mistake: an earlier request for a person stands (the case goes
+        back to what it was), else the request the 🆘 made is withdrawn."""
+        taken = self.book.take_back_emergency(ctx.user_id, ctx.now)
+        if taken == "lowered":
+            case = self.book.open_case_of(ctx.user_id)
+            position = str(self.book.queue_position(case.id)) if case else "?"
+            return ServiceResult(
+                ok=True, says=(Say(CASE_TEXTS["sos_taken_back"], {"position": position}),)
+            )
+        key = "withdrawn" if taken == "withdrawn" else "no_request"
+        return ServiceResult(ok=True, says=(Say(CASE_TEXTS[key]),))
 
     # -- what the person is told ---------------------------------------------------------
     def _what_next(self, ctx: ServiceContext, case_id: int, region: str | None) -> list[Say]:
@@ -282,6 +299,9 @@ class EscalationService:
             "bot_messages": sum(1 for m in messages if m.direction == "out"),
             "crisis": crisis if crisis != "other" else "",
             "sos_button": ctx.vars.get("sos") == "button",
+            # An alarm raised by what the person typed (kept or not: see "consented").
+            "alarm_typed": bool(crisis) and ctx.vars.get("sos") != "button",
+            "consented": ctx.consented,
             "intents": intents[:6],
             "topics": sorted(set(topics)),
             "region": ctx.vars.get("region", ""),

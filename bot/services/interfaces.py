@@ -40,6 +40,8 @@ class ServiceContext:
     #: The message being answered (text or command), when it may be kept: the person
     #: consented to storage (it is not yet in the stored history).
     message: str = ""
+    #: The person agreed to their messages being kept.
+    consented: bool = False
 
 
 class Service(Protocol):

@@ -287,7 +287,13 @@ class CaseBook:
                         raised = URGENCIES.index(urgency) > URGENCIES.index(current.urgency)
                         if raised:
                             # The more urgent request is now why the case is open, and
-                            # its summary holds what was said up to it.
+                            # its summary holds what was said up to it; what it was is
+                            # kept, for a 🆘 pressed by mistake (take_back_emergency).
+                            was = {
+                                "was": current.urgency,
+                                "was_reason": current.reason,
+                                "was_summary": current.summary,
+                            }
                             current.urgency = urgency
                             current.reason = reason
                             current.summary = json.dumps(summary, ensure_ascii=False)
@@ -295,7 +301,7 @@ class CaseBook:
                                 session,
                                 current.id,
                                 "urgency",
-                                {"urgency": urgency, "reason": reason},
+                                {"urgency": urgency, "reason": reason, **was},
                                 now,
                             )
                         return Opened(self._view(session, current), new=False, raised=raised)
@@ -481,6 +487,39 @@ class CaseBook:
             self._own(session, case.conversation_id, "bot", bump=False)
             self._event(session, case_id, "withdrawn", {}, now)
             return True
+
+    def take_back_emergency(self, user_id: int, now: datetime) -> str:
+        """The person took back a 🆘 pressed by mistake. A request for a person made
+        before it stands: the case goes back to what it was ("lowered", staff told);
+        a case the 🆘 opened is withdrawn ("withdrawn"). "" when no emergency of theirs
+        waits."""
+        with self.store.session() as session, session.begin():
+            case = session.scalar(
+                select(Case)
+                .where(Case.user_id == user_id, Case.status == "queued")
+                .with_for_update()
+            )
+            if case is None or case.urgency != "emergency":
+                return ""
+            raised = session.scalar(
+                select(CaseEvent)
+                .where(CaseEvent.case_id == case.id, CaseEvent.kind == "urgency")
+                .order_by(CaseEvent.id.desc())
+                .limit(1)
+            )
+            before = raised.payload if raised is not None else {}
+            if before.get("was") not in URGENCIES:
+                case.status, case.closed_at = "closed", now
+                self._own(session, case.conversation_id, "bot", bump=False)
+                self._event(session, case.id, "withdrawn", {}, now)
+                return "withdrawn"
+            case.urgency = str(before["was"])
+            case.reason = str(before.get("was_reason") or case.reason)
+            case.summary = str(before.get("was_summary") or case.summary)
+            self._event(
+                session, case.id, "lowered", {"urgency": case.urgency, "reason": case.reason}, now
+            )
+            return "lowered"
 
     def mediator_message(
         self,
