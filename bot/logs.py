@@ -36,6 +36,13 @@ def configure_logging(level: str, fmt: str) -> None:
         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    # uvicorn's own loggers (configured by an earlier server with its default config)
+    # log through this handler too: no handlers of their own, propagating, enabled.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        server_log = logging.getLogger(name)
+        server_log.handlers.clear()
+        server_log.propagate, server_log.disabled = True, False
+        server_log.setLevel(logging.NOTSET)
     # httpx logs every request URL at INFO, and the Rasa token travels in the query string.
     for noisy in _QUIET:
         logging.getLogger(noisy).setLevel(logging.WARNING)

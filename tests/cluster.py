@@ -211,7 +211,10 @@ def assert_transcripts(got: dict[int, list[Reply]], chats: list[Chat]) -> None:
                 f"chat {chat.chat_id} ({chat.lang}): {len(got[chat.chat_id])} "
                 f"replies for {len(chat.expected)}, first difference at {first}: "
                 f"{got[chat.chat_id][first : first + 1]} != "
-                f"{chat.expected[first : first + 1]}"
+                f"{chat.expected[first : first + 1]}\n  got:      "
+                + " | ".join(r.text[:24] for r in got[chat.chat_id])
+                + "\n  expected: "
+                + " | ".join(r.text[:24] for r in chat.expected)
             )
     assert not wrong, "\n".join(wrong)
 

@@ -347,3 +347,52 @@ def test_office_and_service_names_are_never_english_only(ready: Orienta) -> None
             assert name and (name != office.name["en"] or name in local), (office.id, lang)
     israel = book.office("israel_klita_metiva")
     assert israel is not None and not israel.address.isascii()  # Hebrew, the local language
+
+
+YES_NO = {
+    "ar": ("نعم", "لا"),
+    "fr": ("oui", "non"),
+    "it": ("sì", "no"),
+    "fi": ("kyllä", "ei"),
+    "uk": ("так", "ні"),
+}
+
+
+async def _to_confirm(dialog: Dialog, lang: str) -> None:
+    """By buttons, from the booking's start to "book this time?"."""
+    await dialog.press_data("b:new")
+    for _ in range(8):
+        if any(bare(x).startswith(dialog.t(lang, "booking.confirm")[:12]) for x in dialog.texts()):
+            return
+        for prefix in ("b:t:", "b:o:", "b:g:", "b:s:", "b:y:"):
+            if datas := _datas(dialog, prefix):
+                await dialog.press_data(datas[0])
+                break
+        else:
+            raise AssertionError(f"stuck: {dialog.texts()}")
+    raise AssertionError("never asked to confirm")
+
+
+@pytest.mark.parametrize("lang", SERVED_LANGUAGES)
+async def test_yes_and_no_typed_at_a_booking_question(ready: Orienta, lang: str) -> None:
+    """ "Yes" or "no" typed instead of pressed answers the question asked (book this
+    time, cancel it) and is never read as a day."""
+    yes, no = YES_NO[lang]
+    person = Dialog(ready, f"typed-{lang}")
+    await _start(person, lang)
+    await _to_confirm(person, lang)
+    await person.say(no)  # other times, not "which day?"
+    assert _datas(person, "b:t:")
+    assert person.t(lang, "booking.date_unclear") not in [bare(x) for x in person.texts()]
+    await person.press_data(_datas(person, "b:t:")[0])
+    await person.say(yes)
+    user = ready.store.user("memory", f"typed-{lang}")
+    assert user is not None
+    [booked] = AppointmentBook(ready.store).upcoming(user.id, datetime.now(UTC))
+    await person.say("/menu")
+    await person.press_data("b:l")
+    await person.press_data(f"b:x:{booked.id}")
+    await person.say(yes)  # cancel it
+    assert AppointmentBook(ready.store).upcoming(user.id, datetime.now(UTC)) == []
+    await person.say(yes)  # nothing asked any more: not a second cancellation or booking
+    assert AppointmentBook(ready.store).upcoming(user.id, datetime.now(UTC)) == []

@@ -162,7 +162,10 @@ def _log_telegram_wait(state: RetryCallState) -> None:
         log.warning("Telegram asked to wait %.1f s (attempt %d)", wait, state.attempt_number)
     else:
         log.warning(
-            "network error talking to Telegram (%s); retry in %.1f s", type(exc).__name__, wait
+            "network error talking to Telegram (%s: %s); retry in %.1f s",
+            type(exc).__name__,
+            exc,
+            wait,
         )
 
 

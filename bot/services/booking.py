@@ -32,9 +32,11 @@ from bot.services.booking_common import (
     BOOKING_TEXTS,
     CLEAR,
     MOVE,
+    NO,
     OFFICE,
     SERVICE,
     WINDOW,
+    YES,
     BookingPolicy,
     Rows,
     number,
@@ -101,6 +103,9 @@ class BookingService:
         if args.get("data"):
             return self._press(ctx, args["data"])
         intent = args.get("intent", "")
+        answer = {"affirm": ctx.vars.get(YES, ""), "deny": ctx.vars.get(NO, "")}.get(intent)
+        if answer:  # "yes" / "no" typed to a yes/no question: as its button
+            return self._press(ctx, answer)
         if intent in ("list_appointments", "cancel_appointment"):
             return self._list(ctx)
         return self.choose.narrow(ctx, args.get("text", ""), leaves=bool(args.get("leaves")))
@@ -175,7 +180,12 @@ class BookingService:
         rows: Rows = ((yes,), (Button(T["other_times"], f"b:o:{office.id}", "🕘"),))
         return wait(
             Say(text, params, buttons=rows + home_buttons()),
-            {OFFICE: office.id, SERVICE: service.id},
+            {
+                OFFICE: office.id,
+                SERVICE: service.id,
+                YES: yes.payload.removeprefix("b:"),
+                NO: f"o:{office.id}",
+            },
         )
 
     def _book(self, ctx: ServiceContext, slot_id: int) -> ServiceResult:
@@ -259,7 +269,7 @@ class BookingService:
                 appointment_params(view, ctx.lang),
                 buttons=rows + home_buttons(),
             ),
-            {},
+            {YES: f"X:{view.id}", NO: "l"},
         )
 
     def _cancel(self, ctx: ServiceContext, appointment_id: int) -> ServiceResult:

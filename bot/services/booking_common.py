@@ -75,8 +75,11 @@ T = BOOKING_TEXTS
 #: ``s:<service>``: the offices, ``l``: my appointments), and the person's region
 #: (shared with the knowledge base: asked once, remembered, changeable).
 SERVICE, OFFICE, WINDOW, MOVE, BACK = "bk_service", "bk_office", "bk_window", "bk_move", "bk_back"
+#: A yes/no question waiting (book this time? cancel it?): the buttons a typed "yes" or
+#: "no" stands for. Every other step clears them.
+YES, NO = "bk_yes", "bk_no"
 REGION, ACTION = "region", "appointment_action"
-CLEAR = {SERVICE: "", OFFICE: "", WINDOW: "", MOVE: "", BACK: "", ACTION: ""}
+CLEAR = {SERVICE: "", OFFICE: "", WINDOW: "", MOVE: "", BACK: "", ACTION: "", YES: "", NO: ""}
 
 Rows = tuple[tuple[Button, ...], ...]
 
@@ -101,7 +104,7 @@ def back(data: str) -> Button:
 def wait(says: Say | Sequence[Say], changes: Mapping[str, str]) -> ServiceResult:
     """Ask the person something: the booking step waits for their press or text."""
     shown = (says,) if isinstance(says, Say) else tuple(says)
-    return ServiceResult(ok=True, wait=True, says=shown, vars=dict(changes))
+    return ServiceResult(ok=True, wait=True, says=shown, vars={YES: "", NO: "", **changes})
 
 
 def epoch_minutes(value: datetime) -> int:

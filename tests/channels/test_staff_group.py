@@ -257,9 +257,11 @@ async def test_emergency_notifies_everyone_on_duty(
     )
     texts = [bare(m.get("text", "")) for m in sent[5:]]
     assert texts[0] == t(orienta, "fr", "emergency.numbers")
-    # The region is not known yet: every region's numbers, in French.
-    assert "Anderlecht (Bruxelles)" in texts[1] and "1522" in texts[1]
-    assert t(orienta, "fr", "emergency.kind.violence") in texts[1]
+    # The region is not known yet: every region's lines for suicidal thoughts (a
+    # listening line) and its general number, in French; not the violence lines.
+    assert "Anderlecht (Bruxelles)" in texts[1] and "0800 32 123" in texts[1]
+    assert t(orienta, "fr", "emergency.kind.mental_health") in texts[1]
+    assert "1522" not in texts[1] and t(orienta, "fr", "emergency.kind.violence") not in texts[1]
     thread = await topic_of(fake, "EMERGENCY")
     alert = await staff_says(fake, thread, "EMERGENCY in case")
     # Everyone on duty, whatever their languages; not the mediator off duty.
