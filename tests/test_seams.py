@@ -139,6 +139,22 @@ async def test_russian_first_message_gets_the_choice_with_a_ukrainian_note(
     assert person.texts()[0] == person.t("uk", "welcome.consent_thanks")
 
 
+async def test_russian_after_choosing_ukrainian_is_answered_in_ukrainian(
+    orienta: Orienta,
+) -> None:
+    """Someone who chose Ukrainian and then writes Russian is not sent back to the
+    language choice: the request is understood and answered in Ukrainian."""
+    person = Dialog(orienta, "ru-later", language_code="ru")
+    await consent(person, "uk")
+    await person.say("удалите все мои данные пожалуйста")
+    texts = person.texts()
+    assert person.t("uk", "language.not_served") not in texts
+    assert person.t("uk", "language.choose") not in texts
+    record = orienta.store.conversation("memory", "ru-later", None, datetime.now(UTC))
+    assert record.state["lang"] == "uk"
+    assert record.state["stack"][-1][0] in ("forget", "privacy")  # my data, or erase it
+
+
 @pytest.mark.parametrize("lang", sorted(QUESTIONS))
 async def test_waiting_for_a_person(orienta: Orienta, lang: str) -> None:
     """While a request waits: "is anyone there?" hears that a person is coming, with

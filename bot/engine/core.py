@@ -477,9 +477,12 @@ class _Turn:
             self.hold(event, confident, always=True)
             self.jump(DANGER_CHECK, crisis_kind=event.crisis_kind or "other")
             return
-        if event.foreign and self.state.waiting != "text":
+        note = self.config.foreign_notes.get(event.foreign or "")
+        chosen = self.state.consent and note is not None and self.state.lang == note
+        if event.foreign and self.state.waiting != "text" and not chosen:
+            # (Someone who chose Ukrainian and writes Russian is understood and answered
+            # in Ukrainian: the choice is not asked again, the request not dropped.)
             self.hold(event, confident)
-            note = self.config.foreign_notes.get(event.foreign)
             if self.state.lang is None and note in self.config.served:
                 # Russian: the note and the choice in Ukrainian, the buttons in each
                 # language's own name; nothing is remembered until the person picks.
