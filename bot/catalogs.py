@@ -7,6 +7,10 @@ English source text beside each id as a ``#.`` comment for translators with a
 hash of it, and marks a translation fuzzy (stale) when that hash changes: the
 English source changed after the translation was made. ``compile``
 writes the ``.mo`` files and fails on a broken catalog.
+
+A message with plural forms (``msgid_plural``) is known by its singular id; its English
+source is its forms joined by `` | ``, and the check wants every form of the language's
+``Plural-Forms`` written, each with no placeholder English lacks.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
@@ -30,12 +34,15 @@ __all__ = [
     "check_catalogs",
     "compile_catalogs",
     "extract_template",
+    "message_forms",
+    "message_key",
     "po_entries",
     "source_hash",
     "update_catalogs",
 ]
 
 _SOURCE_PREFIX = "en: "
+_FORMS = " | "
 _HASH_PREFIX = "source-hash: "
 
 
@@ -54,14 +61,36 @@ class PoEntry:
     source: str | None
 
 
+def message_key(message: Message) -> str:
+    """A message's id: the singular's for a message with plural forms."""
+    return str(message.id[0] if message.pluralizable else message.id)
+
+
+def message_forms(message: Message) -> tuple[str, ...]:
+    """A message's text, or its plural forms."""
+    if isinstance(message.string, tuple | list):
+        return tuple(str(form or "") for form in message.string)
+    return (str(message.string or ""),)
+
+
+def _source_text(message: Message | None) -> str:
+    """The English source as the translators' comment and its hash show it."""
+    if message is None or not any(message_forms(message)):
+        return ""
+    return _FORMS.join(message_forms(message))
+
+
 def po_entries(locales_dir: Path, lang: str) -> dict[str, PoEntry]:
-    """Every message of a language's catalog file."""
+    """Every message of a language's catalog file (a message with plural forms shows its
+    last form, the general plural)."""
     path = po_path(locales_dir, lang)
     if not path.exists():
         return {}
     catalog = read_catalog(path)
     return {
-        str(m.id): PoEntry(str(m.string or ""), bool(m.fuzzy), _recorded_hash(catalog, str(m.id)))
+        message_key(m): PoEntry(
+            message_forms(m)[-1], bool(m.fuzzy), _recorded_hash(catalog, message_key(m))
+        )
         for m in catalog
         if m.id
     }
@@ -109,14 +138,15 @@ def update_catalogs(root: Path, locales_dir: Path, languages: Iterable[str]) -> 
     for lang in languages:
         path = po_path(locales_dir, lang)
         catalog = read_catalog(path) if path.exists() else Catalog(locale=lang, domain=DOMAIN)
-        previous = {str(m.id): _recorded_hash(catalog, str(m.id)) for m in catalog if m.id}
+        previous = {
+            message_key(m): _recorded_hash(catalog, message_key(m)) for m in catalog if m.id
+        }
         catalog.update(template, no_fuzzy_matching=True)
         for message in catalog:
             if not message.id:
                 continue
-            source = english.get(message.id)
-            text = str(source.string) if source is not None and source.string else ""
-            old = previous.get(str(message.id))
+            text = _source_text(english.get(message_key(message)))
+            old = previous.get(message_key(message))
             if old is not None and text and old != source_hash(text) and message.string:
                 message.flags.add("fuzzy")
             message.auto_comments = (
@@ -155,31 +185,41 @@ class CatalogProblem:
 def check_catalogs(root: Path, locales_dir: Path, languages: Iterable[str]) -> list[CatalogProblem]:
     """Every message id used by the code and flows must be translated (not fuzzy) in
     English and each language, with the same placeholders as English."""
-    used = [str(m.id) for m in extract_template(root) if m.id]
+    used = {message_key(m): m.pluralizable for m in extract_template(root) if m.id}
     english = read_catalog(po_path(locales_dir, FALLBACK))
     problems: list[CatalogProblem] = []
     for lang in (FALLBACK, *languages):
         path = po_path(locales_dir, lang)
         catalog = read_catalog(path) if path.exists() else Catalog(locale=lang)
-        for msgid in used:
+        for msgid, plural in used.items():
             message = catalog.get(msgid)
-            if message is None or not message.string:
+            if message is None or not any(message_forms(message)):
                 problems.append(CatalogProblem(lang, msgid, "missing"))
                 continue
             if message.fuzzy:
                 problems.append(CatalogProblem(lang, msgid, "fuzzy (English source changed)"))
+            forms = message_forms(message)
+            if plural and (not message.pluralizable or len(forms) != catalog.num_plurals):
+                problems.append(
+                    CatalogProblem(
+                        lang, msgid, f"needs {catalog.num_plurals} plural forms (msgid_plural)"
+                    )
+                )
+            if not all(forms):
+                problems.append(CatalogProblem(lang, msgid, "a plural form is missing"))
             source = english.get(msgid)
-            if (
-                source is not None
-                and source.string
-                and placeholders(str(message.string)) != placeholders(str(source.string))
-            ):
+            if source is None or not any(message_forms(source)):
+                continue
+            want = set().union(*(placeholders(f) for f in message_forms(source)))
+            got = [placeholders(f) for f in forms]
+            # A form may leave the number out ("one appointment"), never add a name.
+            if set().union(*got) != want and not (plural and all(g <= want for g in got)):
                 problems.append(
                     CatalogProblem(
                         lang,
                         msgid,
-                        f"placeholders {sorted(placeholders(str(message.string)))} "
-                        f"differ from English {sorted(placeholders(str(source.string)))}",
+                        f"placeholders {sorted(set().union(*got))} "
+                        f"differ from English {sorted(want)}",
                     )
                 )
     return problems

@@ -112,8 +112,10 @@ def _cmd_content(settings: Settings, args: argparse.Namespace) -> int:
         print("not published: fix the errors first")
         return 1
     store = _store(settings)
-    counts = publish_content(store, content)
-    created, removed = AppointmentBook(store).generate_slots(_today(), settings.booking_days)
+    counts = publish_content(store, content, progress=True)
+    created, removed = AppointmentBook(store).generate_slots(
+        _today(), settings.booking_days, progress=True
+    )
     print(
         f"published {counts.offices} offices, {counts.articles} articles "
         f"(version {content.version}); slots: {created} created, {removed} removed"
@@ -126,7 +128,9 @@ def _cmd_slots(settings: Settings, args: argparse.Namespace) -> int:
 
     book = AppointmentBook(_store(settings))
     if args.action == "generate":
-        created, removed = book.generate_slots(_today(), args.days or settings.booking_days)
+        created, removed = book.generate_slots(
+            _today(), args.days or settings.booking_days, progress=True
+        )
         print(f"slots: {created} created, {removed} removed")
         return 0
     office = book.office(args.office)
@@ -434,7 +438,7 @@ def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "train":
         embedded = understanding.intents
         assert isinstance(embedded, EmbeddedBackend)
-        embedded.load()
+        embedded.load(progress=True)
         print(f"embedded model ready: {embedded.model_path()}")
         return 0
     if args.action == "eval":

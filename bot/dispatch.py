@@ -30,6 +30,7 @@ from datetime import timedelta
 
 from bot.channels.base import Channel
 from bot.messages import Incoming
+from bot.retrying import Backoff
 from bot.runner import Runner
 from bot.store.repository import Store
 
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 #: First and longest pause before a chat that could not be worked on is tried again.
 RETRY_FIRST, RETRY_MAX = 1.0, 30.0
+_BACKOFF = Backoff(first=RETRY_FIRST, cap=RETRY_MAX)
 
 
 class Dispatcher:
@@ -75,7 +77,7 @@ class Dispatcher:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._dirty: set[str] = set()
         self._background: set[asyncio.Task[object]] = set()
-        self._backoff: dict[str, float] = {}
+        self._failures: dict[str, int] = {}  # failed tries in a row, per chat
         self._retries: dict[str, asyncio.TimerHandle] = {}
         # Chats are worked on concurrently, but only this many at once: hundreds of tasks
         # queueing on one HTTP connection pool cost more than they gain.
@@ -128,11 +130,11 @@ class Dispatcher:
                     # An update stored while we held the lease was left to us: look again.
                     if not await asyncio.to_thread(self.store.pending, self.name, chat_id, 1):
                         break
-            self._backoff.pop(chat_id, None)
+            self._failures.pop(chat_id, None)
         except Exception as exc:
             # Unreachable database, a channel that keeps failing: everything stays stored.
-            delay = self._backoff.get(chat_id, RETRY_FIRST)
-            self._backoff[chat_id] = min(delay * 2, RETRY_MAX)
+            failures = self._failures[chat_id] = self._failures.get(chat_id, 0) + 1
+            delay = _BACKOFF.delay(failures)
             log.warning(
                 "a chat on %s waits (%s); trying again in %.0f s",
                 self.name,

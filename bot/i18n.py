@@ -4,14 +4,21 @@ Catalogs are the gettext ``.po`` files under ``locales/<lang>/LC_MESSAGES/``,
 read with Babel and compiled in memory, so an edited catalog is picked up by
 :meth:`Catalogs.reload` without a restart. Nothing is installed globally: each
 conversation gets a :class:`Translator` for its language.
+
+A message that shows a number has plural forms (``msgid_plural``, one ``msgstr[i]`` per
+form of the language's ``Plural-Forms``: six in Arabic, three in Ukrainian, two in
+English, Finnish, French and Italian). It is marked ``NP_(id, id_plural)`` in Python and
+``ngettext(id, id_plural, n)`` in templates; :meth:`Translator.gettext` picks the form
+by the ``count`` parameter (else the first whole-number parameter the text shows).
 """
 
 from __future__ import annotations
 
+import gettext
 import re
 import string
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -24,6 +31,7 @@ from babel.messages.pofile import read_po
 __all__ = [
     "DOMAIN",
     "FALLBACK",
+    "NP_",
     "N_",
     "Catalogs",
     "Translator",
@@ -46,6 +54,11 @@ _POP_DIRECTIONAL_ISOLATE = "\u2069"
 
 def N_(msgid: str) -> str:
     """Mark a message id for extraction without translating it here."""
+    return msgid
+
+
+def NP_(msgid: str, msgid_plural: str) -> str:
+    """Mark a message id with plural forms for extraction; the id is the singular's."""
     return msgid
 
 
@@ -73,6 +86,39 @@ def read_catalog(path: Path) -> Catalog:
         return read_po(handle)
 
 
+#: A language's plural rule: the count -> the index of the form (``Plural-Forms``).
+PluralRule = Callable[[int], int]
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A message's forms in one language and the rule that picks one."""
+
+    forms: tuple[str, ...]
+    rule: PluralRule
+
+    def form(self, count: int) -> str:
+        index = self.rule(count)
+        return self.forms[index] if 0 <= index < len(self.forms) else self.forms[-1]
+
+
+def plural_rule(catalog: Catalog) -> PluralRule:
+    """The ``Plural-Forms`` expression of a catalog as a function."""
+    rule: PluralRule = gettext.c2py(catalog.plural_expr)
+    return rule
+
+
+def _count(text: str, params: Mapping[str, str]) -> int | None:
+    """The number that picks a plural form: ``count``, else the first placeholder of
+    ``text`` given a whole number."""
+    names = ["count", *(n for _, n, _, _ in string.Formatter().parse(text) if n)]
+    for name in names:
+        value = params.get(name)
+        if value is not None and value.strip().lstrip("-").isdigit():
+            return int(value)
+    return None
+
+
 @dataclass(frozen=True)
 class Translator:
     """Translates message ids for one language, falling back to English."""
@@ -80,16 +126,22 @@ class Translator:
     lang: str
     messages: Mapping[str, str]
     fallback: Mapping[str, str]
+    plurals: Mapping[str, Plural] = field(default_factory=dict)
+    fallback_plurals: Mapping[str, Plural] = field(default_factory=dict)
 
     @property
     def direction(self) -> Literal["ltr", "rtl"]:
         return text_direction(self.lang)
 
     def has(self, msgid: str) -> bool:
-        return bool(self.messages.get(msgid))
+        return bool(self.messages.get(msgid)) or msgid in self.plurals
 
     def gettext(self, msgid: str, **params: str) -> str:
         text = self.messages.get(msgid) or self.fallback.get(msgid) or msgid
+        plural = self.plurals.get(msgid) or self.fallback_plurals.get(msgid)
+        if plural is not None and msgid not in self.messages:  # a console edit wins
+            count = _count(plural.forms[-1], params)
+            text = plural.form(count) if count is not None else plural.forms[-1]
         if not params:
             return text
         try:
@@ -123,19 +175,32 @@ class Catalogs:
             lang: dict(texts) for lang, texts in (overrides or {}).items()
         }
         self._messages: dict[str, dict[str, str]] = {}
+        self._plurals: dict[str, dict[str, Plural]] = {}
         self.reload()
 
     def reload(self) -> None:
         """Read every catalog again (after an edit) and swap them in at once."""
         loaded: dict[str, dict[str, str]] = {}
+        plurals: dict[str, dict[str, Plural]] = {}
         for path in sorted(self.locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             catalog = read_catalog(path)
-            loaded[path.parent.parent.name] = {
+            lang = path.parent.parent.name
+            loaded[lang] = {
                 str(m.id): str(m.string)
                 for m in catalog
                 if m.id and isinstance(m.string, str) and m.string and not m.fuzzy
             }
+            rule = plural_rule(catalog)
+            plurals[lang] = {
+                str(m.id[0]): Plural(tuple(str(form) for form in m.string), rule)
+                for m in catalog
+                if m.pluralizable
+                and isinstance(m.string, tuple | list)
+                and all(m.string)
+                and not m.fuzzy
+            }
         self._base = loaded
+        self._plurals = plurals
         self._merge()
 
     def set_overrides(self, overrides: Mapping[str, Mapping[str, str]]) -> None:
@@ -149,6 +214,7 @@ class Catalogs:
         copy.locales_dir = self.locales_dir
         copy._base = self._base
         copy._overrides = {lang: dict(texts) for lang, texts in overrides.items()}
+        copy._plurals = self._plurals
         copy._merge()
         return copy
 
@@ -163,11 +229,17 @@ class Catalogs:
         return tuple(sorted(self._messages))
 
     def msgids(self, lang: str) -> frozenset[str]:
-        return frozenset(self._messages.get(lang, {}))
+        return frozenset(self._messages.get(lang, {})) | frozenset(self._plurals.get(lang, {}))
 
     def translator(self, lang: str | None) -> Translator:
-        lang = lang if lang in self._messages else FALLBACK
-        return Translator(lang, self._messages.get(lang, {}), self._messages.get(FALLBACK, {}))
+        lang = lang if lang in self._messages or lang in self._plurals else FALLBACK
+        return Translator(
+            lang,
+            self._messages.get(lang, {}),
+            self._messages.get(FALLBACK, {}),
+            self._plurals.get(lang, {}),
+            self._plurals.get(FALLBACK, {}),
+        )
 
 
 def format_moment(value: datetime, tz: str, lang: str) -> str:

@@ -32,6 +32,8 @@ from bot.store.staff import StaffBook
 from bot.web.app import create_app
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from bot.channels.telegram import TelegramAdapter
 
 __all__ = ["attach_staff_group", "background_jobs", "case_relay", "serve", "webhook_secret"]
@@ -156,19 +158,13 @@ async def serve(settings: Settings) -> None:
     orienta = build(settings)
     orienta.runner.understanding.warm_up()
     await asyncio.to_thread(prepare_content, settings, orienta.store, orienta.runner.clock().date())
-    config = uvicorn.Config(
-        None,  # type: ignore[arg-type]  # the app is set per server below
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-    )
     if settings.telegram_token is None:
         mailbox = WebChatMailbox()
-        config.app = create_app(orienta, mailbox=mailbox)
+        server = _web_server(settings, create_app(orienta, mailbox=mailbox))
         log.info("no Telegram token: local web chat on http://%s:%s/", settings.host, settings.port)
         jobs = background_jobs(orienta, {"web": mailbox})
         try:
-            await uvicorn.Server(config).serve()
+            await server.serve()
         finally:
             await _stop(jobs)
         return
@@ -185,7 +181,9 @@ async def serve(settings: Settings) -> None:
         polling=polling,
         lease=timedelta(seconds=settings.chat_lease_seconds),
     )
-    config.app = create_app(orienta, [] if polling else [telegram.webhook_route()])
+    server = _web_server(
+        settings, create_app(orienta, [] if polling else [telegram.webhook_route()])
+    )
     channels: dict[str, Channel] = {"telegram": telegram.channel}
     relay = case_relay(orienta, channels, attach_staff_group(orienta, telegram))
     await telegram.start(settings.webhook_url)
@@ -203,10 +201,26 @@ async def serve(settings: Settings) -> None:
         )
     )
     try:
-        await uvicorn.Server(config).serve()
+        await server.serve()
     finally:
         await _stop(jobs)
         await telegram.stop()
+
+
+def _web_server(settings: Settings, app: Starlette) -> uvicorn.Server:
+    """uvicorn on ``ORIENTA_HOST:ORIENTA_PORT``. It installs no logging of its own
+    (``log_config=None``): its records (``uvicorn.error``, ``uvicorn.access``) go through
+    the handler of :func:`bot.logs.configure_logging`, as JSON with
+    ``ORIENTA_LOG_FORMAT=json``."""
+    return uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+        )
+    )
 
 
 def attach_staff_group(orienta: Orienta, telegram: TelegramAdapter) -> StaffDesk | None:

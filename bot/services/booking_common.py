@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.engine.actions import Button, Say
 from bot.engine.events import ServiceResult
-from bot.i18n import N_
+from bot.i18n import N_, NP_
 
 __all__ = ["BOOKING_TEXTS", "BookingPolicy", "Rows"]
 
@@ -29,8 +29,8 @@ BOOKING_TEXTS = {
     "slots_window": N_("booking.slots_window"),
     "slots_day": N_("booking.slots_day"),
     "move_slots": N_("booking.move_slots"),
-    "no_slots": N_("booking.no_slots"),
-    "no_slots_here": N_("booking.no_slots_here"),
+    "no_slots": NP_("booking.no_slots", "booking.no_slots.plural"),
+    "no_slots_here": NP_("booking.no_slots_here", "booking.no_slots_here.plural"),
     "no_slots_window": N_("booking.no_slots_window"),
     "days": N_("booking.days"),
     "choose_day": N_("booking.choose_day"),
@@ -44,7 +44,7 @@ BOOKING_TEXTS = {
     "full": N_("booking.full"),
     "too_late": N_("booking.too_late"),
     "gone": N_("booking.gone"),
-    "limit": N_("booking.limit"),
+    "limit": NP_("booking.limit", "booking.limit.plural"),
     "list": N_("booking.list"),
     "none": N_("booking.none"),
     "cancel_confirm": N_("booking.cancel_confirm"),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.i18n import N_, Translator, format_moment
+from bot.i18n import N_, NP_, Translator, format_moment
 from bot.services.content import local_name
 from bot.store.cases import CaseView
 
@@ -64,7 +64,7 @@ STAFF_TEXTS = {
     "not_delivered.text_only": N_("staff.not_delivered.text_only"),
     "no_bodies": N_("staff.no_bodies"),
     "no_words": N_("staff.no_words"),
-    "bot_folded": N_("staff.bot_folded"),
+    "bot_folded": NP_("staff.bot_folded", "staff.bot_folded.plural"),
     "sos_button": N_("staff.sos_button"),
     "crisis.shelter": N_("staff.crisis.shelter"),
     "crisis.violence": N_("staff.crisis.violence"),

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from icalendar import Calendar, Event
+
 from bot.store.appointments import AppointmentView
 
 __all__ = ["to_csv", "to_ics"]
@@ -19,59 +21,29 @@ __all__ = ["to_csv", "to_ics"]
 _CSV_HEADER = ("appointment", "date", "start", "end", "timezone", "service", "office", "language")
 
 
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> list[str]:
-    """Lines of at most 75 octets, continued with a leading space (RFC 5545 3.1)."""
-    out: list[str] = []
-    current = ""
-    for char in line:
-        if len((current + char).encode()) > (75 if not out else 74):
-            out.append(current)
-            current = ""
-        current += char
-    out.append(current)
-    return [out[0], *(" " + part for part in out[1:])]
-
-
-def _stamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def to_ics(
     appointments: Sequence[AppointmentView], calendar_name: str, now: datetime, lang: str = "en"
 ) -> str:
-    """An iCalendar file with one event per appointment (times in UTC)."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Orienta//appointments//EN",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_escape(calendar_name)}",
-    ]
+    """An iCalendar file with one event per appointment (times in UTC), written by the
+    ``icalendar`` library (escaping, line folding and CRLF as RFC 5545 wants)."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Orienta//appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", calendar_name)
     for view in appointments:
         service = view.service.name.get(lang) or view.service.name.get("en") or view.service.id
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:orienta-appointment-{view.id}@orienta",
-            f"DTSTAMP:{_stamp(now)}",
-            f"DTSTART:{_stamp(view.slot.starts_at)}",
-            f"DTEND:{_stamp(view.slot.ends_at)}",
-            f"SUMMARY:{_escape(f'{service} (#{view.id}, {view.language})')}",
-            f"LOCATION:{_escape(view.office.address)}",
-            "STATUS:CONFIRMED",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(part + "\r\n" for line in lines for part in _fold(line))
+        event = Event()
+        event.add("uid", f"orienta-appointment-{view.id}@orienta")
+        event.add("dtstamp", now.astimezone(UTC))
+        event.add("dtstart", view.slot.starts_at.astimezone(UTC))
+        event.add("dtend", view.slot.ends_at.astimezone(UTC))
+        event.add("summary", f"{service} (#{view.id}, {view.language})")
+        event.add("location", view.office.address)
+        event.add("status", "CONFIRMED")
+        calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
+    return ical.decode("utf-8")
 
 
 def to_csv(appointments: Sequence[AppointmentView], lang: str = "en") -> str:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from tqdm import tqdm
 
 from bot.services.calendar import PlannedSlot, calendar_slots
 from bot.services.hours import hours_from_json
@@ -280,17 +281,20 @@ class AppointmentBook:
             return [self._view(session, row) for row in rows]
 
     # -- slots ---------------------------------------------------------------------------
-    def generate_slots(self, today: date, days: int) -> tuple[int, int]:
+    def generate_slots(self, today: date, days: int, *, progress: bool = False) -> tuple[int, int]:
         """Create the calendar slots of every active office for ``days`` days from
         ``today`` and remove free calendar slots the hours no longer have.
 
-        Safe to run from several workers at once. Returns (created, removed)."""
+        Safe to run from several workers at once. Returns (created, removed). With
+        ``progress``, a bar per calendar on a terminal (none otherwise)."""
         created = removed = 0
         with self.store.session() as session:
             plans = session.execute(
                 select(Office, OfficeService).join(OfficeService).where(Office.active)
             ).all()
-        for office, offered in plans:
+        for office, offered in tqdm(
+            plans, desc="slot calendars", unit="calendar", disable=None if progress else True
+        ):
             zone = ZoneInfo(office.timezone)
             hours = hours_from_json(offered.hours or office.hours)
             closed = {date.fromisoformat(d) for d in office.closed}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
+from tqdm import tqdm
 
 from bot.services.content import Content
 from bot.services.hours import hours_to_json
@@ -36,8 +37,15 @@ class PublishedCounts:
     articles: int
 
 
-def publish_content(store: Store, content: Content) -> PublishedCounts:
-    """Write ``content`` into the database; refuses content that has errors."""
+def publish_content(store: Store, content: Content, *, progress: bool = False) -> PublishedCounts:
+    """Write ``content`` into the database; refuses content that has errors. With
+    ``progress``, a bar over the offices and articles on a terminal (none otherwise)."""
+    bar = tqdm(
+        total=len(content.offices) + len(content.articles),
+        desc="content",
+        unit="item",
+        disable=None if progress else True,
+    )
     if content.errors:
         raise ValueError(f"the content has {len(content.errors)} error(s); run orienta kb check")
     with store.session() as session, session.begin():
@@ -94,6 +102,7 @@ def publish_content(store: Store, content: Content) -> PublishedCounts:
                         hours=hours_to_json(spec.hours) if spec.hours is not None else None,
                     )
                 )
+            bar.update()
         session.execute(update(Office).where(Office.id.not_in(office_ids)).values(active=False))
         article_ids = [article.id for article in content.articles]
         for article in content.articles:
@@ -113,6 +122,7 @@ def publish_content(store: Store, content: Content) -> PublishedCounts:
             session.execute(delete(ArticleText).where(ArticleText.article_id == article.id))
             for lang, (title, body) in article.texts.items():
                 session.add(ArticleText(article_id=article.id, lang=lang, title=title, body=body))
+            bar.update()
         session.execute(update(Article).where(Article.id.not_in(article_ids)).values(active=False))
         session.execute(update(Article).values(revision=Article.revision + 1))
         counts = PublishedCounts(
@@ -122,4 +132,5 @@ def publish_content(store: Store, content: Content) -> PublishedCounts:
             len(office_ids),
             len(article_ids),
         )
+    bar.close()
     return counts

@@ -76,11 +76,16 @@ class Console:
         def gettext(msgid: str, **params: Any) -> str:
             return t.gettext(msgid, **{k: str(v) for k, v in params.items()})
 
+        def ngettext(msgid: str, msgid_plural: str, count: int, **params: Any) -> str:
+            """A message with plural forms: the form for ``count`` (also ``{count}``)."""
+            return t.gettext(msgid, count=str(count), **{k: str(v) for k, v in params.items()})
+
         def when(value: datetime | None) -> str:
             return format_moment(value, zone, t.lang) if value else ""
 
         context = {
             "_": gettext,
+            "ngettext": ngettext,
             "s": lambda key, **p: staff_text(t, key, **p),
             "when": when,
             "lang": t.lang,

