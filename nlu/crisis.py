@@ -15,6 +15,11 @@ The files are organised in sections; a header line names the kind of crisis
 Lines starting with ``#`` are comments; phrases before any header are strong,
 of kind ``other``.
 
+When a message carries signals of several kinds, a life-threatening kind
+(:data:`LIFE_THREATENING`: suicide, violence, child, illness) wins over ``shelter``,
+and ``shelter`` over ``other``: "je veux dormir et ne plus me réveiller" is about
+suicide, not a bed. Kind hints only name the kind when no signal does.
+
 :func:`assess` combines the phrases with the classifier's emergency probability
 into an :class:`Alarm` (``strong`` or ``weak``, with a kind): the one decision
 the runner, the evaluation and the benchmarks share.
@@ -34,6 +39,7 @@ from nlu.text import fold
 
 __all__ = [
     "CRISIS_KINDS",
+    "LIFE_THREATENING",
     "STRONG_SCORE",
     "WEAK_SCORE",
     "Alarm",
@@ -47,6 +53,8 @@ __all__ = [
 #: What kind of crisis a message signals; the bot chooses its answer by it.
 CRISIS_KINDS: tuple[str, ...] = ("shelter", "violence", "suicide", "illness", "child", "other")
 Strength = Literal["strong", "weak", "hint"]
+#: Kinds that win over ``shelter`` (and ``other``) when a message signals several.
+LIFE_THREATENING: frozenset[str] = frozenset({"suicide", "violence", "child", "illness"})
 
 #: The classifier's emergency probability from which an alarm is raised at once.
 STRONG_SCORE = 0.5
@@ -165,9 +173,21 @@ class CrisisPhrases:
         return found if found is not None and found.strength == "strong" else None
 
     def kind_of(self, text: str) -> str:
-        """The kind named by the words of ``text`` (``other`` when none does)."""
-        found = self.find(text, hints=True)
-        return found.kind if found is not None else "other"
+        """The kind named by the words of ``text`` (``other`` when none does): a
+        life-threatening kind before ``shelter`` before ``other``, phrases (strong, then
+        weak) before kind hints, then the longest phrase."""
+        found = self.find_all(text)
+        if not found:
+            return "other"
+        return max(found, key=_kind_priority).kind
+
+
+def _kind_priority(match: CrisisMatch) -> tuple[int, int, int, int]:
+    signal = match.strength != "hint"
+    urgency = 2 if match.kind in LIFE_THREATENING else 1 if match.kind == "shelter" else 0
+    if not signal and urgency == 0:
+        urgency = -1  # a hint of "other" says nothing
+    return (int(signal), urgency, _RANK[match.strength], len(match.phrase))
 
 
 def assess(text: str, result: NluResult, phrases: CrisisPhrases) -> Alarm | None:
@@ -180,7 +200,7 @@ def assess(text: str, result: NluResult, phrases: CrisisPhrases) -> Alarm | None
     found = phrases.find(text)
     probability = result.score(EMERGENCY)
     if found is not None and found.strength == "strong":
-        return Alarm("strong", found.kind, found.phrase)
+        return Alarm("strong", phrases.kind_of(text), found.phrase)
     level: Literal["strong", "weak"] | None = None
     if probability >= STRONG_SCORE:
         level = "strong"

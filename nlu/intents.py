@@ -13,6 +13,7 @@ INTENTS: tuple[str, ...] = (
     "book_appointment",
     "cancel_appointment",
     "list_appointments",
+    "move_appointment",  # another day or time for an appointment already booked
     "rights_housing",
     "rights_health",
     "rights_work",

@@ -92,6 +92,8 @@ class BookingService:
         if args.get("data"):
             return self._press(ctx, args["data"])
         action = ctx.vars.get(ACTION, "book")
+        if action == "move":
+            return self._move_one(ctx)
         if action in ("list", "cancel"):
             return self._list(ctx)
         service = args.get("service", "")
@@ -106,6 +108,8 @@ class BookingService:
         answer = {"affirm": ctx.vars.get(YES, ""), "deny": ctx.vars.get(NO, "")}.get(intent)
         if answer:  # "yes" / "no" typed to a yes/no question: as its button
             return self._press(ctx, answer)
+        if intent == "move_appointment":
+            return self._move_one(ctx)
         if intent in ("list_appointments", "cancel_appointment"):
             return self._list(ctx)
         return self.choose.narrow(ctx, args.get("text", ""), leaves=bool(args.get("leaves")))
@@ -277,6 +281,14 @@ class BookingService:
         if outcome.status is BookingStatus.CANCELLED and outcome.appointment is not None:
             return self._done(T["cancelled"], outcome.appointment, ctx.lang)
         return self._with_list(ctx, _status_text(outcome.status))
+
+    def _move_one(self, ctx: ServiceContext) -> ServiceResult:
+        """To "move my appointment": the times for the only upcoming one, else the list
+        (each with its move button)."""
+        upcoming = self.book.upcoming(ctx.user_id, ctx.now)
+        if len(upcoming) == 1:
+            return self._start_move(ctx, upcoming[0].id)
+        return self._list(ctx)
 
     def _start_move(self, ctx: ServiceContext, appointment_id: int) -> ServiceResult:
         view = self.book.appointment(appointment_id)

@@ -3,12 +3,15 @@ as a window of time to narrow the slots offered.
 
 The day and the clock time come from ``dateparser``; the part of the day
 (morning, afternoon, evening), which dateparser does not read, comes from a
-short word list per language under ``nlu/lexicons/dayparts/``.
+short word list per language under ``nlu/lexicons/dayparts/``. dateparser knows
+the days of Modern Standard Arabic only: Moroccan Darija and Arabizi day names
+("nhar jem3a", "الحد", "ghedda") are put in its words first (:data:`ARABIC_DAYS`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -35,6 +38,88 @@ _MAX_AHEAD = timedelta(days=366)
 # when only the hour is named): parsing against two bases a minute apart tells
 # "demain" (no time) from "demain à 10h".
 _NUDGE = timedelta(minutes=1, seconds=13)
+
+#: Darija, Arabizi and Levantine day words -> the Standard Arabic that dateparser reads.
+#: Matched on folded text (ة is ه there) as whole words. A bare "tlata" or "arb3a" is also
+#: a number, so only the forms with the article count.
+ARABIC_DAYS: dict[str, tuple[str, ...]] = {
+    "الاثنين": (
+        "tnin",
+        "letnin",
+        "ltnin",
+        "l'itnin",
+        "litnin",
+        "el etnin",
+        "el itnin",
+        "التنين",
+        "الاتنين",
+    ),
+    "الثلاثاء": (
+        "ttlat",
+        "ttlata",
+        "ettlat",
+        "ettlata",
+        "ettalata",
+        "ettlete",
+        "el talat",
+        "التلات",
+        "التلاتا",
+    ),
+    "الأربعاء": (
+        "larb3",
+        "larba3",
+        "larbe3",
+        "l'arb3a",
+        "larb3a",
+        "larba3a",
+        "el arb3a",
+        "el arba3",
+        "الاربع",
+        "لاربع",
+    ),
+    "الخميس": (
+        "lkhmis",
+        "lkhamis",
+        "khmis",
+        "khamis",
+        "el khamis",
+        "l5mis",
+        "5mis",
+        "el 5amis",
+        "لخميس",
+    ),
+    "الجمعة": (
+        "jem3a",
+        "ljem3a",
+        "jm3a",
+        "ljm3a",
+        "jum3a",
+        "jom3a",
+        "el jum3a",
+        "el jom3a",
+        "jouma3",
+        "jemaa",
+        "ljemaa",
+        "لجمعه",
+    ),
+    "السبت": ("sebt", "ssebt", "sabt", "essabt", "es sabt", "el sabt", "lsebt", "لسبت"),
+    "الأحد": ("l7ed", "l7edd", "la7ed", "l7add", "el a7ad", "el 7ad", "الحد"),
+    "غدا": ("ghedda", "ghdda", "ghada", "bukra", "bokra", "boukra", "غدوه", "بكره", "بكرا"),
+    "اليوم": ("lyoum", "lyom", "el yom", "el youm"),
+}
+_ARABIC_DAY_WORDS = re.compile(
+    r"(?<![\w'])("
+    + "|".join(
+        re.escape(w) for w in sorted((w for ws in ARABIC_DAYS.values() for w in ws), key=len)[::-1]
+    )
+    + r")(?![\w'])"
+)
+_TO_MSA = {word: msa for msa, words in ARABIC_DAYS.items() for word in words}
+
+
+def arabic_days(text: str) -> str:
+    """``text`` (folded) with Darija and Arabizi day words in Standard Arabic."""
+    return _ARABIC_DAY_WORDS.sub(lambda m: _TO_MSA[m.group(1)], text)
 
 
 @dataclass(frozen=True)
@@ -116,6 +201,8 @@ def parse_when(text: str, lang: str, now: datetime, timezone: str, day_parts: Da
     date in ``timezone``.
     """
     part, rest = day_parts.find(text, lang)
+    if lang == "ar":
+        rest = arabic_days(rest)
     local_now = now.astimezone(ZoneInfo(timezone))
     base = local_now.replace(tzinfo=None, microsecond=0)
     found = _parse(rest, lang, base)

@@ -53,8 +53,10 @@ def test_evaluation_uses_only_held_out_examples_unseen_in_training() -> None:
     assert kept and not any(fold(e.text) in train for e in kept)
     assert len(kept) >= 0.75 * len(held_out) >= 900  # independent sets overlap a little
     for lang in SERVED_LANGUAGES:
-        # `privacy` came after the held-out set was written: the cross-author set has it.
-        assert {e.intent for e in kept if e.lang == lang} == set(INTENTS) - {"privacy"}
+        # `privacy` and `move_appointment` came after the held-out set was written (the
+        # cross-author set has `privacy`; tests/nlu/test_tester_messages.py covers moving).
+        later = {"privacy", "move_appointment"}
+        assert {e.intent for e in kept if e.lang == lang} == set(INTENTS) - later
 
 
 @pytest.mark.parametrize("lang", SERVED_LANGUAGES)

@@ -60,6 +60,14 @@ def day_parts() -> DayParts:
         ),
         ("uk", "у четвер", Window(date(2026, 11, 26), date(2026, 11, 26))),
         ("ar", "الخميس صباحا", Window(date(2026, 11, 26), date(2026, 11, 26), "morning")),
+        # Darija and Arabizi days and parts of the day (the tester's, then siblings)
+        ("ar", "nhar jem3a f sbah", Window(date(2026, 11, 27), date(2026, 11, 27), "morning")),
+        ("ar", "ljem3a l3chiya", Window(date(2026, 11, 27), date(2026, 11, 27), "afternoon")),
+        ("ar", "nhar l7ed", Window(date(2026, 11, 29), date(2026, 11, 29))),
+        ("ar", "lkhmis f lil", Window(date(2026, 11, 26), date(2026, 11, 26), "evening")),
+        ("ar", "ghedda f sba7", Window(date(2026, 11, 24), date(2026, 11, 24), "morning")),
+        ("ar", "نهار التلات", Window(date(2026, 11, 24), date(2026, 11, 24))),
+        ("ar", "نهار الجمعة فالصباح", Window(date(2026, 11, 27), date(2026, 11, 27), "morning")),
     ],
 )
 def test_free_text_days_in_every_language(
@@ -75,7 +83,9 @@ def test_past_days_are_recognised(day_parts: DayParts, lang: str, text: str) -> 
     assert parse_when(text, lang, NOW, "Europe/Rome", day_parts).past
 
 
-@pytest.mark.parametrize(("lang", "text"), [("fr", "bonjour"), ("fi", "kiitos"), ("ar", "")])
+@pytest.mark.parametrize(
+    ("lang", "text"), [("fr", "bonjour"), ("fi", "kiitos"), ("ar", ""), ("ar", "salam jma3a")]
+)
 def test_text_without_a_day_is_no_window(day_parts: DayParts, lang: str, text: str) -> None:
     parsed = parse_when(text, lang, NOW, "Europe/Rome", day_parts)
     assert parsed.window is None and not parsed.past
