@@ -182,13 +182,24 @@ def case_routes(
             clear_draft=result in ("sent", "noted", "claimed_by_reply"),
         )
 
+    def kept(request: Request, notice: str, text: str, status_code: int) -> Response:
+        """A refusal without the case page (it may not be shown): the text comes back."""
+        return console.render(
+            request, "console_case_kept.html", status_code=status_code, notice=notice, text=text
+        )
+
     async def act(request: Request) -> Response:
-        case = await visible_case(request)
-        if case is None:
-            return console.render(request, "console_refused.html", status_code=404)
         user = staff(request).user
         action = request.path_params["action"]
         if action not in ("claim", "close", "return", "reply", "note"):
+            return console.render(request, "console_refused.html", status_code=404)
+        form = await request.form()
+        text = str(form.get("text", "")).strip()[:_MAX_REPLY]
+        case = await visible_case(request)
+        if case is None:  # missing, or no longer one the viewer may see: say nothing more
+            if text:
+                gone = console.translator(user).gettext("console.live.gone")
+                return kept(request, gone, text, 404)
             return console.render(request, "console_refused.html", status_code=404)
         now = console.clock()
         mediator = user.mediator_id
@@ -204,8 +215,6 @@ def case_routes(
             await console.audit(request, "staff.mediator_linked", f"mediator:{mediator}")
         if mediator is None:
             return _back(case.id, "no_mediator")
-        form = await request.form()
-        text = str(form.get("text", "")).strip()[:_MAX_REPLY]
         if action in ("reply", "note") and not text:
             return _back(case.id, "", empty=True)
         claimed = False
@@ -243,12 +252,9 @@ def case_routes(
         # Refused with text typed: the page again, the text in the box, and why.
         fresh = await visible_case(request)
         if fresh is None:  # taken by someone else, and no longer one the viewer may see
-            return console.render(
-                request,
-                "console_case_kept.html",
-                status_code=409,
-                notice=said(request, _RESULTS[status], after or case),
-                text=text,
+            also = console.translator(user).gettext("console.text_kept")
+            return kept(
+                request, f"{said(request, _RESULTS[status], after or case)} {also}", text, 409
             )
         return await show(
             request,
