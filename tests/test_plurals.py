@@ -102,7 +102,13 @@ def test_the_count_picks_the_form_of_its_cldr_category(catalogs: Catalogs, lang:
         forms = message_forms(catalog.get(msgid))
         for count in (*COUNTS, 21, 100, 101):
             expected = forms[CATEGORY_FORM[lang][locale.plural_form(count)]]
-            params = {"count": str(count), "days": str(count), "service": "S", "office": "O"}
+            params = {
+                "count": str(count),
+                "days": str(count),
+                "service": "S",
+                "office": "O",
+                "phone": "P",
+            }
             assert t.gettext(msgid, **params) == expected.format_map(params), (lang, msgid, count)
 
 
