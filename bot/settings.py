@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         description="Minutes a case may wait unclaimed before the mediators on duty are "
         "notified again (and then again after as many minutes).",
     )
+    console_live_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Seconds between two looks at the database by each open console page's "
+        "live stream (new cases, a person's messages).",
+    )
     chat_lease_seconds: float = Field(
         default=60.0,
         gt=0,

@@ -290,8 +290,9 @@ class StaffBook:
             )
         return token, csrf
 
-    def session(self, token: str, now: datetime) -> SessionView | None:
-        """The live session of a cookie token (its idle clock restarted), or None."""
+    def session(self, token: str, now: datetime, *, touch: bool = True) -> SessionView | None:
+        """The live session of a cookie token (its idle clock restarted unless ``touch``
+        is false: a page's live stream is not someone using the console), or None."""
         if not token:
             return None
         with self.store.session() as session, session.begin():
@@ -306,7 +307,7 @@ class StaffBook:
             user = session.get(StaffUser, row.user_id)
             if user is None or not user.active:
                 return None
-            if now - row.last_seen_at > timedelta(minutes=1):
+            if touch and now - row.last_seen_at > timedelta(minutes=1):
                 row.last_seen_at = now
             mediator = session.get(Mediator, user.mediator_id) if user.mediator_id else None
             return SessionView(self._view(user, mediator), row.csrf, row.expires_at)

@@ -17,13 +17,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.app import Orienta
 from bot.channels.webchat import WebChatMailbox, chat_routes
 from bot.publishing import Workbench
+from bot.services.case_desk import CaseDesk
 from bot.simulator import Simulator
-from bot.store.cases import CaseBook
 from bot.store.releases import ReleaseBook
 from bot.store.staff import StaffBook
 from bot.web.appointments import appointment_routes
 from bot.web.audit import audit_routes
 from bot.web.auth import auth_routes
+from bot.web.case_live import live_routes
 from bot.web.cases import case_routes
 from bot.web.content import content_routes
 from bot.web.dashboard import dashboard_routes
@@ -69,12 +70,14 @@ def create_app(
         ReleaseBook(orienta.store),
         orienta.live,
     )
+    desk = CaseDesk(orienta.store)
     simulator = Simulator(orienta.store, runner.understanding, runner.config)
     return Starlette(
         routes=[
             *chat_routes(orienta.runner, templates, mailbox),
             *auth_routes(console),
-            *case_routes(console, CaseBook(orienta.store), changed),
+            *live_routes(console, desk, settings.console_live_seconds),
+            *case_routes(console, desk, changed),
             *flow_routes(console, bench),
             *release_routes(console, bench),
             *translation_routes(console, bench),

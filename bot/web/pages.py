@@ -4,7 +4,8 @@ templates, the clock, the audit log, and the guard every staff route goes throug
 A staff route is declared with :func:`staff_route`: it refuses a request without a
 live session (a page asks to sign in; anything else gets 401), a request from the
 wrong role (403), and a POST whose form does not carry the session's CSRF token or
-that comes from another origin (403). The guarded endpoint finds the session in
+that comes from another origin (403) — for the live routes, any request from another
+origin. The guarded endpoint finds the session in
 ``request.state.staff``.
 """
 
@@ -145,8 +146,10 @@ def staff_route(
     role: str = STAFF,
     methods: tuple[str, ...] = ("GET",),
     name: str | None = None,
+    same_site: bool = False,
 ) -> Route:
-    """A console route behind the session, role and CSRF guard."""
+    """A console route behind the session, role and CSRF guard; ``same_site`` refuses a
+    GET from another site too (a page's live stream and the parts it fetches)."""
 
     async def guarded(request: Request) -> Response:
         token = request.cookies.get(SESSION_COOKIE, "")
@@ -159,6 +162,8 @@ def staff_route(
                 )
                 return RedirectResponse(f"/console/login?next={target}", status_code=303)
             return PlainTextResponse("sign in first", status_code=401)
+        if same_site and not _same_origin(request):
+            return PlainTextResponse("forbidden: another site", status_code=403)
         if role == ADMIN and not session.user.is_admin:
             request.state.staff = session
             return console.render(request, "console_refused.html", status_code=403)

@@ -23,7 +23,16 @@ from bot.web.pages import SESSION_COOKIE
 from tests.web.staff import PASSWORD, account, form_token, log_in, signed_in, web_client
 
 #: The routes a mediator may open; every other console route is for admins.
-MEDIATOR_ROUTES = {"console_home", "console_cases", "console_case", "console_act", "console_logout"}
+MEDIATOR_ROUTES = {
+    "console_home",
+    "console_cases",
+    "console_case",
+    "console_act",
+    "console_logout",
+    "console_live",  # the queue's and a case's live stream
+    "console_changes",  # its polling fallback
+    "console_case_update",  # a case page's new messages
+}
 
 
 def console_routes(orienta: Orienta) -> list[tuple[str, str, str]]:
