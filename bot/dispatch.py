@@ -9,9 +9,11 @@ concurrently.
 Several workers (processes, machines behind a load balancer) may receive updates of
 the same chat: a lease in the database (``chat_leases``) lets one of them at a time work
 on a chat. A worker that finds the lease taken leaves its stored update to the holder,
-which looks for new updates once more after letting the lease go; a lease whose worker
-died runs out and the periodic ``resume`` takes the chat over, first sending the replies
-the dead worker saved but did not send (the outbox), then the chat's next updates.
+which looks for new updates once more after letting the lease go. A worker that died
+loses its leases when its heartbeat stops (``bot.heartbeat``: within seconds, and at
+once when it is restarted), else when they run out; ``resume`` then takes the chat over,
+first sending the replies the dead worker saved but did not send (the outbox), then the
+chat's next updates.
 
 When a chat cannot be worked on now (the database is unreachable, Telegram keeps
 failing), its updates and replies stay stored and the chat is tried again after a
