@@ -57,15 +57,19 @@ class WorkerBook:
                 row.seen_at = now
         return int(freed)
 
-    def beat(self, worker: str, name: str, now: datetime, dead_after: timedelta) -> Beat:
-        """Renew ``worker``'s heartbeat; remove every other worker not seen for
-        ``dead_after``, with its chat leases."""
+    def beat(
+        self, worker: str, name: str, now: datetime, dead_after: timedelta, *, reap: bool = True
+    ) -> Beat:
+        """Renew ``worker``'s heartbeat; unless ``reap`` is False, remove every other
+        worker not seen for ``dead_after``, with its chat leases."""
         with self.store.session() as session, session.begin():
             renewed = session.execute(
                 update(WorkerBeat).where(WorkerBeat.id == worker).values(seen_at=now)
             ).rowcount  # type: ignore[attr-defined]
             if not renewed:
                 session.add(WorkerBeat(id=worker, name=name, started_at=now, seen_at=now))
+            if not reap:
+                return Beat(bool(renewed), 0, 0)
             stale = (WorkerBeat.seen_at < now - dead_after, WorkerBeat.id != worker)
             dead = select(WorkerBeat.id).where(*stale)
             freed = session.execute(delete(ChatLease).where(ChatLease.holder.in_(dead))).rowcount  # type: ignore[attr-defined]
