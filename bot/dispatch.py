@@ -9,9 +9,11 @@ concurrently.
 Several workers (processes, machines behind a load balancer) may receive updates of
 the same chat: a lease in the database (``chat_leases``) lets one of them at a time work
 on a chat. A worker that finds the lease taken leaves its stored update to the holder,
-which looks for new updates once more after letting the lease go; a lease whose worker
-died runs out and the periodic ``resume`` takes the chat over, first sending the replies
-the dead worker saved but did not send (the outbox), then the chat's next updates.
+which looks for new updates once more after letting the lease go. A worker that died
+loses its leases when its heartbeat stops (``bot.heartbeat``: within seconds, and at
+once when it is restarted), else when they run out; ``resume`` then takes the chat over,
+first sending the replies the dead worker saved but did not send (the outbox), then the
+chat's next updates.
 
 When a chat cannot be worked on now (the database is unreachable, Telegram keeps
 failing), its updates and replies stay stored and the chat is tried again after a
@@ -25,16 +27,16 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from bot.channels.base import Channel
 from bot.messages import Incoming
 from bot.retrying import Backoff
 from bot.runner import Runner
-from bot.store.repository import Store
+from bot.store.repository import Store, unreachable
 
-__all__ = ["Dispatcher"]
+__all__ = ["Dispatcher", "submit_all", "unreachable"]
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +92,8 @@ class Dispatcher:
     async def submit(self, incoming: Incoming, update_id: int) -> bool:
         """Store the update and make sure its chat is being worked on.
         False when the update was seen before (it is not processed again)."""
-        fresh = await asyncio.to_thread(
-            self.store.enqueue, incoming, update_id, self.runner.clock()
-        )
-        if not fresh:
-            log.info("update %s on %s seen before; skipped", update_id, incoming.channel)
-            return False
-        self.kick(incoming.chat_id)
-        return True
+        [fresh] = await submit_all([(self, incoming, update_id)])
+        return fresh
 
     def kick(self, chat_id: str) -> None:
         """Note new work for ``chat_id``; start its worker if none runs."""
@@ -217,3 +213,24 @@ class Dispatcher:
             timer.cancel()
         self._retries.clear()
         await self.idle()
+
+
+async def submit_all(received: Sequence[tuple[Dispatcher, Incoming, int]]) -> list[bool]:
+    """Store a batch of updates (for dispatchers on one store: people's and the staff
+    group's) in one transaction, then make sure their chats are worked on. For each
+    update, whether it is new (one seen before is not processed again). Raises what the
+    store raises (see :func:`unreachable`): then nothing of the batch is stored."""
+    if not received:
+        return []
+    first = received[0][0]
+    fresh = await asyncio.to_thread(
+        first.store.enqueue_many,
+        [(incoming, update_id) for _, incoming, update_id in received],
+        first.runner.clock(),
+    )
+    for (dispatcher, incoming, update_id), new in zip(received, fresh, strict=True):
+        if new:
+            dispatcher.kick(incoming.chat_id)
+        else:
+            log.info("update %s on %s seen before; skipped", update_id, incoming.channel)
+    return fresh

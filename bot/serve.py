@@ -23,6 +23,7 @@ from bot.app import Orienta, build, prepare_content
 from bot.channels.base import Channel
 from bot.channels.webchat import WebChatMailbox
 from bot.engine.core import HELD_VARS
+from bot.heartbeat import Heartbeat
 from bot.relay import CaseRelay, StaffDesk
 from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES, Settings
@@ -30,6 +31,7 @@ from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
 from bot.store.retention import erase_before, erase_held
 from bot.store.staff import StaffBook
+from bot.store.workers import WorkerBook
 from bot.web.app import create_app
 
 if TYPE_CHECKING:
@@ -177,6 +179,13 @@ async def serve(settings: Settings) -> None:
     from bot.channels.telegram import TelegramAdapter
 
     polling = settings.webhook_url is None
+    heartbeat = Heartbeat(
+        WorkerBook(orienta.store),
+        settings.worker_name or f"{socket.gethostname()}:{settings.port}",
+        orienta.runner.clock,
+        every=settings.heartbeat_seconds,
+        dead_after=settings.worker_dead_after_seconds,
+    )
     telegram = TelegramAdapter.create(
         settings.telegram_token.get_secret_value(),
         settings.telegram_api_url,
@@ -186,15 +195,22 @@ async def serve(settings: Settings) -> None:
         webhook_secret=webhook_secret(settings),
         polling=polling,
         lease=timedelta(seconds=settings.chat_lease_seconds),
+        worker=heartbeat.worker,
     )
+    heartbeat.take_over = telegram.resume
     server = _web_server(
         settings, create_app(orienta, [] if polling else [telegram.webhook_route()])
     )
+    # The port first: no other process on this host holds it, so the worker's name
+    # (host and port) is this process's alone, and an earlier start under it is dead.
+    listening = server.config.bind_socket()
+    await heartbeat.start()
     channels: dict[str, Channel] = {"telegram": telegram.channel}
     relay = case_relay(orienta, channels, attach_staff_group(orienta, telegram))
     await telegram.start(settings.webhook_url)
     log.info("Telegram bot running (%s)", "polling" if polling else "webhook")
     jobs = background_jobs(orienta, channels, relay)
+    jobs.append(asyncio.create_task(heartbeat.run_forever()))
     # Stored updates and unsent replies of chats whose worker died (their leases ran out).
     jobs.append(
         asyncio.create_task(
@@ -207,10 +223,12 @@ async def serve(settings: Settings) -> None:
         )
     )
     try:
-        await server.serve()
+        await server.serve(sockets=[listening])
     finally:
         await _stop(jobs)
         await telegram.stop()
+        await heartbeat.stop()
+        listening.close()
 
 
 def _web_server(settings: Settings, app: Starlette) -> uvicorn.Server:

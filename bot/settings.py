@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["SERVED_LANGUAGES", "Settings", "env_example"]
@@ -85,8 +85,29 @@ class Settings(BaseSettings):
     chat_lease_seconds: float = Field(
         default=60.0,
         gt=0,
-        description="Seconds a worker holds a chat without renewing its lease; a chat whose "
-        "worker died is taken over by another worker after this long.",
+        description="Seconds a worker holds a chat without renewing its lease. A chat whose "
+        "worker died is taken over when the heartbeat shows it dead (sooner), at the latest "
+        "after this long.",
+    )
+    heartbeat_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between a worker's heartbeats in the database; each also looks "
+        "for workers that stopped beating.",
+    )
+    worker_dead_after_seconds: float = Field(
+        default=6.0,
+        gt=0,
+        description="Seconds without a heartbeat after which a worker counts as dead: its "
+        "chats are taken over at once (within this plus one heartbeat), whatever their "
+        "leases say. Several heartbeats long.",
+    )
+    worker_name: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Name of this worker, the same when it is restarted and unique among the "
+        "running workers: a restarted worker takes its chats back at once. Unset: the host "
+        "name and ORIENTA_PORT (which no other running process on the host can hold).",
     )
     resume_seconds: float = Field(
         default=15.0,
@@ -202,6 +223,15 @@ class Settings(BaseSettings):
         description="`text` (a line per record) or `json` (one JSON object per line, for a "
         "log collector).",
     )
+
+    @model_validator(mode="after")
+    def _heartbeats_fit(self) -> Settings:
+        if self.worker_dead_after_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError(
+                "ORIENTA_WORKER_DEAD_AFTER_SECONDS must be at least two heartbeats "
+                "(ORIENTA_HEARTBEAT_SECONDS): a live worker would be taken for dead"
+            )
+        return self
 
 
 def env_example() -> str:

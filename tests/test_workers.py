@@ -16,8 +16,10 @@ from bot.app import Orienta, build
 from bot.channels.base import DeliveryFailed
 from bot.channels.memory import MemoryChannel
 from bot.dispatch import LEASE, Dispatcher
+from bot.heartbeat import Heartbeat
 from bot.messages import Incoming, Outgoing
 from bot.store.retention import erase_before
+from bot.store.workers import WorkerBook
 from nlu.pipeline import Understanding
 from tests.dialog import Dialog
 
@@ -163,3 +165,35 @@ async def test_unsent_replies_are_forgotten_and_expire(orienta: Orienta) -> None
     assert erase_before(store, now - timedelta(days=1)).replies == 0
     assert erase_before(store, now + timedelta(seconds=1)).replies == 2
     assert store.unsent("memory", "late") == []
+
+
+async def test_a_chat_whose_worker_stopped_beating_is_taken_over_at_the_next_heartbeat(
+    orienta: Orienta,
+) -> None:
+    """Not after the lease: as soon as a live worker's heartbeat finds the dead one."""
+    now = [datetime(2026, 12, 9, 9, 0, tzinfo=UTC)]
+    orienta.runner.clock = lambda: now[0]
+    store, book = orienta.store, WorkerBook(orienta.store)
+    seen: dict[str, list[str]] = defaultdict(list)
+    ticks = {"every": 2.0, "dead_after": 6.0, "monotonic": lambda: now[0].timestamp()}
+    dead = Heartbeat(book, "host:8081", orienta.runner.clock, **ticks)  # type: ignore[arg-type]
+    await dead.start()
+    assert store.claim_chat("memory", "lost", dead.worker, now[0], LEASE)
+    assert store.enqueue(Incoming("memory", "lost", text="/start"), 1, now[0])
+    alive_heart = Heartbeat(book, "host:8082", orienta.runner.clock, **ticks)  # type: ignore[arg-type]
+    alive = worker(orienta, alive_heart.worker, seen)
+    alive_heart.take_over = alive.resume
+    await alive_heart.start()
+    now[0] += timedelta(seconds=4)
+    assert await alive_heart.beat() == 0  # late, not dead yet
+    await alive.idle()
+    assert seen["lost"] == []
+    now[0] += timedelta(seconds=3)  # 7 s without a heartbeat; the lease has 53 s left
+    assert await alive_heart.beat() == 1
+    await alive.idle()
+    assert seen["lost"] == ["/start"]
+    # Restarted under its name, the dead worker's successor would have had it at once.
+    restarted = Heartbeat(book, "host:8082", orienta.runner.clock, **ticks)  # type: ignore[arg-type]
+    assert store.claim_chat("memory", "again", alive_heart.worker, now[0], LEASE)
+    assert await restarted.start() == 1
+    assert store.claim_chat("memory", "again", restarted.worker, now[0], LEASE)

@@ -1,22 +1,23 @@
 """The Telegram channel, on python-telegram-bot v22. With ``telegram_staff.py`` (the
-mediators' group), the only module that imports ``telegram``.
+mediators' group) and ``telegram_polling.py`` (long polling), the only module that
+imports ``telegram``.
 
 It translates updates into neutral :class:`~bot.messages.Incoming` messages and
-hands them to the :class:`~bot.dispatch.Dispatcher` (stored first, idempotent by
-``update_id``, in order per chat), and sends :class:`~bot.messages.Outgoing`
-messages back: HTML-escaped, split at Telegram's length limit, inline keyboards
-on the last part, retried on 429, server and network errors (then left for a later
-try: :class:`~bot.channels.base.DeliveryFailed`), never retried for a user who
-blocked the bot. Button presses are answered at once and the message the
-button belonged to loses its keyboard and shows the choice, so a button cannot
-be pressed twice.
+hands them to the :class:`~bot.dispatch.Dispatcher`: stored first (a polled batch in
+one transaction before Telegram is told it arrived; a webhook update before the 200),
+idempotent by ``update_id``, in order per chat. It sends
+:class:`~bot.messages.Outgoing` messages back: HTML-escaped, split at Telegram's
+length limit, inline keyboards on the last part, retried on 429, server and network
+errors (then left for a later try: :class:`~bot.channels.base.DeliveryFailed`), never
+retried for a user who blocked the bot. Button presses are answered once stored and
+the message the button belonged to loses its keyboard and shows the choice, so a
+button cannot be pressed twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import html
 import logging
 from collections.abc import Awaitable, Callable
@@ -24,9 +25,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -37,7 +35,7 @@ from telegram import (
 )
 from telegram.constants import ChatAction, ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -47,22 +45,34 @@ from tenacity import (
 )
 
 from bot.channels.base import DeliveryFailed
+from bot.channels.telegram_polling import Poller
+from bot.channels.telegram_webhook import (
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    WebhookRoute,
+    webhook_route,
+)
 from bot.dispatch import LEASE, Dispatcher
 from bot.engine.texts import COMMAND_DESCRIPTIONS
 from bot.i18n import Catalogs
 from bot.messages import Incoming, Outgoing
 from bot.retrying import Backoff
 from bot.runner import Runner
-from bot.store.repository import Store, unreachable
+from bot.store.repository import Store
 
-__all__ = ["CHANNEL", "TelegramAdapter", "TelegramChannel", "split_message", "to_incoming"]
+__all__ = [
+    "CHANNEL",
+    "SECRET_HEADER",
+    "WEBHOOK_PATH",
+    "TelegramAdapter",
+    "TelegramChannel",
+    "split_message",
+    "to_incoming",
+]
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
-WEBHOOK_PATH = "/telegram/webhook"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _MAX_ATTEMPTS = 6
-_MAX_WEBHOOK_BODY = 1_000_000
 T = TypeVar("T")
 
 
@@ -283,7 +293,8 @@ class TelegramAdapter:
         self.languages = languages
         self.webhook_secret = webhook_secret
         self._staff: tuple[Callable[[Update], Incoming | None], Dispatcher] | None = None
-        application.add_handler(TypeHandler(Update, self._on_update))
+        #: Long polling (None in webhook mode).
+        self.poller: Poller | None = None
 
     def attach_staff(
         self,
@@ -299,6 +310,7 @@ class TelegramAdapter:
                 self.channel,
                 handler=handler,
                 name="staff",
+                worker=self.dispatcher.worker,
                 lease=self.dispatcher.lease,
             ),
         )
@@ -315,15 +327,19 @@ class TelegramAdapter:
         webhook_secret: str | None = None,
         polling: bool = True,
         lease: timedelta = LEASE,
+        worker: str | None = None,
     ) -> TelegramAdapter:
-        """The application, channel and dispatcher for one bot token."""
-        builder = cls.builder(token, api_url)
-        if not polling:
-            builder = builder.updater(None)
-        application = builder.build()
+        """The application, channel and dispatcher for one bot token; ``worker`` holds
+        the chat leases (see ``bot.heartbeat``)."""
+        application = cls.builder(token, api_url).updater(None).build()
         channel = TelegramChannel(application.bot, runner.store, runner.clock)
-        dispatcher = Dispatcher(runner, channel, typing=channel.typing, lease=lease)
-        return cls(application, channel, dispatcher, catalogs, languages, webhook_secret)
+        dispatcher = Dispatcher(runner, channel, typing=channel.typing, lease=lease, worker=worker)
+        adapter = cls(application, channel, dispatcher, catalogs, languages, webhook_secret)
+        if polling:
+            adapter.poller = Poller(
+                application.bot, adapter.route, adapter.acknowledge, adapter.warn_if_in_danger
+            )
+        return adapter
 
     async def start(self, webhook_url: str | None = None) -> None:
         """Initialise, set the command menus, resume stored updates, start receiving."""
@@ -344,10 +360,9 @@ class TelegramAdapter:
                     allowed_updates=Update.ALL_TYPES,
                 ),
             )
-        else:
+        elif self.poller is not None:
             await self.channel.call("", partial(bot.delete_webhook))
-            assert self.application.updater is not None
-            await self.application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            self.poller.start()
 
     async def resume(self) -> int:
         """Work on every chat with stored updates not being worked on (after a restart,
@@ -358,10 +373,9 @@ class TelegramAdapter:
         return resumed
 
     async def stop(self) -> None:
-        """Stop receiving, finish the work in hand, shut down."""
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
+        """Stop receiving (storing the batch in hand), finish the work in hand, shut down."""
+        if self.poller is not None and self.poller.running:
+            await self.poller.stop()
         if self.application.running:
             await self.application.stop()
         await self.dispatcher.stop()
@@ -380,44 +394,39 @@ class TelegramAdapter:
             builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
         return builder
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A polled update: Telegram will not send it again, so storing it is retried
-        until the database answers."""
-
-        async def wait_and_warn(state: RetryCallState) -> None:
-            log.warning(
-                "database unreachable; storing update %s again in %.1f s",
-                update.update_id,
-                state.upcoming_sleep,
-            )
-            await self._warn_if_in_danger(update)
-
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(unreachable),
-            wait=Backoff(first=0.5, cap=30.0),
-            sleep=asyncio.sleep,
-            before_sleep=wait_and_warn,
-            reraise=True,
-        ):
-            with attempt:
-                await self.handle_update(update)
-
-    async def handle_update(self, update: Update) -> bool:
-        """Store and schedule one update; False when it was not for us or seen before."""
+    def route(self, update: Update) -> tuple[Dispatcher, Incoming] | None:
+        """The dispatcher an update goes to (the staff group's or people's), and as what
+        message; None when it is not for us."""
         if self._staff is not None:
             staff = self._staff[0](update)
             if staff is not None:
-                if update.callback_query is not None:
-                    await self._answer_quietly(update.callback_query)
-                return await self._staff[1].submit(staff, update.update_id)
+                return self._staff[1], staff
         incoming = to_incoming(update)
-        if incoming is None:
-            return False
-        if update.callback_query is not None:
-            await self._acknowledge(update.callback_query)
-        return await self.dispatcher.submit(incoming, update.update_id)
+        return None if incoming is None else (self.dispatcher, incoming)
 
-    async def _warn_if_in_danger(self, update: Update) -> None:
+    async def handle_update(self, update: Update) -> bool:
+        """Store and schedule one update (the webhook's); False when it was not for us or
+        seen before. A pressed button is answered once its update is stored."""
+        routed = self.route(update)
+        if routed is None:
+            return False
+        dispatcher, incoming = routed
+        fresh = await dispatcher.submit(incoming, update.update_id)
+        await self.acknowledge(update, dispatcher)
+        return fresh
+
+    async def acknowledge(self, update: Update, dispatcher: Dispatcher) -> None:
+        """Answer a stored button press: the staff group's quietly, people's showing the
+        choice (see :meth:`_acknowledge`)."""
+        query = update.callback_query
+        if query is None:
+            return
+        if dispatcher is self.dispatcher:
+            await self._acknowledge(query)
+        else:
+            await self._answer_quietly(query)
+
+    async def warn_if_in_danger(self, update: Update) -> None:
         """An update that cannot be stored yet still brings the emergency numbers at once
         to someone whose words say they are in danger (once per update)."""
         incoming = to_incoming(update)
@@ -477,41 +486,6 @@ class TelegramAdapter:
                 log.warning("command menu not set (Telegram failing); the bot works without")
                 return
 
-    def webhook_route(self) -> Route:
-        """The Starlette route Telegram posts updates to; it checks the secret token."""
-
-        async def webhook(request: Request) -> Response:
-            given = request.headers.get(SECRET_HEADER, "")
-            if not self.webhook_secret or not hmac.compare_digest(given, self.webhook_secret):
-                return JSONResponse({"ok": False}, status_code=403)
-            body = await request.body()
-            if len(body) > _MAX_WEBHOOK_BODY:
-                return JSONResponse({"ok": False}, status_code=413)
-            try:
-                data = await request.json()
-            except ValueError:
-                return JSONResponse({"ok": False}, status_code=400)
-            try:
-                update = Update.de_json(data, self.application.bot)
-            except (ValueError, TypeError, KeyError, AttributeError):
-                # From Telegram, but of a shape this library cannot read: refusing it would
-                # make Telegram send it again for ever. It carries nothing the bot handles.
-                log.warning(
-                    "webhook: update %s could not be read; skipped",
-                    data.get("update_id") if isinstance(data, dict) else "?",
-                )
-                return JSONResponse({"ok": True})
-            try:
-                await self.handle_update(update)
-            except Exception as exc:
-                if not unreachable(exc):
-                    raise
-                # Not stored: Telegram sends the update again when it is not acknowledged.
-                log.warning(
-                    "database unreachable; update %s refused for a later delivery", update.update_id
-                )
-                await self._warn_if_in_danger(update)
-                return JSONResponse({"ok": False}, status_code=503)
-            return JSONResponse({"ok": True})
-
-        return Route(WEBHOOK_PATH, webhook, methods=["POST"])
+    def webhook_route(self) -> WebhookRoute:
+        """The Starlette route Telegram posts updates to (``telegram_webhook.py``)."""
+        return webhook_route(self)

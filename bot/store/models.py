@@ -63,6 +63,7 @@ __all__ = [
     "StaffUser",
     "UTCDateTime",
     "User",
+    "WorkerBeat",
 ]
 
 NAMING = {
@@ -203,6 +204,20 @@ class ChatLease(Base):
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WorkerBeat(Base):
+    """A running worker (one start of one process) and its heartbeat. Its ``id`` holds
+    its chat leases; ``name`` stays the same when the process is restarted (its host and
+    port), so a restarted worker recognises its previous start as dead. A worker whose
+    heartbeat stopped is removed with its leases by any live worker."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class OutboxItem(Base):

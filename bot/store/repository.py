@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import (
     DBAPIError,
     IntegrityError,
@@ -25,10 +25,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.messages import Incoming, Outgoing
+from bot.messages import Outgoing
+from bot.store.inbox import Inbox, InboxRecord
 from bot.store.models import (
     Appointment,
-    ChatLease,
     Conversation,
     InboxItem,
     Message,
@@ -99,22 +99,13 @@ class MessageRecord:
     nlu_backend: str | None = None
 
 
-@dataclass(frozen=True)
-class InboxRecord:
-    """A stored, not yet processed update."""
-
-    id: int
-    update_id: int
-    incoming: Incoming
-
-
 def _user_record(user: User) -> UserRecord:
     return UserRecord(
         user.id, user.channel, user.external_id, user.language, user.language_hint, user.consent_at
     )
 
 
-class Store:
+class Store(Inbox):
     """Repository over one SQLAlchemy engine (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine) -> None:
@@ -310,135 +301,6 @@ class Store:
                 select(User).where(User.channel == channel, User.external_id == external_id)
             )
             return _user_record(user) if user else None
-
-    # -- inbox: updates stored before processing ---------------------------------------
-    def enqueue(self, incoming: Incoming, update_id: int, now: datetime) -> bool:
-        """Store an update; False when this (channel, update_id) was already stored."""
-        try:
-            with self.session() as session, session.begin():
-                session.add(
-                    InboxItem(
-                        channel=incoming.channel,
-                        update_id=update_id,
-                        chat_id=incoming.chat_id,
-                        kind=incoming.kind,
-                        text=incoming.text or None,
-                        data=incoming.data or None,
-                        language_code=incoming.language_code,
-                        sender=incoming.sender or None,
-                        ref=incoming.ref or None,
-                        received_at=now,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
-
-    def pending(self, channel: str, chat_id: str, limit: int = 50) -> list[InboxRecord]:
-        """Unprocessed updates of one chat, oldest update first."""
-        with self.session() as session:
-            rows = session.scalars(
-                select(InboxItem)
-                .where(
-                    InboxItem.channel == channel,
-                    InboxItem.chat_id == chat_id,
-                    InboxItem.processed_at.is_(None),
-                )
-                .order_by(InboxItem.update_id)
-                .limit(limit)
-            )
-            return [
-                InboxRecord(
-                    row.id,
-                    row.update_id,
-                    Incoming(
-                        row.channel,
-                        row.chat_id,
-                        row.kind,  # type: ignore[arg-type]
-                        text=row.text or "",
-                        data=row.data or "",
-                        language_code=row.language_code,
-                        ref=row.ref or "",
-                        sender=row.sender or "",
-                    ),
-                )
-                for row in rows
-            ]
-
-    def claim_chat(
-        self, channel: str, chat_id: str, worker: str, now: datetime, lease: timedelta
-    ) -> bool:
-        """Take (or extend) the lease on a chat's updates; False while another worker
-        holds a lease that has not run out."""
-        for _ in range(2):
-            try:
-                with self.session() as session, session.begin():
-                    taken = session.execute(
-                        update(ChatLease)
-                        .where(
-                            ChatLease.channel == channel,
-                            ChatLease.chat_id == chat_id,
-                            or_(ChatLease.holder == worker, ChatLease.until < now),
-                        )
-                        .values(holder=worker, until=now + lease)
-                    ).rowcount  # type: ignore[attr-defined]
-                    if taken:
-                        return True
-                    if session.get(ChatLease, (channel, chat_id)) is not None:
-                        return False
-                    session.add(
-                        ChatLease(
-                            channel=channel, chat_id=chat_id, holder=worker, until=now + lease
-                        )
-                    )
-                return True
-            except IntegrityError:  # another worker created it at the same moment
-                continue
-        return False
-
-    def release_chat(self, channel: str, chat_id: str, worker: str) -> None:
-        with self.session() as session, session.begin():
-            session.execute(
-                delete(ChatLease).where(
-                    ChatLease.channel == channel,
-                    ChatLease.chat_id == chat_id,
-                    ChatLease.holder == worker,
-                )
-            )
-
-    def pending_chats(self, channel: str) -> list[str]:
-        """Chats with unprocessed updates or unsent replies (to resume after a restart)."""
-        with self.session() as session:
-            updates = select(InboxItem.chat_id).where(
-                InboxItem.channel == channel, InboxItem.processed_at.is_(None)
-            )
-            replies = select(OutboxItem.chat_id).where(OutboxItem.channel == channel)
-            return sorted(set(session.scalars(updates.union(replies))))
-
-    # -- outbox: replies saved with their turn, deleted once sent ----------------------
-    def unsent(self, channel: str, chat_id: str, limit: int = 50) -> list[tuple[int, Outgoing]]:
-        """The chat's replies not yet sent, oldest first, with their outbox ids."""
-        with self.session() as session:
-            rows = session.execute(
-                select(OutboxItem.id, OutboxItem.message)
-                .where(OutboxItem.channel == channel, OutboxItem.chat_id == chat_id)
-                .order_by(OutboxItem.id)
-                .limit(limit)
-            ).all()
-            return [(row.id, Outgoing.from_dict(chat_id, row.message)) for row in rows]
-
-    def sent(self, outbox_id: int) -> None:
-        """The channel has the reply: it leaves the outbox (and its body with it)."""
-        with self.session() as session, session.begin():
-            session.execute(delete(OutboxItem).where(OutboxItem.id == outbox_id))
-
-    def mark_processed(self, inbox_id: int, now: datetime) -> None:
-        with self.session() as session, session.begin():
-            session.execute(
-                update(InboxItem)
-                .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
-                .values(processed_at=now, text=None)
-            )
 
     def mark_blocked(self, channel: str, external_id: str, now: datetime) -> None:
         """The user blocked the bot: remember it so nothing more is sent."""

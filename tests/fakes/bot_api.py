@@ -6,8 +6,8 @@ sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
 sendChatAction, setMyCommands, setWebhook, deleteWebhook, getWebhookInfo —
 and a control API for tests: inject user updates, read what the bot sent and
 called, make methods fail (429 with retry_after, 403 blocked, 5xx), and stall a
-method's next call for a chat (the request hangs and is never carried out, as when
-the caller dies before Telegram has it).
+method's next call for a chat, or hold every call of a method (the request hangs and
+is never carried out, as when the caller dies before Telegram has it).
 """
 
 from __future__ import annotations
@@ -121,6 +121,7 @@ class FakeBotApi:
     stalls: set[tuple[str, str]] = field(default_factory=set)  # (method, chat id) to stall
     stalled: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     outages: dict[str, tuple[float, int]] = field(default_factory=dict)  # method -> until, status
+    held: set[str] = field(default_factory=set)  # methods whose every call hangs, not carried out
     _new: asyncio.Event | None = None
 
     # -- Bot API --------------------------------------------------------------------
@@ -137,6 +138,9 @@ class FakeBotApi:
             self.stalls.discard(stall)
             self.stalled.append((method, params))
             return await self._stall(request)
+        if method in self.held:
+            self.stalled.append((method, params))
+            return await self._hold(request, method)
         outage = self.outages.get(method)
         if outage is not None and time.monotonic() < outage[0]:
             return JSONResponse(
@@ -170,6 +174,14 @@ class FakeBotApi:
         """Hang until the caller goes away (a minute at most); nothing is carried out."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not await request.is_disconnected():
+            await asyncio.sleep(0.05)
+        return JSONResponse(
+            {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502
+        )
+
+    async def _hold(self, request: Request, method: str) -> Response:
+        """Hang while ``method`` is held and the caller waits; nothing is carried out."""
+        while method in self.held and not await request.is_disconnected():
             await asyncio.sleep(0.05)
         return JSONResponse(
             {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502
@@ -383,6 +395,7 @@ class FakeBotApi:
         for table in (self.messages, self.failures, self.outages, self.topics):
             table.clear()
         self.stalls.clear()
+        self.held.clear()
         return JSONResponse({"ok": True})
 
     async def outage(self, request: Request) -> Response:
@@ -391,6 +404,11 @@ class FakeBotApi:
             time.monotonic() + float(spec["seconds"]),
             int(spec.get("status", 503)),
         )
+        return JSONResponse({"ok": True})
+
+    async def hold(self, request: Request) -> Response:
+        spec = await request.json()
+        self.held = set(spec["methods"])
         return JSONResponse({"ok": True})
 
     async def stall(self, request: Request) -> Response:
@@ -434,6 +452,7 @@ class FakeBotApi:
                 Route("/control/block", self.block, methods=["POST"]),
                 Route("/control/state", self.state, methods=["GET"]),
                 Route("/control/stall", self.stall, methods=["POST"]),
+                Route("/control/hold", self.hold, methods=["POST"]),
                 Route("/control/outage", self.outage, methods=["POST"]),
                 Route("/control/reset", self.reset, methods=["POST"]),
                 Route("/control/sent", self.sent_messages, methods=["GET"]),
@@ -531,6 +550,11 @@ class RunningFakeBotApi:
     def stall(self, method: str, chat_id: int) -> None:
         """The next ``method`` call for ``chat_id`` hangs and is never carried out."""
         self.control.post("/control/stall", json={"method": method, "chat_id": chat_id})
+
+    def hold(self, *methods: str) -> None:
+        """Every call of ``methods`` hangs and is never carried out, until held no more
+        (``hold()`` with none: every held call then fails with 502)."""
+        self.control.post("/control/hold", json={"methods": list(methods)})
 
     def stalled(self) -> list[str]:
         """The methods whose calls were stalled so far."""
