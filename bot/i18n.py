@@ -83,8 +83,11 @@ def text_direction(lang: str) -> Literal["ltr", "rtl"]:
 
 
 def isolate(value: str) -> str:
-    """Wrap user-provided or foreign-direction text so it cannot reorder its surroundings."""
-    return f"{_FIRST_STRONG_ISOLATE}{value}{_POP_DIRECTIONAL_ISOLATE}"
+    """Wrap user-provided or foreign-direction text so it cannot reorder its surroundings;
+    inside a value with right-to-left letters (an Arabic article, an office's Arabic
+    name), each Latin, number, URL or phone fragment is isolated too
+    (:func:`isolate_fragments`)."""
+    return f"{_FIRST_STRONG_ISOLATE}{isolate_fragments(value)}{_POP_DIRECTIONAL_ISOLATE}"
 
 
 def _bare_spans(text: str) -> list[tuple[int, int]]:

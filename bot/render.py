@@ -13,24 +13,19 @@ def render(say: Say, chat_id: str, lang: str | None, catalogs: Catalogs) -> Outg
     """Render one ``Say``: translate the text, its parameters and its buttons.
 
     Parameters are wrapped in Unicode isolates so a left-to-right value (a
-    language name, an address) cannot scramble a right-to-left sentence; in a
-    right-to-left language, the Latin, number, URL and phone fragments inside a value
-    (an article's body, a list of emergency lines) are isolated too.
+    language name, an address) cannot scramble a right-to-left sentence; the Latin,
+    number, URL and phone fragments inside a right-to-left value (an Arabic article's
+    body, a list of emergency lines) are isolated too, also in buttons' labels.
     """
     translator = catalogs.translator(say.lang or lang)
-    rtl = translator.direction == "rtl"
-
-    def shown(value: str) -> str:
-        return isolate_fragments(value) if rtl else value
-
     params = {
-        name: isolate(shown(translator.gettext(value.msgid) if isinstance(value, Msg) else value))
+        name: isolate(translator.gettext(value.msgid) if isinstance(value, Msg) else value)
         for name, value in say.params.items()
     }
     text = translator.gettext(say.text, **params)
 
     def label(button: Button) -> str:
-        params = {name: shown(value) for name, value in button.params.items()}
+        params = {name: isolate_fragments(value) for name, value in button.params.items()}
         return f"{button.icon} {translator.gettext(button.label, **params)}".strip()
 
     buttons = tuple(tuple(OutButton(label(b), b.payload) for b in row) for row in say.buttons)
