@@ -35,10 +35,12 @@ __all__ = [
     "N_",
     "Catalogs",
     "Translator",
+    "bare_fragments",
     "format_day",
     "format_moment",
     "format_short_moment",
     "isolate",
+    "isolate_fragments",
     "language_of",
     "placeholders",
     "po_path",
@@ -49,7 +51,15 @@ __all__ = [
 DOMAIN = "orienta"
 FALLBACK = "en"
 _FIRST_STRONG_ISOLATE = "\u2068"
+_LEFT_TO_RIGHT_ISOLATE = "\u2066"
 _POP_DIRECTIONAL_ISOLATE = "\u2069"
+_OPENS = frozenset("\u2066\u2067\u2068")
+#: A left-to-right fragment: Latin words, numbers, a phone number, a URL, an address
+#: ("Via Montelucci 4", "0774 301488", "https://cpas-ocmw.anderlecht.be/", "9:00").
+_LATIN = "A-Za-z0-9\u00c0-\u024f"
+_FRAGMENT = re.compile(rf"[{_LATIN}+/](?:[{_LATIN} .,:/'’&_?=%#@+\-–—]*[{_LATIN}/])?")
+#: Letters of right-to-left scripts (Arabic, Hebrew, Syriac, Thaana…).
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
 def N_(msgid: str) -> str:
@@ -73,8 +83,41 @@ def text_direction(lang: str) -> Literal["ltr", "rtl"]:
 
 
 def isolate(value: str) -> str:
-    """Wrap user-provided or foreign-direction text so it cannot reorder its surroundings."""
-    return f"{_FIRST_STRONG_ISOLATE}{value}{_POP_DIRECTIONAL_ISOLATE}"
+    """Wrap user-provided or foreign-direction text so it cannot reorder its surroundings;
+    inside a value with right-to-left letters (an Arabic article, an office's Arabic
+    name), each Latin, number, URL or phone fragment is isolated too
+    (:func:`isolate_fragments`)."""
+    return f"{_FIRST_STRONG_ISOLATE}{isolate_fragments(value)}{_POP_DIRECTIONAL_ISOLATE}"
+
+
+def _bare_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` has right-to-left letters and left-to-right fragments outside any
+    isolate (none in a text without right-to-left letters: it has no such problem)."""
+    if not _RTL_LETTER.search(text):
+        return []
+    spans = []
+    for match in _FRAGMENT.finditer(text):
+        before = text[: match.start()]
+        depth = sum(before.count(c) for c in _OPENS) - before.count(_POP_DIRECTIONAL_ISOLATE)
+        if depth <= 0:
+            spans.append(match.span())
+    return spans
+
+
+def bare_fragments(text: str) -> list[str]:
+    """The Latin, number, URL and phone fragments of a right-to-left text that are not
+    wrapped in an isolate (and so may be reordered: "(avril 2023)" read as "2023)")."""
+    return [text[a:b] for a, b in _bare_spans(text)]
+
+
+def isolate_fragments(text: str) -> str:
+    """A right-to-left text with each left-to-right fragment wrapped in LRI … PDI, so a
+    URL, a phone number, an address or an office's name keeps its order; a text without
+    right-to-left letters is returned as it is."""
+    for start, end in reversed(_bare_spans(text)):
+        wrapped = f"{_LEFT_TO_RIGHT_ISOLATE}{text[start:end]}{_POP_DIRECTIONAL_ISOLATE}"
+        text = text[:start] + wrapped + text[end:]
+    return text
 
 
 def po_path(locales_dir: Path, lang: str) -> Path:

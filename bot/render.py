@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.engine.actions import Msg, Say
-from bot.i18n import Catalogs, isolate
+from bot.engine.actions import Button, Msg, Say
+from bot.i18n import Catalogs, isolate, isolate_fragments
 from bot.messages import OutButton, Outgoing
 
 __all__ = ["render"]
@@ -13,7 +13,9 @@ def render(say: Say, chat_id: str, lang: str | None, catalogs: Catalogs) -> Outg
     """Render one ``Say``: translate the text, its parameters and its buttons.
 
     Parameters are wrapped in Unicode isolates so a left-to-right value (a
-    language name, an address) cannot scramble a right-to-left sentence.
+    language name, an address) cannot scramble a right-to-left sentence; the Latin,
+    number, URL and phone fragments inside a right-to-left value (an Arabic article's
+    body, a list of emergency lines) are isolated too, also in buttons' labels.
     """
     translator = catalogs.translator(say.lang or lang)
     params = {
@@ -21,11 +23,10 @@ def render(say: Say, chat_id: str, lang: str | None, catalogs: Catalogs) -> Outg
         for name, value in say.params.items()
     }
     text = translator.gettext(say.text, **params)
-    buttons = tuple(
-        tuple(
-            OutButton(f"{b.icon} {translator.gettext(b.label, **b.params)}".strip(), b.payload)
-            for b in row
-        )
-        for row in say.buttons
-    )
+
+    def label(button: Button) -> str:
+        params = {name: isolate_fragments(value) for name, value in button.params.items()}
+        return f"{button.icon} {translator.gettext(button.label, **params)}".strip()
+
+    buttons = tuple(tuple(OutButton(label(b), b.payload) for b in row) for row in say.buttons)
     return Outgoing(chat_id, text, translator.lang, translator.direction, buttons)

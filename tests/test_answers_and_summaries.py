@@ -99,7 +99,7 @@ async def test_school_for_children_never_gets_an_adults_course(ready: Orienta, l
     assert dialog.texts()[-1] == dialog.t(lang, "kb.ask_region")
     await dialog.press_data("k:r:anderlecht")
     assert dialog.texts() == [dialog.t(lang, "kb.ask_audience")]
-    await dialog.press_data("k:a:families")
+    await dialog.press_data("k:a:temporary_protection")  # a mother from Ukraine
     shown, others = _shown(dialog)
     assert shown == "education-general"
     adults_only = {"education-anderlecht-ukraine", "education-north-ostrobothnia"}
@@ -261,7 +261,7 @@ def test_the_example_content_passes_the_checker() -> None:
             "dates its information",
         ),
         (
-            "audiences: [temporary_protection, families, adults]",
+            "audiences: [temporary_protection, adults]",
             "audiences: [teenagers]",
             "unknown audience",
         ),

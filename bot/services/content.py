@@ -19,10 +19,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.services.endings import ends_with_next_step
+
 __all__ = [
     "AGE_GROUPS",
     "ALL",
     "EMERGENCY_KINDS",
+    "GENERAL_SOURCE",
     "TOPICS",
     "WEEKDAYS",
     "ArticleDef",
@@ -96,6 +99,9 @@ _DATED = re.compile(
     r"|المعلومات من سنة",
     re.IGNORECASE,
 )
+#: An article for every region gives general advice written by the programme itself;
+#: an organisation's help belongs to its own region or country.
+GENERAL_SOURCE = "general"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -491,7 +497,12 @@ def _offices(
 
 
 def _articles(
-    path: Path, reader: _Reader, regions: set[str], audiences: set[str], today: date
+    path: Path,
+    reader: _Reader,
+    regions: set[str],
+    audiences: set[str],
+    today: date,
+    countries: frozenset[str] = frozenset(),
 ) -> list[ArticleDef]:
     data = _read_yaml(path, reader)
     items = data.get("articles", [])
@@ -511,7 +522,7 @@ def _articles(
         scope_regions = tuple(str(x) for x in item.get("regions") or ())
         scope_audiences = tuple(str(x) for x in item.get("audiences") or ())
         for name, values, known in (
-            ("regions", scope_regions, regions),
+            ("regions", scope_regions, regions | countries),
             ("audiences", scope_audiences, audiences | set(AGE_GROUPS)),
         ):
             if not values:
@@ -519,7 +530,9 @@ def _articles(
             for value in values:
                 if value != ALL and value not in known:
                     reader.error(where, f"unknown {name[:-1]} {value!r}")
-        source_title, source_url = _source(reader, item.get("source", {}), f"{where}.source")
+        source_title, source_url = _source(
+            reader, item.get("source", {}), f"{where}.source", everywhere=ALL in scope_regions
+        )
         reviewed = reader.day(item.get("reviewed"), f"{where}.reviewed") or date.min
         if reviewed > today:
             reader.error(where, f"reviewed {reviewed} is in the future")
@@ -545,6 +558,11 @@ def _articles(
                 )
             if _FILE.search(f"{title}\n{text}"):
                 reader.error(f"{where}.text.{lang}", "a file name is no text for a person")
+            if text and (why := ends_with_next_step(str(lang), text)):
+                reader.error(
+                    f"{where}.text.{lang}",
+                    f"the body must end with what to do, where and what to bring: {why}",
+                )
             texts[str(lang)] = (title, text)
         articles.append(
             ArticleDef(
@@ -561,10 +579,32 @@ def _articles(
     return articles
 
 
-def _source(reader: _Reader, value: Any, where: str) -> tuple[str, str]:
+def _source(
+    reader: _Reader, value: Any, where: str, *, everywhere: bool = False
+) -> tuple[str, str]:
     """An article's source: the organisation, the document's title (both as a person
     reads them, in the document's language or translated) and a web address when there
-    is one; ``document`` names the file it was drawn from, for authors only."""
+    is one; ``document`` names the file it was drawn from, for authors only.
+
+    An article for every region is general advice (``source: general``, shown as the
+    programme's own advice for every country): one organisation's document would show
+    a person elsewhere another country's help. General advice is for every region only.
+    """
+    if value == GENERAL_SOURCE:
+        if not everywhere:
+            reader.error(
+                where,
+                "'general' advice is for every region: an article for some regions cites "
+                "the organisation whose help it describes",
+            )
+        return "", ""
+    if everywhere:
+        reader.error(
+            where,
+            "an article for every region cites one organisation's document, so people "
+            "elsewhere would read another country's help: limit its regions (a region id "
+            "or a country code) or make it general advice ('source: general')",
+        )
     source = reader.mapping(value, where)
     organisation = reader.text(source, "organisation", where, limit=120)
     title = reader.text(source, "title", where, limit=170)
@@ -618,7 +658,14 @@ def load_content(directory: Path, languages: Sequence[str], today: date) -> Cont
     articles: list[ArticleDef] = []
     for path in files[2:]:
         reader = reader_for(path)
-        articles += _articles(path, reader, region_ids, {a.id for a in audiences}, today)
+        articles += _articles(
+            path,
+            reader,
+            region_ids,
+            {a.id for a in audiences},
+            today,
+            frozenset(r.country for r in regions if r.country),
+        )
         problems += reader.problems
     for kind, ids in (
         ("region", [r.id for r in regions]),

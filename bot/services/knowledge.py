@@ -2,11 +2,15 @@
 user's region and situation, with its source, next steps and "did this help?".
 
 A question typed before the region and situation are known is kept until they are,
-then answered. An article limited to adults is never the answer to a question about
-a child (nor the other way round), and a question whose intent names a topic gets
-that topic's articles; when none fits, the person is told so and offered a person.
-The source is shown as a person reads it: organisation, title and a web link, never
-a file name.
+then answered. Only articles for the person's region, else for their country, else for
+every region (general advice, with no one country's organisation as its source) are
+ever shown, and only those for their situation: help meant for another country or for
+another group (people from Ukraine, care leavers) is never presented as the answer.
+An article limited to adults is never the answer to a question about a child (nor the
+other way round), and a question whose intent names a topic gets that topic's
+articles; when none fits, the person is told so and offered a person. The source is
+shown as a person reads it: organisation, title and a web link, never a file name;
+general advice says it is the programme's own, for every country.
 
 Button data (after the ``k:`` prefix): ``r:<region>`` and ``a:<audience>``
 answer the two questions asked once; ``v:<article>`` shows another article;
@@ -35,6 +39,7 @@ __all__ = ["KB_TEXTS", "KnowledgeService"]
 KB_TEXTS = {
     "article": N_("kb.article"),
     "article_no_link": N_("kb.article_no_link"),
+    "article_general": N_("kb.article_general"),
     "ask_region": N_("kb.ask_region"),
     "ask_audience": N_("kb.ask_audience"),
     "region_other": N_("kb.region_other"),
@@ -72,6 +77,7 @@ class _LangIndex:
     index: Bm25Index
     built: float
     stamp: tuple[int, ...]
+    countries: dict[str, str] = field(default_factory=dict)  # region id -> ISO country
 
 
 @dataclass
@@ -203,8 +209,9 @@ class KnowledgeService:
         changes: Mapping[str, str],
     ) -> ServiceResult:
         source, link = person_source(article.source_title, article.source_url)
+        kind = "article" if link else "article_no_link" if source else "article_general"
         text = Say(
-            KB_TEXTS["article" if link else "article_no_link"],
+            KB_TEXTS[kind],
             {
                 "title": article.title,
                 "body": article.body,
@@ -253,10 +260,11 @@ class KnowledgeService:
         """
         entry = self._index(lang)
         age = age_of(question)
-        in_scope = [a for a in entry.articles.values() if _fits(a, region, audience, age)]
+        country = entry.countries.get(region, "")
+        in_scope = [a for a in entry.articles.values() if _fits(a, region, audience, age, country)]
         if not question.strip():
             chosen = [a for a in in_scope if a.topic == topic] if topic else []
-            return sorted(chosen, key=lambda a: (-_locality(a, region, audience), a.id))
+            return sorted(chosen, key=lambda a: (-_locality(a, region, audience, country), a.id))
         raw = entry.index.scores(question, [a.id for a in in_scope])
         matching = [a for a in in_scope if raw[a.id] >= _MIN_SCORE]
         best = max((raw[a.id] for a in matching), default=0.0)
@@ -273,7 +281,7 @@ class KnowledgeService:
             score = raw[article.id] / best
             if agrees and article.topic == topic:
                 score += _PRIOR
-            score += _LOCAL * _locality(article, region, audience)
+            score += _LOCAL * _locality(article, region, audience, country)
             scored.append((score, article))
         scored.sort(key=lambda pair: (-pair[0], pair[1].id))
         return [article for _, article in scored]
@@ -292,21 +300,34 @@ class KnowledgeService:
             return entry
         articles = {a.id: a for a in self.store.articles(lang)}
         index = Bm25Index({a.id: f"{a.title}\n{a.title}\n{a.body}" for a in articles.values()})
-        entry = _LangIndex(articles, index, now, stamp)
+        countries = {r.id: r.country.upper() for r in self.store.regions() if r.country}
+        entry = _LangIndex(articles, index, now, stamp, countries)
         self._indexes[lang] = entry
         return entry
 
 
-def _fits(article: ArticleView, region: str, audience: str, age: str = "") -> bool:
-    """Written for everyone, or for the user's region and situation ("somewhere else"
-    gets only the articles written for every region), and for the age group the
-    question is about (an article that names no age group is for all ages)."""
-    regions_ok = ALL in article.regions or (region != ALL and region in article.regions)
+def _fits(
+    article: ArticleView, region: str, audience: str, age: str = "", country: str = ""
+) -> bool:
+    """For the user's place and situation, and for the age group the question is about.
+
+    Place: written for every region, for the user's region, or for the user's country
+    (its ISO code among the article's regions); "somewhere else" gets only the articles
+    for every region. An article written for another region, even of the same country,
+    is another office's help. Situation: an article that names situations is only for
+    them (one for people under temporary protection is never a family's answer). Age:
+    an article that names no age group is for all ages."""
+    regions_ok = ALL in article.regions or (
+        region != ALL
+        and (region in article.regions or bool(country and country in article.regions))
+    )
     situations = [a for a in article.audiences if a not in AGE_GROUPS]
     ages = [a for a in article.audiences if a in AGE_GROUPS]
     situation_ok = not situations or ALL in situations or audience in situations
     return regions_ok and situation_ok and (not age or not ages or age in ages)
 
 
-def _locality(article: ArticleView, region: str, audience: str) -> int:
-    return int(region in article.regions) + int(audience in article.audiences)
+def _locality(article: ArticleView, region: str, audience: str, country: str = "") -> int:
+    """2 for the user's region, 1 for their country, plus 1 for their situation."""
+    place = 2 if region in article.regions else int(bool(country) and country in article.regions)
+    return place + int(audience in article.audiences)

@@ -174,8 +174,11 @@ def article_form(
         scope[field] = form.choices(field, (ALL, *known))
         if not scope[field]:
             form.fail(field, "choose")
-    source_title = form.text("source_title", 300, required=True)
-    source_url = form.text("source_url", 500, required=True)
+    # An article for every region may be general advice with no organisation's source
+    # (``source: general`` in the files); any other names the office whose help it is.
+    cited = ALL not in scope["regions"]
+    source_title = form.text("source_title", 300, required=cited)
+    source_url = form.text("source_url", 500, required=cited)
     if source_url and not _web_address(source_url) and not (old and source_url == old.source_url):
         form.fail("source_url", "url")  # a stored file name may stay, a new address is a URL
     reviewed = form.day("reviewed")
