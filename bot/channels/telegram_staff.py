@@ -133,6 +133,18 @@ class TelegramStaffDesk:
             ),
         )
 
+    async def _retitle(self, case: CaseView, thread: int | None) -> None:
+        """The topic's name follows the case's urgency."""
+        await self.channel.call(
+            "",
+            partial(
+                self.bot.edit_forum_topic,
+                chat_id=self.chat_id,
+                message_thread_id=thread,
+                name=case_title(case, self.t),
+            ),
+        )
+
     async def _must_post(self, thread: int | None, text: str, markup: Any = None) -> Message:
         sent = await self._post(thread, text, markup)
         if sent is None:
@@ -175,29 +187,13 @@ class TelegramStaffDesk:
             case "person":
                 await self._copy_person(case, payload)
             case "urgency":
-                await self.channel.call(
-                    "",
-                    partial(
-                        self.bot.edit_forum_topic,
-                        chat_id=self.chat_id,
-                        message_thread_id=thread,
-                        name=case_title(case, self.t),
-                    ),
-                )
+                await self._retitle(case, thread)
                 mentions = await asyncio.to_thread(self._mentions, case, everyone=True)
                 await self._must_post(
                     thread, self._text("emergency", number=number, mentions=mentions)
                 )
             case "lowered":
-                await self.channel.call(
-                    "",
-                    partial(
-                        self.bot.edit_forum_topic,
-                        chat_id=self.chat_id,
-                        message_thread_id=thread,
-                        name=case_title(case, self.t),
-                    ),
-                )
+                await self._retitle(case, thread)
                 await self._must_post(thread, self._text("sos_taken_back", number=number))
             case "claimed":
                 await self._must_post(

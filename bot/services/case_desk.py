@@ -17,7 +17,6 @@ from datetime import datetime
 from bot.store.case_search import (
     CaseChange,
     CaseSearch,
-    Visibility,
     changes_after,
     find_cases,
     latest_event,
@@ -30,6 +29,7 @@ from bot.store.cases import (
     CaseMessageView,
     CaseStatus,
     CaseView,
+    Visibility,
     open_to_all,
 )
 from bot.store.knowledge import KnowledgeStore

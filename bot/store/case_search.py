@@ -20,14 +20,14 @@ after the one it saw, so several workers serve live pages without sharing memory
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.store.cases import OPEN, CaseBook, CaseView
+from bot.store.cases import OPEN, CaseBook, CaseView, Visibility, visible_clause
 from bot.store.models import Case, CaseEvent, CaseMessage, User
 from bot.store.repository import Store
 
@@ -36,18 +36,15 @@ __all__ = [
     "CaseChange",
     "CaseSearch",
     "Found",
-    "Visibility",
     "changes_after",
     "find_cases",
     "latest_event",
-    "visible_clause",
     "visible_open",
 ]
 
 #: A word search looks at most at this many cases (newest first within the order).
 MAX_CANDIDATES = 2000
 #: (languages, mediator id) of a mediator; None for an admin, who sees every case.
-Visibility = tuple[Sequence[str], int | None] | None
 
 
 @dataclass(frozen=True)
@@ -83,21 +80,6 @@ class CaseChange:
     urgency: str
     language: str
     mediator_id: int | None
-
-
-def visible_clause(visible_to: Visibility, covered: Iterable[str]) -> ColumnElement[bool] | None:
-    """The cases ``visible_to`` may see (None: every case)."""
-    if visible_to is None:
-        return None
-    languages, mediator_id = visible_to
-    mine: list[ColumnElement[bool]] = [Case.language.in_(list(languages))]
-    if mediator_id is not None:
-        mine.append(Case.mediator_id == mediator_id)
-    to_all = and_(
-        Case.status == "queued",
-        or_(Case.urgency == "emergency", Case.language.not_in(list(covered))),
-    )
-    return or_(*mine, to_all)
 
 
 def find_cases(

@@ -42,8 +42,10 @@ __all__ = [
     "EventView",
     "MediatorView",
     "Opened",
+    "Visibility",
     "open_to_all",
     "owner_case",
+    "visible_clause",
 ]
 
 #: Statuses of a case someone still has to deal with.
@@ -376,7 +378,7 @@ class CaseBook:
         language: str | None = None,
         urgency: str | None = None,
         limit: int = 200,
-        visible_to: tuple[Sequence[str], int | None] | None = None,
+        visible_to: Visibility = None,
         covered: Iterable[str] = (),
     ) -> list[CaseView]:
         """Cases for the console: most urgent first, then oldest first. ``visible_to``
@@ -384,16 +386,8 @@ class CaseBook:
         open cases open to all (emergencies, languages outside ``covered``)."""
         with self.store.session() as session:
             query = select(Case).where(Case.status.in_(list(statuses)))
-            if visible_to is not None:
-                languages, mediator_id = visible_to
-                mine: list[ColumnElement[bool]] = [Case.language.in_(list(languages))]
-                if mediator_id is not None:
-                    mine.append(Case.mediator_id == mediator_id)
-                to_all = and_(
-                    Case.status == "queued",
-                    or_(Case.urgency == "emergency", Case.language.not_in(list(covered))),
-                )
-                query = query.where(or_(*mine, to_all))
+            if (visible := visible_clause(visible_to, covered)) is not None:
+                query = query.where(visible)
             if language:
                 query = query.where(Case.language == language)
             if urgency:
@@ -779,3 +773,22 @@ class CaseBook:
             case.closed_at,
             case.rating,
         )
+
+
+#: Who looks at cases: (their languages, their mediator id), or None for an admin.
+Visibility = tuple[Sequence[str], int | None] | None
+
+
+def visible_clause(visible_to: Visibility, covered: Iterable[str]) -> ColumnElement[bool] | None:
+    """The cases ``visible_to`` may see (None: every case)."""
+    if visible_to is None:
+        return None
+    languages, mediator_id = visible_to
+    mine: list[ColumnElement[bool]] = [Case.language.in_(list(languages))]
+    if mediator_id is not None:
+        mine.append(Case.mediator_id == mediator_id)
+    to_all = and_(
+        Case.status == "queued",
+        or_(Case.urgency == "emergency", Case.language.not_in(list(covered))),
+    )
+    return or_(*mine, to_all)
