@@ -9,7 +9,8 @@ from tests.dialog import Dialog
 BAD = {
     "empty": "",
     "spaces": "   \n\t ",
-    "huge": "logement " * 12_500,  # 100 kB
+    # 100 kB of no language (a single French word repeated reads as French: a switch)
+    "huge": "2026 " * 20_000,
     "binary": "\x00\x01\x02\ufffd\ufffd\ufffd\x03\x04\ufffd\ufffd\x05",
     "emoji": "😀😀🙏🏽🔥",
     "rlo": "\u202ecsrbmem\u202c maison",
