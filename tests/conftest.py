@@ -10,13 +10,14 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import Orienta, build
+from bot.app import Orienta, build, prepare_content
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.database import drop_everything, make_engine
 from nlu.pipeline import Understanding, build_understanding
@@ -144,6 +145,13 @@ def orienta(settings: Settings, understanding: Understanding) -> Iterator[Orient
     app = build(settings, understanding=understanding)
     yield app
     app.store.engine.dispose()
+
+
+@pytest.fixture
+def ready(orienta: Orienta) -> Orienta:
+    """Orienta with the example content published and its slots generated."""
+    prepare_content(orienta.settings, orienta.store, datetime.now(UTC).date())
+    return orienta
 
 
 @pytest.fixture

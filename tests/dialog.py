@@ -86,3 +86,10 @@ class Dialog:
     def t(self, lang: str, msgid: str, **params: str) -> str:
         """The catalog text of ``msgid`` in ``lang`` (what the user should see)."""
         return self.orienta.catalogs.translator(lang).gettext(msgid, **params)
+
+
+async def consent(dialog: Dialog, lang: str) -> None:
+    """/start, the language by its button, and the consent agreed."""
+    await dialog.say("/start")
+    await dialog.press(NAMES[lang])
+    await dialog.press(dialog.t(lang, "consent.agree"))

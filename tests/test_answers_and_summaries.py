@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.app import Orienta, prepare_content
+from bot.app import Orienta
 from bot.services.ages import age_of
 from bot.services.casework import summary_text
 from bot.services.content import load_content
@@ -27,7 +27,7 @@ from bot.services.knowledge import KB_TEXTS, KnowledgeService
 from bot.settings import SERVED_LANGUAGES
 from bot.store.cases import CaseBook, CaseView
 from bot.store.knowledge import ArticleView, Choice, KnowledgeStore
-from tests.dialog import NAMES, Dialog, bare
+from tests.dialog import Dialog, bare, consent
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 TODAY = date(2026, 12, 7)
@@ -61,18 +61,6 @@ _DATED = re.compile(
 )
 
 
-@pytest.fixture
-def ready(orienta: Orienta) -> Orienta:
-    prepare_content(orienta.settings, orienta.store, datetime.now(UTC).date())
-    return orienta
-
-
-async def _consent(dialog: Dialog, lang: str) -> None:
-    await dialog.say("/start")
-    await dialog.press(NAMES[lang])
-    await dialog.press(dialog.t(lang, "consent.agree"))
-
-
 async def _ask(dialog: Dialog, lang: str, question: str) -> None:
     """Type a question; "are you in danger?" (a cue such as "children" can ask it) is
     answered no, so the question goes on."""
@@ -94,7 +82,7 @@ async def test_school_for_children_never_gets_an_adults_course(ready: Orienta, l
     """The mother's question, typed before her region and situation are known, is kept
     while they are asked and then answered: school, not French courses for adults."""
     dialog = Dialog(ready, chat_id=f"mother-{lang}")
-    await _consent(dialog, lang)
+    await consent(dialog, lang)
     await _ask(dialog, lang, MOTHER[lang])
     assert dialog.texts()[-1] == dialog.t(lang, "kb.ask_region")
     await dialog.press_data("k:r:anderlecht")
@@ -202,7 +190,7 @@ def test_a_wrong_intent_does_not_override_the_question() -> None:
 @pytest.mark.parametrize("lang", SERVED_LANGUAGES)
 async def test_sources_name_organisation_and_link_never_a_file(ready: Orienta, lang: str) -> None:
     dialog = Dialog(ready, chat_id=f"source-{lang}")
-    await _consent(dialog, lang)
+    await consent(dialog, lang)
     await dialog.press(dialog.t(lang, "menu.education"))
     await dialog.press_data("k:r:anderlecht")
     await dialog.press_data("k:a:temporary_protection")
@@ -299,7 +287,7 @@ async def test_summary_leads_with_the_persons_words(ready: Orienta, lang: str) -
     """Their words first; the bot's messages only counted; the /start of a reopened
     chat and the /mediator command not shown as words; situation and region named."""
     dialog = Dialog(ready, chat_id=f"words-{lang}")
-    await _consent(dialog, lang)
+    await consent(dialog, lang)
     await dialog.press(dialog.t(lang, "menu.housing"))
     await dialog.press_data("k:r:anderlecht")
     await dialog.press_data("k:a:temporary_protection")
@@ -331,7 +319,7 @@ async def test_an_emergency_after_asking_for_a_person_reads_as_one(
     """A person waiting for a mediator writes of danger: the case's reason becomes the
     emergency and its summary holds those words."""
     dialog = Dialog(ready, chat_id=f"raised-{lang}")
-    await _consent(dialog, lang)
+    await consent(dialog, lang)
     await dialog.say(OWN_WORDS[lang])
     await dialog.say("/mediator")
     assert _case(ready, f"raised-{lang}").reason == "asked"
@@ -348,7 +336,7 @@ async def test_an_emergency_after_asking_for_a_person_reads_as_one(
 @pytest.mark.parametrize("lang", SERVED_LANGUAGES)
 async def test_the_sos_button_reads_as_an_emergency(ready: Orienta, lang: str) -> None:
     dialog = Dialog(ready, chat_id=f"sos-{lang}")
-    await _consent(dialog, lang)
+    await consent(dialog, lang)
     await dialog.say("/mediator")
     await dialog.say("/menu")
     await dialog.press(f"🆘 {dialog.t(lang, 'menu.emergency')}")

@@ -12,19 +12,19 @@ in right-to-left messages are isolated.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from bot.app import Orienta, prepare_content
+from bot.app import Orienta
 from bot.i18n import bare_fragments, isolate_fragments, read_catalog
 from bot.services.content import ALL, load_content
 from bot.services.endings import ends_with_next_step
 from bot.services.knowledge import KnowledgeService
 from bot.settings import SERVED_LANGUAGES
 from bot.store.knowledge import ArticleView, Choice, KnowledgeStore
-from tests.dialog import NAMES, Dialog, bare
+from tests.dialog import Dialog, bare, consent
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 12, 7)
@@ -47,18 +47,6 @@ COUNTRY = {
 _UKRAINE = re.compile(r"ukrain|Україн|أوكراني|ucrain|ukrain", re.IGNORECASE)
 
 
-@pytest.fixture
-def ready(orienta: Orienta) -> Orienta:
-    prepare_content(orienta.settings, orienta.store, datetime.now(UTC).date())
-    return orienta
-
-
-async def _consent(dialog: Dialog, lang: str) -> None:
-    await dialog.say("/start")
-    await dialog.press(NAMES[lang])
-    await dialog.press(dialog.t(lang, "consent.agree"))
-
-
 def _offered(dialog: Dialog) -> list[str]:
     """The article shown and the others offered, by id."""
     datas = [b.data for b in dialog.buttons()]
@@ -70,7 +58,7 @@ def _articles(orienta: Orienta, lang: str) -> dict[str, ArticleView]:
 
 
 async def _situation(dialog: Dialog, lang: str, region: str, audience: str, topic: str) -> None:
-    await _consent(dialog, lang)
+    await consent(dialog, lang)
     await dialog.press(dialog.t(lang, f"menu.{topic}"))
     await dialog.press_data(f"k:r:{region}")
     await dialog.press_data(f"k:a:{audience}")

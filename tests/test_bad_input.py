@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dialog import Dialog
+from tests.dialog import Dialog, consent
 
 BAD = {
     "empty": "",
@@ -19,17 +19,10 @@ BAD = {
 }
 
 
-async def consented(dialog: Dialog, lang: str) -> None:
-    names = {"ar": "العربية", "fr": "Français", "fi": "Suomi"}
-    await dialog.say("/start")
-    await dialog.press(names[lang])
-    await dialog.press(dialog.t(lang, "consent.agree"))
-
-
 @pytest.mark.parametrize("kind", sorted(BAD))
 @pytest.mark.parametrize("lang", ["ar", "fr"])
 async def test_bad_input_answered_in_users_language(dialog: Dialog, kind: str, lang: str) -> None:
-    await consented(dialog, lang)
+    await consent(dialog, lang)
     replies = await dialog.say(BAD[kind])
     assert replies, kind
     assert all(m.lang == lang for m in replies), [(m.lang, m.text) for m in replies]
@@ -46,7 +39,7 @@ async def test_bad_input_answered_in_users_language(dialog: Dialog, kind: str, l
 
 
 async def test_huge_message_is_stored_cut_not_lost(dialog: Dialog) -> None:
-    await consented(dialog, "fr")
+    await consent(dialog, "fr")
     await dialog.say("logement " * 12_500)
     record = dialog.orienta.store.conversation(
         "memory", dialog.chat_id, None, dialog.orienta.runner.clock()
@@ -57,7 +50,7 @@ async def test_huge_message_is_stored_cut_not_lost(dialog: Dialog) -> None:
 
 @pytest.mark.parametrize("kind", ["media", "voice"])
 async def test_media_gets_an_answer(dialog: Dialog, kind: str) -> None:
-    await consented(dialog, "fi")
+    await consent(dialog, "fi")
     replies = await dialog.media(kind)
     assert replies[0].text == dialog.t("fi", f"error.unreadable_{kind}")
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import Orienta, load_content_files, prepare_content
+from bot.app import Orienta, load_content_files
 from bot.i18n import format_short_moment, isolate
 from bot.services.calendar import day_label, day_title
 from bot.services.content import RegionDef, local_name
@@ -21,13 +21,7 @@ from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
 from bot.store.content import publish_content
 from bot.store.knowledge import KnowledgeStore
-from tests.dialog import NAMES, Dialog, bare
-
-
-@pytest.fixture
-def ready(orienta: Orienta) -> Orienta:
-    prepare_content(orienta.settings, orienta.store, datetime.now(UTC).date())
-    return orienta
+from tests.dialog import Dialog, bare, consent
 
 
 @pytest.fixture
@@ -58,12 +52,6 @@ def italy(orienta: Orienta) -> Orienta:
     )
     AppointmentBook(orienta.store).generate_slots(today, orienta.settings.booking_days)
     return orienta
-
-
-async def _start(dialog: Dialog, lang: str) -> None:
-    await dialog.say("/start")
-    await dialog.press(NAMES[lang])
-    await dialog.press(dialog.t(lang, "consent.agree"))
 
 
 def _datas(dialog: Dialog, prefix: str = "") -> list[str]:
@@ -97,7 +85,7 @@ async def test_guidonia_is_never_sent_to_brussels(ready: Orienta, lang: str) -> 
     dialog = Dialog(ready, chat_id=f"guidonia-{lang}")
     t = lambda msgid, **p: dialog.t(lang, msgid, **p)  # noqa: E731
     names = _names(ready, lang)
-    await _start(dialog, lang)
+    await consent(dialog, lang)
     await dialog.press_data("b:new")
     await dialog.press_data("b:s:housing_help")
     # where the person lives is asked (offices are in four regions), every way by buttons
@@ -149,7 +137,7 @@ async def test_region_changeable_and_somewhere_else(ready: Orienta, lang: str) -
     dialog = Dialog(ready, chat_id=f"moved-{lang}")
     t = lambda msgid, **p: dialog.t(lang, msgid, **p)  # noqa: E731
     names = _names(ready, lang)
-    await _start(dialog, lang)
+    await consent(dialog, lang)
     await dialog.press_data("b:s:housing_help")
     await dialog.press_data("b:g:morocco")  # no office at all in Morocco
     assert dialog.texts()[0] == t(
@@ -176,7 +164,7 @@ async def test_other_offices_are_in_the_same_country_and_never_this_one(
     dialog = Dialog(italy, chat_id=f"italy-{lang}")
     t = lambda msgid, **p: dialog.t(lang, msgid, **p)  # noqa: E731
     names = _names(italy, lang)
-    await _start(dialog, lang)
+    await consent(dialog, lang)
     await dialog.press_data("b:s:orientation")
     await dialog.press_data("b:g:guidonia")
     # the region's own office first, at once
@@ -214,7 +202,7 @@ async def test_choose_a_day_and_page_both_ways(ready: Orienta, lang: str) -> Non
     book = AppointmentBook(ready.store)
     office = book.office("anderlecht_task_force_ukraine")
     assert office is not None
-    await _start(dialog, lang)
+    await consent(dialog, lang)
     await dialog.press_data("b:s:housing_help")
     await dialog.press_data("b:g:anderlecht")
     first_page = _datas(dialog, "b:t:")
@@ -284,7 +272,7 @@ async def test_every_step_has_back_and_situations_have_their_own_icons(
 ) -> None:
     dialog = Dialog(italy, chat_id=f"back-{lang}")
     t = lambda msgid, **p: dialog.t(lang, msgid, **p)  # noqa: E731
-    await _start(dialog, lang)
+    await consent(dialog, lang)
     await dialog.press_data("b:new")
     await dialog.press_data("b:s:orientation")  # the region question
     assert "b:new" in _datas(dialog)
@@ -314,7 +302,7 @@ async def test_nobody_on_duty_names_only_offices_near_the_person(ready: Orienta,
     """No mediator speaks the person's language: the offices named are never those of
     several countries (where they live not known) nor of another country (known)."""
     dialog = Dialog(ready, chat_id=f"case-{lang}")
-    await _start(dialog, lang)
+    await consent(dialog, lang)
     await dialog.say("/mediator")
     offices = [text for text in dialog.texts() if "•" in text]
     countries = {"Montelucci": "IT", "Anderlecht": "BE", "Hanhitie": "FI", "העלייה": "IL"}
@@ -324,7 +312,7 @@ async def test_nobody_on_duty_names_only_offices_near_the_person(ready: Orienta,
     assert seen == speaks  # the offices speaking the person's language, when in one country
     # where they live known (from booking): that region's offices, whatever the language
     known = Dialog(ready, chat_id=f"case-known-{lang}")
-    await _start(known, lang)
+    await consent(known, lang)
     await known.press_data("b:s:orientation")
     await known.press_data("b:g:north_ostrobothnia")
     await known.say("/mediator")
@@ -379,7 +367,7 @@ async def test_yes_and_no_typed_at_a_booking_question(ready: Orienta, lang: str)
     time, cancel it) and is never read as a day."""
     yes, no = YES_NO[lang]
     person = Dialog(ready, f"typed-{lang}")
-    await _start(person, lang)
+    await consent(person, lang)
     await _to_confirm(person, lang)
     await person.say(no)  # other times, not "which day?"
     assert _datas(person, "b:t:")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import Orienta
-from tests.dialog import NAMES, Dialog, bare
+from tests.dialog import NAMES, Dialog, bare, consent
 
 QUESTIONS = {
     "fr": "Bonjour, j'ai besoin d'aide pour trouver un logement pour ma famille",
@@ -18,12 +18,6 @@ QUESTIONS = {
     "uk": "Добрий день, мені потрібна допомога, щоб знайти житло для моєї родини",
     "ar": "مرحبا، أحتاج إلى مساعدة في العثور على سكن لعائلتي",
 }
-
-
-async def consent(dialog: Dialog, lang: str) -> None:
-    await dialog.say("/start")
-    await dialog.press(NAMES[lang])
-    await dialog.press(dialog.t(lang, "consent.agree"))
 
 
 @pytest.mark.parametrize("lang", sorted(QUESTIONS))

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import Orienta, prepare_content
+from bot.app import Orienta
 from bot.channels.memory import MemoryChannel
 from bot.i18n import isolate
 from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
-from tests.dialog import NAMES, Dialog, bare
+from tests.dialog import Dialog, bare, consent
 
 #: A rights question in each language, and the article it should find in Anderlecht.
 QUESTIONS = {
@@ -25,23 +25,11 @@ QUESTIONS = {
 }
 
 
-@pytest.fixture
-def ready(orienta: Orienta) -> Orienta:
-    prepare_content(orienta.settings, orienta.store, datetime.now(UTC).date())
-    return orienta
-
-
-async def _start(dialog: Dialog, lang: str) -> None:
-    await dialog.say("/start")
-    await dialog.press(NAMES[lang])
-    await dialog.press(dialog.t(lang, "consent.agree"))
-
-
 @pytest.mark.parametrize("lang", SERVED_LANGUAGES)
 async def test_rights_answer_then_book_list_move_cancel(ready: Orienta, lang: str) -> None:
     dialog = Dialog(ready, chat_id=f"user-{lang}")
     t = lambda msgid, **p: dialog.t(lang, msgid, **p)  # noqa: E731
-    await _start(dialog, lang)
+    await consent(dialog, lang)
 
     # a rights topic by button: region and situation are asked once
     await dialog.press(t("menu.education"))
@@ -105,7 +93,7 @@ async def test_rights_answer_then_book_list_move_cancel(ready: Orienta, lang: st
 
 async def test_free_text_narrows_the_times_offered(ready: Orienta) -> None:
     dialog = Dialog(ready, chat_id="narrow")
-    await _start(dialog, "it")
+    await consent(dialog, "it")
     await dialog.press_data("b:new")
     await dialog.press_data("b:s:housing_help")
     assert dialog.texts() == [dialog.t("it", "booking.ask_region")]  # asked once, kept
@@ -131,8 +119,8 @@ async def test_free_text_narrows_the_times_offered(ready: Orienta) -> None:
 
 async def test_bad_presses_get_clear_answers(ready: Orienta) -> None:
     alice, bob = Dialog(ready, chat_id="alice"), Dialog(ready, chat_id="bob")
-    await _start(alice, "fr")
-    await _start(bob, "uk")
+    await consent(alice, "fr")
+    await consent(bob, "uk")
     slot = AppointmentBook(ready.store).add_slot(
         "anderlecht_task_force_ukraine",
         "housing_help",
@@ -158,7 +146,7 @@ async def test_bad_presses_get_clear_answers(ready: Orienta) -> None:
 
 async def test_reminder_in_the_users_language_with_working_buttons(ready: Orienta) -> None:
     dialog = Dialog(ready, chat_id="reminded")
-    await _start(dialog, "fi")
+    await consent(dialog, "fi")
     book = AppointmentBook(ready.store)
     start = datetime.now(UTC) + timedelta(days=3)
     slot = book.add_slot("oulu_early_guidance", "orientation", start, 30, 1)

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.app import Orienta, prepare_content
+from bot.app import Orienta
 from bot.runner import utc_now
 from bot.services.hours import hours_to_json, parse_hours
 from bot.store.appointments import AppointmentBook
@@ -69,12 +69,6 @@ def exported(text: str) -> set[tuple[str, ...]]:
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["metric", "key", "key2", "key3", "value"]
     return {tuple(row) for row in rows[1:]}
-
-
-@pytest.fixture
-def ready(orienta: Orienta) -> Orienta:
-    prepare_content(orienta.settings, orienta.store, datetime.now(UTC).date())
-    return orienta
 
 
 @pytest.fixture
