@@ -24,7 +24,6 @@ import asyncio
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +40,7 @@ from tests.servers import (  # noqa: E402
     TelegramSide,
     Worker,
     postgres_binaries,
+    train_embedded,
     worker_environment,
 )
 from tests.traffic import Chat, Reply, reference  # noqa: E402
@@ -142,13 +142,7 @@ async def main_async(worker_counts: list[int], rates: list[float], seconds: floa
     root = Path(tempfile.mkdtemp(prefix="orienta-bench-workers-"))
     var_dir, logs = root / "var", root / "logs"
     logs.mkdir(parents=True)
-    subprocess.run(
-        [sys.executable, "-m", "bot", "nlu", "train"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        env={**os.environ, "ORIENTA_VAR_DIR": str(var_dir)},
-    )
+    train_embedded(var_dir, timeout=None)
     per_chat = len((await reference(var_dir, chats=1))[0].updates)
     needed = [_chats_for(rate, seconds, per_chat) for rate in rates]
     chats = await reference(var_dir, chats=sum(needed))

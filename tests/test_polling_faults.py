@@ -20,9 +20,6 @@ once" and "nothing lost".
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +31,7 @@ from bot.store.database import make_engine
 from bot.store.models import InboxItem, OutboxItem
 from tests.cluster import assert_transcripts
 from tests.fakes.bot_api import RunningFakeBotApi
-from tests.servers import ROOT, Worker, worker_environment
+from tests.servers import Worker, train_embedded, worker_environment
 from tests.traffic import Chat, Reply, reference
 
 LEASE = 60.0
@@ -47,14 +44,7 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A var/ with the embedded NLU model trained once, shared by the worker and the
     reference runner."""
     folder = tmp_path_factory.mktemp("polling") / "var"
-    subprocess.run(
-        [sys.executable, "-m", "bot", "nlu", "train"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        env={**os.environ, "ORIENTA_VAR_DIR": str(folder)},
-        timeout=600,
-    )
+    train_embedded(folder)
     return folder
 
 
