@@ -101,14 +101,11 @@ def erase_before(store: Store, cutoff: datetime) -> Erased:
 def erase_held(store: Store, cutoff: datetime, names: tuple[str, ...]) -> int:
     """Erase the held message (the state variables ``names``) of conversations untouched
     since ``cutoff``; return how many were erased."""
-    erased = 0
+    held = or_(*(Conversation.state[("vars", name)].as_string() != "" for name in names))
     with store.session() as session, session.begin():
-        stale = session.scalars(select(Conversation).where(Conversation.updated_at < cutoff))
-        for conversation in stale:
-            variables = dict(conversation.state.get("vars", {}))
-            if not any(variables.get(name) for name in names):
-                continue
-            variables.update(dict.fromkeys(names, ""))
+        stale = session.scalars(select(Conversation).where(Conversation.updated_at < cutoff, held))
+        erased = list(stale)
+        for conversation in erased:
+            variables = {**conversation.state.get("vars", {}), **dict.fromkeys(names, "")}
             conversation.state = {**conversation.state, "vars": variables}
-            erased += 1
-    return erased
+    return len(erased)
