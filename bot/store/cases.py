@@ -469,18 +469,21 @@ class CaseBook:
         """The person cancels their waiting request: the case closes, the bot answers
         again, and staff are told. False when it is not theirs or no longer waits."""
         with self.store.session() as session, session.begin():
-            done = session.execute(
-                update(Case)
-                .where(Case.id == case_id, Case.user_id == user_id, Case.status == "queued")
-                .values(status="closed", closed_at=now)
-            )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
-                return False
-            case = session.get(Case, case_id)
-            assert case is not None
-            self._own(session, case.conversation_id, "bot", bump=False)
-            self._event(session, case_id, "withdrawn", {}, now)
-            return True
+            return self._withdraw(session, case_id, user_id, now)
+
+    def _withdraw(self, session: Session, case_id: int, user_id: int, now: datetime) -> bool:
+        done = session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.user_id == user_id, Case.status == "queued")
+            .values(status="closed", closed_at=now)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        case = session.get(Case, case_id)
+        assert case is not None
+        self._own(session, case.conversation_id, "bot", bump=False)
+        self._event(session, case_id, "withdrawn", {}, now)
+        return True
 
     def take_back_emergency(self, user_id: int, now: datetime) -> str:
         """The person took back a 🆘 pressed by mistake. A request for a person made
@@ -503,10 +506,7 @@ class CaseBook:
             )
             before = raised.payload if raised is not None else {}
             if before.get("was") not in URGENCIES:
-                case.status, case.closed_at = "closed", now
-                self._own(session, case.conversation_id, "bot", bump=False)
-                self._event(session, case.id, "withdrawn", {}, now)
-                return "withdrawn"
+                return "withdrawn" if self._withdraw(session, case.id, user_id, now) else ""
             case.urgency = str(before["was"])
             case.reason = str(before.get("was_reason") or case.reason)
             case.summary = str(before.get("was_summary") or case.summary)
