@@ -1,0 +1,45 @@
+"""SQLAlchemy models, one module per noun; everything is re-exported here."""
+
+from bot.store.models.appointments import Appointment, Reminder, Slot
+from bot.store.models.articles import Article, ArticleFeedback, ArticleText
+from bot.store.models.authoring import Draft, QuestionGap, Release
+from bot.store.models.base import Base, UTCDateTime
+from bot.store.models.cases import Case, CaseEvent, CaseMessage, Mediator
+from bot.store.models.delivery import ChatLease, InboxItem, OutboxItem, WorkerBeat
+from bot.store.models.people import Conversation, Message, User
+from bot.store.models.places import Audience, BookableService, Office, OfficeService, Region
+from bot.store.models.staff import AuditEntry, LoginFailure, StaffSession, StaffUser
+
+__all__ = [
+    "Appointment",
+    "Article",
+    "ArticleFeedback",
+    "ArticleText",
+    "Audience",
+    "AuditEntry",
+    "Base",
+    "BookableService",
+    "Case",
+    "CaseEvent",
+    "CaseMessage",
+    "ChatLease",
+    "Conversation",
+    "Draft",
+    "InboxItem",
+    "LoginFailure",
+    "Mediator",
+    "Message",
+    "Office",
+    "OfficeService",
+    "OutboxItem",
+    "QuestionGap",
+    "Region",
+    "Release",
+    "Reminder",
+    "Slot",
+    "StaffSession",
+    "StaffUser",
+    "UTCDateTime",
+    "User",
+    "WorkerBeat",
+]
