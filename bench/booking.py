@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.services.content import load_content
+from bot.authoring.content_files import load_content
 from bot.services.ranking import Bm25Index
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook

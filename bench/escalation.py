@@ -24,8 +24,8 @@ from pathlib import Path
 
 from bot.app import build, prepare_content, understanding_from_settings
 from bot.channels.telegram import TelegramAdapter
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.serve import attach_staff_group, case_relay
-from bot.services.hours import hours_to_json, parse_hours
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.cases import CaseBook
 from bot.store.database import drop_everything

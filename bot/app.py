@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.authoring.content_files import load_content
+from bot.domain.content import Content
 from bot.engine.core import EngineConfig
 from bot.engine.loader import load_flows
 from bot.engine.model import FlowSet
@@ -14,7 +16,6 @@ from bot.metrics import Metrics
 from bot.publishing import LiveRelease
 from bot.runner import Runner
 from bot.services.booking import BookingPolicy, BookingService
-from bot.services.content import Content, load_content
 from bot.services.escalation import EscalationService
 from bot.services.interfaces import Services
 from bot.services.knowledge import KnowledgeService

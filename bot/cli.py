@@ -23,7 +23,7 @@ from nlu.backends.fallback import FallbackBackend
 from nlu.backends.rasa import RasaBackend, RasaUnavailable
 
 if TYPE_CHECKING:
-    from bot.services.content import Content
+    from bot.domain.content import Content
     from bot.store.repository import Store
     from bot.store.staff import StaffBook
     from nlu.evaluation import Prediction
@@ -85,7 +85,7 @@ def _cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _planned_slots(content: Content, today: date, days: int) -> Iterator[object]:
-    from bot.services.calendar import calendar_slots
+    from bot.domain.calendar import calendar_slots
 
     for office in content.offices:
         for offered in office.services:
@@ -174,7 +174,7 @@ def _cmd_appointments(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_mediators(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.services.hours import hours_to_json, parse_hours
+    from bot.domain.hours import hours_to_json, parse_hours
     from bot.store.cases import CaseBook
     from bot.store.staff import StaffBook
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import Orienta
+from bot.authoring.content_files import load_content
 from bot.services.ages import age_of
 from bot.services.casework import summary_text
-from bot.services.content import load_content
 from bot.services.interfaces import ServiceContext
 from bot.services.knowledge import KB_TEXTS, KnowledgeService
 from bot.settings import SERVED_LANGUAGES

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import Orienta
+from bot.authoring.content_files import load_content
+from bot.domain.content import ALL
+from bot.domain.endings import ends_with_next_step
 from bot.i18n import bare_fragments, isolate_fragments, read_catalog
-from bot.services.content import ALL, load_content
-from bot.services.endings import ends_with_next_step
 from bot.services.knowledge import KnowledgeService
 from bot.settings import SERVED_LANGUAGES
 from bot.store.knowledge import ArticleView, Choice, KnowledgeStore

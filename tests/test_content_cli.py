@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.services.content import load_content
+from bot.authoring.content_files import load_content
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
 from bot.store.database import make_engine

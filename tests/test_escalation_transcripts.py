@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot.app import Orienta, prepare_content
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.i18n import format_moment
-from bot.services.hours import hours_to_json, parse_hours
 from bot.store.cases import CaseBook
 from tests.dialog import Dialog, bare
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.app import Orienta, prepare_content
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.messages import Incoming
-from bot.services.hours import hours_to_json, parse_hours
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
 from bot.store.models import Base

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text as sql
 
 from bot.app import Orienta
-from bot.services.hours import hours_to_json, parse_hours
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.store.cases import CaseBook
 from tests.dialog import Dialog
 

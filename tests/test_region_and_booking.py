@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import Orienta, load_content_files
+from bot.domain.calendar import day_label, day_title
+from bot.domain.content import RegionDef, local_name
 from bot.i18n import format_short_moment, isolate
-from bot.services.calendar import day_label, day_title
-from bot.services.content import RegionDef, local_name
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
 from bot.store.content import publish_content

@@ -257,8 +257,8 @@ async def test_an_emergency_case_closes_with_the_way_back_to_help(
 ) -> None:
     """A mediator closes an emergency case: no 1–5 rating, but how to get help again,
     with a working 🆘 button."""
+    from bot.domain.hours import hours_to_json, parse_hours
     from bot.serve import case_relay
-    from bot.services.hours import hours_to_json, parse_hours
     from bot.store.cases import CaseBook
 
     book = CaseBook(orienta.store)
@@ -288,7 +288,7 @@ async def test_an_emergency_case_closes_with_the_way_back_to_help(
 async def test_reopening_the_chat_with_a_mediator(orienta: Orienta, lang: str) -> None:
     """/start sent by the client while a mediator holds the case: the person is told a
     mediator is with them, and the mediator never sees "/start" as if it were typed."""
-    from bot.services.hours import hours_to_json, parse_hours
+    from bot.domain.hours import hours_to_json, parse_hours
     from bot.store.cases import CaseBook
 
     book = CaseBook(orienta.store)

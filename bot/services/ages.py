@@ -2,7 +2,7 @@
 or an adult ("a French course for me"), from cue words in the served languages.
 
 The knowledge base never answers a question about a child with an article limited
-to adults (and the other way round); see ``AGE_GROUPS`` in :mod:`bot.services.content`.
+to adults (and the other way round); see ``AGE_GROUPS`` in :mod:`bot.domain.content`.
 Words are compared folded (:func:`nlu.text.fold`), by their beginning, so "enfants",
 "lapsille" and "дітей" match; Arabic words also inside (prefixes such as و, ال, ل).
 """

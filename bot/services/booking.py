@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.content import local_name
 from bot.engine.actions import Button, Say
 from bot.engine.core import home_buttons
 from bot.engine.events import ServiceResult
@@ -42,7 +43,6 @@ from bot.services.booking_common import (
     number,
     wait,
 )
-from bot.services.content import local_name
 from bot.services.interfaces import ServiceContext
 from bot.services.when import DayParts
 from bot.store.appointments import (

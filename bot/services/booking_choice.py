@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from bot.domain.calendar import day_label, day_title, local_days
+from bot.domain.content import ALL, local_name
 from bot.engine.actions import Button, Say
 from bot.engine.core import home_buttons
 from bot.engine.events import ServiceResult
@@ -34,8 +36,6 @@ from bot.services.booking_common import (
     wait,
 )
 from bot.services.booking_common import BOOKING_TEXTS as T
-from bot.services.calendar import day_label, day_title, local_days
-from bot.services.content import ALL, local_name
 from bot.services.interfaces import ServiceContext
 from bot.services.nearby import Nearby, nearby, region_needed
 from bot.services.when import DayParts, Window, parse_when

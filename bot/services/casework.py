@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.domain.content import local_name
 from bot.i18n import N_, NP_, Translator, format_moment
-from bot.services.content import local_name
 from bot.store.cases import CaseView
 
 __all__ = ["STAFF_TEXTS", "TOPIC_NAMES", "case_title", "staff_text", "summary_text"]

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.content import EMERGENCY_KINDS, EmergencyLine, local_name
+from bot.domain.hours import format_hours, hours_from_json
 from bot.engine.actions import Button, Say
 from bot.engine.events import ServiceResult
 from bot.engine.texts import TEXTS
 from bot.i18n import N_, Catalogs, format_moment
-from bot.services.content import EMERGENCY_KINDS, EmergencyLine, local_name
-from bot.services.hours import format_hours, hours_from_json
 from bot.services.interfaces import ServiceContext
 from bot.services.nearby import by_language, nearby
 from bot.store.appointments import AppointmentBook

@@ -24,12 +24,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.domain.content import AGE_GROUPS, ALL, TOPICS, person_source
 from bot.engine.actions import Button, Say
 from bot.engine.core import home_buttons
 from bot.engine.events import ServiceResult
 from bot.i18n import N_, format_day
 from bot.services.ages import age_of
-from bot.services.content import AGE_GROUPS, ALL, TOPICS, person_source
 from bot.services.interfaces import ServiceContext
 from bot.services.ranking import Bm25Index
 from bot.store.knowledge import ArticleView, Choice, KnowledgeStore

@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from bot.services.calendar import PlannedSlot, calendar_slots
-from bot.services.hours import hours_from_json
+from bot.domain.calendar import PlannedSlot, calendar_slots
+from bot.domain.hours import hours_from_json
 from bot.store.models import (
     Appointment,
     BookableService,

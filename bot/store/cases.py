@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.services.hours import hours_from_json, is_open, next_opening
+from bot.domain.hours import hours_from_json, is_open, next_opening
 from bot.store.models import Case, CaseEvent, CaseMessage, Conversation, Mediator, User
 from bot.store.repository import Store
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from tqdm import tqdm
 
-from bot.services.content import Content
-from bot.services.hours import hours_to_json
+from bot.domain.content import Content
+from bot.domain.hours import hours_to_json
 from bot.store.models import (
     Article,
     ArticleText,

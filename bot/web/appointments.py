@@ -19,8 +19,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.app import Orienta
+from bot.domain.content import local_name
 from bot.i18n import N_, Translator, format_moment
-from bot.services.content import local_name
 from bot.services.export import to_csv, to_ics
 from bot.store.appointments import AppointmentBook, AppointmentView, BookingStatus
 from bot.store.editing import AppointmentEntry, ContentEditor, OfficeEdit

@@ -25,8 +25,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.app import Orienta
+from bot.domain.content import AGE_GROUPS, ALL, local_name
 from bot.i18n import N_, Translator, text_direction
-from bot.services.content import AGE_GROUPS, ALL, local_name
 from bot.store.appointments import AppointmentBook, ServiceView
 from bot.store.editing import ContentEditor, EditStatus
 from bot.store.knowledge import Choice, KnowledgeStore

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.datastructures import FormData
 
+from bot.domain.content import ALL, TOPICS, WEEKDAYS
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.i18n import N_, Translator
-from bot.services.content import ALL, TOPICS, WEEKDAYS
-from bot.services.hours import hours_to_json, parse_hours
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import ServiceView
 from bot.store.editing import ArticleEdit, OfferEdit, OfficeEdit

@@ -14,8 +14,8 @@ import pytest
 
 from bot.app import Orienta, prepare_content
 from bot.channels.telegram import TelegramAdapter
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.serve import attach_staff_group, case_relay
-from bot.services.hours import hours_to_json, parse_hours
 from bot.settings import Settings
 from bot.store.cases import CaseBook, MediatorView
 from bot.store.staff import StaffBook

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.calendar import calendar_slots
-from bot.services.content import load_content
+from bot.authoring.content_files import load_content
+from bot.domain.calendar import calendar_slots
 from bot.services.ranking import Bm25Index, ngrams
 from bot.services.when import DayParts, Window, parse_when
 from bot.settings import SERVED_LANGUAGES

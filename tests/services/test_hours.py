@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.services.hours import (
+from bot.domain.hours import (
     format_hours,
     hours_from_json,
     hours_to_json,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.services.content import load_content
+from bot.authoring.content_files import load_content
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook, BookingStatus, SlotView
 from bot.store.content import publish_content

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.services.hours import hours_to_json, parse_hours
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.store.cases import CaseBook, CaseStatus, MediatorView, owner_case
 from bot.store.database import make_engine, migrate
 from bot.store.models import CaseEvent, Conversation

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.app import Orienta
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.messages import Incoming
-from bot.services.hours import hours_to_json, parse_hours
 from bot.store.cases import CaseBook
 from bot.store.models import (
     AuditEntry,

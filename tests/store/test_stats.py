@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.services.content import load_content
-from bot.services.hours import hours_to_json, parse_hours
+from bot.authoring.content_files import load_content
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.settings import SERVED_LANGUAGES
 from bot.store import stats
 from bot.store.appointments import AppointmentBook

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from bot.app import Orienta
-from bot.services.hours import hours_to_json, parse_hours
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.store.cases import CaseBook, MediatorView
 from bot.store.models import Case, User
 from tests.web.staff import PASSWORD, account, form_token

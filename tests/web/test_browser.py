@@ -15,8 +15,8 @@ import pytest
 
 from bot.app import build
 from bot.channels.memory import MemoryChannel
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.messages import Incoming
-from bot.services.hours import hours_to_json, parse_hours
 from bot.settings import Settings
 from bot.store.cases import CaseBook
 from nlu.pipeline import Understanding

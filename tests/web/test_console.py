@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import Orienta
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.relay import CaseRelay
 from bot.serve import case_relay
-from bot.services.hours import hours_to_json, parse_hours
 from bot.store.cases import CaseBook, MediatorView
 from bot.store.staff import StaffBook
 from tests.dialog import Dialog, bare

@@ -13,7 +13,7 @@ import pytest
 from starlette.routing import Route
 
 from bot.app import Orienta
-from bot.services.hours import hours_to_json, parse_hours
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.store.cases import CaseBook
 from bot.store.models import StaffSession
 from bot.store.staff import StaffBook, hash_token

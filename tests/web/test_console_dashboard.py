@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 import pytest
 
 from bot.app import Orienta
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.runner import utc_now
-from bot.services.hours import hours_to_json, parse_hours
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook, MediatorView
 from bot.store.staff import StaffBook

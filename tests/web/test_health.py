@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from bot.app import Orienta
-from bot.services.hours import hours_to_json, parse_hours
+from bot.domain.hours import hours_to_json, parse_hours
 from bot.store.cases import CaseBook
 from tests.dialog import Dialog
 from tests.web.staff import web_client

@@ -83,8 +83,8 @@ async def test_a_mediators_reply_waits_for_the_page(orienta: Orienta) -> None:
     from datetime import UTC, datetime
 
     from bot.channels.webchat import WebChatMailbox
+    from bot.domain.hours import hours_to_json, parse_hours
     from bot.serve import case_relay
-    from bot.services.hours import hours_to_json, parse_hours
     from bot.store.cases import CaseBook
     from tests.dialog import bare
 

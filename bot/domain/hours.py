@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_time, get_day_names
 
-from bot.services.content import WEEKDAYS, Hours, parse_range
+from bot.domain.content import WEEKDAYS, Hours, parse_range
 
 __all__ = [
     "format_hours",

@@ -1,0 +1,1 @@
+"""Authoring: reading and checking the files staff write (content YAML)."""
