@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from bot.cli import _answer_lines
+from bot.cli.language import _answer_lines
 from nlu.backends.rasa import RasaBackend
 from nlu.pipeline import Understanding
 
