@@ -1,6 +1,9 @@
 """The live console in a real headless Chromium: a mediator's open queue shows a new case
 without a reload (the title counts it), and on a case page the person's new message
-appears while the mediator's half-typed reply stays in its box.
+appears while the mediator's half-typed reply stays in its box — on SQLite and on
+PostgreSQL, with the case opened and the message written by another worker (a second
+Orienta on the same database), so the events come from the database, not one
+process's memory.
 
 Screenshots go to ``tests/artifacts/``.
 """
@@ -24,18 +27,22 @@ WAIT = 30_000  # ms: how long Playwright may wait for the page, never a measure 
 
 
 @pytest.fixture
-def site(tmp_path: Path, understanding: Understanding) -> Iterator[tuple[str, Orienta]]:
+def site(
+    tmp_path: Path, database_url: str, understanding: Understanding
+) -> Iterator[tuple[str, Orienta]]:
+    """The console served by one worker; the other worker, which the test uses to open
+    cases and copy people's messages, is returned."""
     need_chromium()
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'console.sqlite3'}",
-        var_dir=tmp_path / "var",
-        console_live_seconds=0.2,
+        database_url=database_url, var_dir=tmp_path / "var", console_live_seconds=0.2
     )
-    orienta = build(settings, understanding=understanding)
-    team(orienta)
-    with serving(orienta) as url:
-        yield url, orienta
-    orienta.store.engine.dispose()
+    web = build(settings, understanding=understanding)
+    team(web)
+    other = build(settings, understanding=understanding)
+    with serving(web) as url:
+        yield url, other
+    other.store.engine.dispose()
+    web.store.engine.dispose()
 
 
 def test_a_new_case_and_a_new_message_appear_without_reload(site: tuple[str, Orienta]) -> None:
