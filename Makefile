@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.telegram
 	$(BIN)/python -m bench.escalation
 	$(BIN)/python -m bench.console
+	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.workers
 
 $(RASA_STAMP): requirements-rasa.lock
