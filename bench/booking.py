@@ -28,6 +28,7 @@ from bot.store.appointments import AppointmentBook
 from bot.store.content import publish_content
 from bot.store.database import drop_everything, make_engine, migrate
 from bot.store.repository import Store
+from bot.store.slots import SlotBook
 from tests.services.test_calendar_when_ranking import KB_QUESTIONS as QUESTIONS
 from tests.store import booking_race
 
@@ -42,7 +43,7 @@ def race(url: str, attempts: int = 200) -> tuple[Counter[str], float, tuple[int,
     )
     book = AppointmentBook(store)
     slots = [
-        book.add_slot(
+        SlotBook(book.store).add_slot(
             "anderlecht_task_force_ukraine",
             "social_rights",
             booking_race.NOW + timedelta(hours=24 + i),

@@ -28,6 +28,7 @@ from bot.store.database import exclusive, make_engine, migrate
 from bot.store.knowledge import KnowledgeStore
 from bot.store.releases import ReleaseBook
 from bot.store.repository import Store
+from bot.store.slots import SlotBook
 from nlu.pipeline import RasaOptions, Understanding, build_understanding
 
 __all__ = [
@@ -99,7 +100,7 @@ def prepare_content(settings: Settings, store: Store, today: date) -> None:
                 log.warning("content: %s", problem)
             if not content.errors:
                 publish_content(store, content)
-    created, removed = book.generate_slots(today, settings.booking_days)
+    created, removed = SlotBook(store).generate_slots(today, settings.booking_days)
     if created or removed:
         log.info("slots: %d created, %d removed", created, removed)
 

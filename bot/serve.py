@@ -27,8 +27,8 @@ from bot.heartbeat import Heartbeat
 from bot.relay import CaseRelay, StaffDesk
 from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES, Settings
-from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
+from bot.store.reminders import ReminderBook
 from bot.store.retention import erase_before, erase_held
 from bot.store.staff import StaffBook
 from bot.store.workers import WorkerBook
@@ -109,7 +109,7 @@ def background_jobs(
     and re-notifications are claimed in the database, and releases only read."""
     settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
     sender = ReminderSender(
-        AppointmentBook(store),
+        ReminderBook(store),
         orienta.catalogs,
         channels,
         _worker_name(),

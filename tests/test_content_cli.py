@@ -14,6 +14,7 @@ from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
 from bot.store.database import make_engine
 from bot.store.repository import Store
+from bot.store.slots import SlotBook
 from tests.test_cli import orienta_cmd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +71,7 @@ def test_content_load_refuses_errors_and_exports_ics_and_csv(tmp_path: Path) -> 
     book = AppointmentBook(store)
     user = store.conversation("memory", "u1", "fr", datetime.now(UTC)).user.id
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
-    slot = book.add_slot("guidonia_segretariato", "orientation", start, 30, 1)
+    slot = SlotBook(book.store).add_slot("guidonia_segretariato", "orientation", start, 30, 1)
     booked = book.book(user, slot.id, "ar", datetime.now(UTC)).appointment
     assert booked is not None
     day = start.date()

@@ -13,6 +13,7 @@ from bot.messages import Incoming
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
 from bot.store.models import Base
+from bot.store.slots import SlotBook
 from tests.dialog import Dialog
 
 CHAT = "forget-me-4711"
@@ -32,7 +33,7 @@ async def test_forget_leaves_no_trace_in_any_table(orienta: Orienta) -> None:
     book = AppointmentBook(orienta.store)
     office = book.offices()[0]
     service = book.services()[0].id
-    slot = book.add_slot(office.id, service, now + timedelta(days=3), 30, 1)
+    slot = SlotBook(book.store).add_slot(office.id, service, now + timedelta(days=3), 30, 1)
     assert book.book(user.id, slot.id, "fr", now).appointment is not None
     cases = CaseBook(orienta.store)
     mediator = cases.add_mediator(

@@ -21,6 +21,7 @@ from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
 from bot.store.content import publish_content
 from bot.store.knowledge import KnowledgeStore
+from bot.store.slots import SlotBook
 from tests.dialog import Dialog, bare, consent
 
 
@@ -50,7 +51,7 @@ def italy(orienta: Orienta) -> Orienta:
             offices=(*content.offices, rome_desk),
         ),
     )
-    AppointmentBook(orienta.store).generate_slots(today, orienta.settings.booking_days)
+    SlotBook(orienta.store).generate_slots(today, orienta.settings.booking_days)
     return orienta
 
 

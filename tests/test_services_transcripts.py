@@ -13,6 +13,8 @@ from bot.i18n import isolate
 from bot.services.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
+from bot.store.reminders import ReminderBook
+from bot.store.slots import SlotBook
 from tests.dialog import Dialog, bare, consent
 
 #: A rights question in each language, and the article it should find in Anderlecht.
@@ -121,7 +123,7 @@ async def test_bad_presses_get_clear_answers(ready: Orienta) -> None:
     alice, bob = Dialog(ready, chat_id="alice"), Dialog(ready, chat_id="bob")
     await consent(alice, "fr")
     await consent(bob, "uk")
-    slot = AppointmentBook(ready.store).add_slot(
+    slot = SlotBook(ready.store).add_slot(
         "anderlecht_task_force_ukraine",
         "housing_help",
         datetime.now(UTC) + timedelta(days=2),
@@ -147,13 +149,16 @@ async def test_bad_presses_get_clear_answers(ready: Orienta) -> None:
 async def test_reminder_in_the_users_language_with_working_buttons(ready: Orienta) -> None:
     dialog = Dialog(ready, chat_id="reminded")
     await consent(dialog, "fi")
-    book = AppointmentBook(ready.store)
     start = datetime.now(UTC) + timedelta(days=3)
-    slot = book.add_slot("oulu_early_guidance", "orientation", start, 30, 1)
+    slot = SlotBook(ready.store).add_slot("oulu_early_guidance", "orientation", start, 30, 1)
     await dialog.press_data(f"b:c:{slot.id}")
     channel = MemoryChannel("memory")
     sender = ReminderSender(
-        book, ready.catalogs, {"memory": channel}, "worker-1", lambda: start - timedelta(hours=23)
+        ReminderBook(ready.store),
+        ready.catalogs,
+        {"memory": channel},
+        "worker-1",
+        lambda: start - timedelta(hours=23),
     )
     assert await sender.run_once() == 1
     assert await sender.run_once() == 0  # sent once
@@ -165,4 +170,4 @@ async def test_reminder_in_the_users_language_with_working_buttons(ready: Orient
     await dialog.press_data(cancel)  # pressed later, outside any booking step
     await dialog.press(dialog.t("fi", "booking.yes_cancel"))
     assert dialog.texts()[0].startswith(dialog.t("fi", "booking.cancelled").split("\n")[0])
-    assert book.totals() == (0, 0)
+    assert AppointmentBook(ready.store).totals() == (0, 0)

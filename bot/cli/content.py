@@ -58,8 +58,8 @@ def _planned_slots(content: Content, today: date, days: int) -> Iterator[object]
 
 def _cmd_content(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import load_content_files
-    from bot.store.appointments import AppointmentBook
     from bot.store.content import publish_content
+    from bot.store.slots import SlotBook
 
     content = load_content_files(settings, today())
     for problem in content.problems:
@@ -69,9 +69,7 @@ def _cmd_content(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     store = open_store(settings)
     counts = publish_content(store, content, progress=True)
-    created, removed = AppointmentBook(store).generate_slots(
-        today(), settings.booking_days, progress=True
-    )
+    created, removed = SlotBook(store).generate_slots(today(), settings.booking_days, progress=True)
     print(
         f"published {counts.offices} offices, {counts.articles} articles "
         f"(version {content.version}); slots: {created} created, {removed} removed"
@@ -81,10 +79,11 @@ def _cmd_content(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_slots(settings: Settings, args: argparse.Namespace) -> int:
     from bot.store.appointments import AppointmentBook
+    from bot.store.slots import SlotBook
 
     book = AppointmentBook(open_store(settings))
     if args.action == "generate":
-        created, removed = book.generate_slots(
+        created, removed = SlotBook(book.store).generate_slots(
             today(), args.days or settings.booking_days, progress=True
         )
         print(f"slots: {created} created, {removed} removed")
@@ -96,7 +95,7 @@ def _cmd_slots(settings: Settings, args: argparse.Namespace) -> int:
     local = datetime.fromisoformat(args.start)
     if local.tzinfo is None:
         local = local.replace(tzinfo=ZoneInfo(office.timezone))
-    slot = book.add_slot(
+    slot = SlotBook(book.store).add_slot(
         office.id, args.service, local.astimezone(UTC), args.minutes, args.capacity
     )
     print(f"added slot {slot.id} at {slot.starts_at.isoformat()} (UTC), capacity {slot.capacity}")

@@ -1,7 +1,7 @@
 """Reminders before appointments, sent by a loop that is safe with several workers.
 
 Each worker claims due reminders in the database before sending them (see
-:meth:`AppointmentBook.claim_reminders`), so two workers never send the same
+:meth:`ReminderBook.claim_reminders`), so two workers never send the same
 one; the claim expires after a lease, so a worker that died mid-way leaves its
 reminders to another. The message is in the user's language, shows the time in
 the office's time zone and carries move and cancel buttons.
@@ -20,7 +20,8 @@ from bot.engine.core import home_buttons
 from bot.i18n import N_, Catalogs
 from bot.render import render
 from bot.services.booking import appointment_params
-from bot.store.appointments import STAFF_CANCELLED, AppointmentBook, ReminderJob
+from bot.store.appointments import STAFF_CANCELLED
+from bot.store.reminders import ReminderBook, ReminderJob
 
 __all__ = ["REMINDER_TEXTS", "ReminderSender"]
 
@@ -40,7 +41,7 @@ class ReminderSender:
 
     def __init__(
         self,
-        book: AppointmentBook,
+        book: ReminderBook,
         catalogs: Catalogs,
         channels: Mapping[str, Channel],
         worker: str,

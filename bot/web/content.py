@@ -30,6 +30,7 @@ from bot.i18n import N_, Translator, text_direction
 from bot.store.appointments import AppointmentBook, ServiceView
 from bot.store.editing import ContentEditor, EditStatus
 from bot.store.knowledge import Choice, KnowledgeStore
+from bot.store.slots import SlotBook
 from bot.web.content_forms import (
     LANGUAGES,
     Form,
@@ -177,7 +178,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
                 saved = await asyncio.to_thread(editor.save_office, edit, new=old is None)
                 if saved is EditStatus.SAVED:
                     created, removed = await asyncio.to_thread(
-                        book.generate_slots, today(), console.settings.booking_days
+                        SlotBook(book.store).generate_slots, today(), console.settings.booking_days
                     )
                     await console.audit(
                         request,
@@ -374,7 +375,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             ).astimezone(UTC)
             try:
                 slot = await asyncio.to_thread(
-                    book.add_slot, office.id, service, starts_at, minutes, capacity
+                    SlotBook(book.store).add_slot, office.id, service, starts_at, minutes, capacity
                 )
             except IntegrityError:
                 form.fail("start", "slot_taken")
@@ -411,7 +412,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             return not_found(request)
         form = await request.form()
         created, removed = await asyncio.to_thread(
-            book.generate_slots, today(), console.settings.booking_days
+            SlotBook(book.store).generate_slots, today(), console.settings.booking_days
         )
         await console.audit(
             request,

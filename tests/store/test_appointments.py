@@ -18,7 +18,9 @@ from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook, BookingStatus, SlotView
 from bot.store.content import publish_content
 from bot.store.database import make_engine, migrate
+from bot.store.reminders import ReminderBook
 from bot.store.repository import Store
+from bot.store.slots import SlotBook
 from tests.store import booking_race
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,13 +46,15 @@ def _user(store: Store, name: str) -> int:
 
 
 def _slot(book: AppointmentBook, hours_ahead: float, capacity: int = 1) -> SlotView:
-    return book.add_slot(OFFICE, SERVICE, NOW + timedelta(hours=hours_ahead), 30, capacity)
+    return SlotBook(book.store).add_slot(
+        OFFICE, SERVICE, NOW + timedelta(hours=hours_ahead), 30, capacity
+    )
 
 
 def test_generated_calendar_is_idempotent(book: AppointmentBook) -> None:
-    created, removed = book.generate_slots(date(2026, 11, 23), 28)
+    created, removed = SlotBook(book.store).generate_slots(date(2026, 11, 23), 28)
     assert created > 500 and removed == 0
-    assert book.generate_slots(date(2026, 11, 23), 28) == (0, 0)
+    assert SlotBook(book.store).generate_slots(date(2026, 11, 23), 28) == (0, 0)
     first = book.free_slots(OFFICE, SERVICE, NOW)
     assert first and all(s.starts_at >= NOW and s.capacity == 2 for s in first)
 
@@ -121,23 +125,25 @@ def test_reminders_are_claimed_once_and_follow_cancellation(
     a = book.book(alice, _slot(book, 30).id, "fr", NOW).appointment
     b = book.book(bob, _slot(book, 31).id, "uk", NOW).appointment
     assert a is not None and b is not None
-    assert book.claim_reminders(NOW, "w1") == []  # nothing due yet
+    assert ReminderBook(book.store).claim_reminders(NOW, "w1") == []  # nothing due yet
     due = NOW + timedelta(hours=7, minutes=5)  # both day-before reminders are due
-    first = book.claim_reminders(due, "w1")
-    second = book.claim_reminders(due, "w2")
+    first = ReminderBook(book.store).claim_reminders(due, "w1")
+    second = ReminderBook(book.store).claim_reminders(due, "w2")
     assert sorted(j.appointment.id for j in first) == sorted([a.id, b.id]) and second == []
     assert {j.kind for j in first} == {"day_before"}
-    assert all(book.reminder_sent(j.id, "w1", due) for j in first)
+    assert all(ReminderBook(book.store).reminder_sent(j.id, "w1", due) for j in first)
     # a worker that died: its claim expires after the lease and another worker sends it
     book.cancel(bob, b.id, due)
     two_hours = NOW + timedelta(hours=28, minutes=5)
-    claimed = book.claim_reminders(two_hours, "w1")
+    claimed = ReminderBook(book.store).claim_reminders(two_hours, "w1")
     assert [(j.appointment.id, j.kind) for j in claimed] == [(a.id, "two_hours")]
-    assert book.claim_reminders(two_hours + timedelta(minutes=1), "w2") == []
-    retry = book.claim_reminders(two_hours + timedelta(minutes=6), "w2")
+    assert ReminderBook(book.store).claim_reminders(two_hours + timedelta(minutes=1), "w2") == []
+    retry = ReminderBook(book.store).claim_reminders(two_hours + timedelta(minutes=6), "w2")
     assert [j.id for j in retry] == [claimed[0].id]
-    assert not book.reminder_sent(claimed[0].id, "w1", two_hours)  # w1's claim was replaced
-    assert book.reminder_sent(claimed[0].id, "w2", two_hours)
+    assert not ReminderBook(book.store).reminder_sent(
+        claimed[0].id, "w1", two_hours
+    )  # w1's claim was replaced
+    assert ReminderBook(book.store).reminder_sent(claimed[0].id, "w2", two_hours)
 
 
 def test_a_late_booking_gets_only_the_reminders_still_ahead(
@@ -145,7 +151,7 @@ def test_a_late_booking_gets_only_the_reminders_still_ahead(
 ) -> None:
     alice = _user(store, "alice")
     book.book(alice, _slot(book, 5).id, "fr", NOW)  # in 5 hours: no day-before reminder
-    jobs = book.claim_reminders(NOW + timedelta(hours=3, minutes=1), "w")
+    jobs = ReminderBook(book.store).claim_reminders(NOW + timedelta(hours=3, minutes=1), "w")
     assert [j.kind for j in jobs] == ["two_hours"]
 
 

@@ -25,6 +25,7 @@ from bot.store.database import make_engine, migrate
 from bot.store.knowledge import KnowledgeStore
 from bot.store.models import Appointment, Conversation, QuestionGap
 from bot.store.repository import MessageRecord, Store
+from bot.store.slots import SlotBook
 from bot.store.stats import (
     AppointmentCounts,
     Dashboard,
@@ -219,7 +220,9 @@ def test_appointments_feedback_and_no_shows(book: StatsBook, store: Store) -> No
     office, service = "anderlecht_task_force_ukraine", "social_rights"
     past = NOW - timedelta(days=10)
     slots = [
-        appointments.add_slot(office, service, past + timedelta(days=2, hours=i), 30, 5)
+        SlotBook(appointments.store).add_slot(
+            office, service, past + timedelta(days=2, hours=i), 30, 5
+        )
         for i in range(4)
     ]
     alice = store.conversation("memory", "alice", None, past).user.id

@@ -23,6 +23,8 @@ from bot.store.appointments import AppointmentBook, SlotView
 from bot.store.editing import ContentEditor, OfficeEdit
 from bot.store.knowledge import KnowledgeStore
 from bot.store.models import Appointment
+from bot.store.reminders import ReminderBook
+from bot.store.slots import SlotBook
 from bot.store.staff import StaffBook
 from bot.web.content_forms import hours_text
 from tests.web.staff import StaffClient, account, signed_in, web_client
@@ -126,7 +128,7 @@ def person(orienta: Orienta, name: str) -> int:
 def booked_slot(orienta: Orienta, starts_at: datetime, who: str = "amal") -> tuple[SlotView, int]:
     """A slot added by hand and booked by a person: (slot, appointment id)."""
     book = AppointmentBook(orienta.store)
-    slot = book.add_slot(OFFICE, SERVICE, starts_at, 30, 2)
+    slot = SlotBook(book.store).add_slot(OFFICE, SERVICE, starts_at, 30, 2)
     outcome = book.book(person(orienta, who), slot.id, "ar", NOW)
     assert outcome.appointment is not None
     return slot, outcome.appointment.id
@@ -512,7 +514,11 @@ async def test_staff_cancel_frees_the_slot(content: Orienta) -> None:
     # The person hears it, in their language, through the reminders' queue (once).
     channel = MemoryChannel()
     sender = ReminderSender(
-        book, content.catalogs, {"memory": channel}, "worker-1", lambda: NOW + timedelta(minutes=1)
+        ReminderBook(content.store),
+        content.catalogs,
+        {"memory": channel},
+        "worker-1",
+        lambda: NOW + timedelta(minutes=1),
     )
     assert await sender.run_once() == 1
     assert await sender.run_once() == 0

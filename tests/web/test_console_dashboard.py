@@ -17,6 +17,7 @@ from bot.domain.hours import hours_to_json, parse_hours
 from bot.runner import utc_now
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook, MediatorView
+from bot.store.slots import SlotBook
 from bot.store.staff import StaffBook
 from tests.dialog import NAMES, Dialog
 from tests.web.staff import account, signed_in, web_client
@@ -148,7 +149,9 @@ async def talk(orienta: Orienta, mediator: MediatorView) -> None:
     fi = await start(orienta, "fi-1", "fi")
     book = AppointmentBook(orienta.store)
     first, second = (
-        book.add_slot("oulu_early_guidance", "orientation", now + timedelta(days=days), 30, 1)
+        SlotBook(book.store).add_slot(
+            "oulu_early_guidance", "orientation", now + timedelta(days=days), 30, 1
+        )
         for days in (3, 4)
     )
     await fi.press_data(f"b:c:{first.id}")
