@@ -32,7 +32,7 @@ __all__ = ["PALETTE", "Chart", "Series", "columns", "nice_max", "rows"]
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000")
 _WIDTH = 720
 _FONT = 12
-_MAX_LABELS = 10
+_MAX_LABELS = 6
 _LABEL_CHARS = 26
 
 
