@@ -36,6 +36,7 @@ from bot.store.models import (
     Slot,
     User,
 )
+from bot.store.tallies import archive_person
 
 __all__ = [
     "AlreadyProcessed",
@@ -236,8 +237,11 @@ class Store(Inbox):
 
     def forget_user(self, user_id: int) -> None:
         """Delete the user, the conversation, every message, the user's stored updates and
-        appointments (their places are freed for others)."""
+        appointments (their places are freed for others); their cases go with the user.
+        What the dashboard counted from them is archived first, in the same transaction
+        (:func:`bot.store.tallies.archive_person`), so its history does not go down."""
         with self.session() as session, session.begin():
+            archive_person(session, user_id)
             for slot_id in session.scalars(
                 select(Appointment.slot_id).where(
                     Appointment.user_id == user_id, Appointment.status == "booked"

@@ -1,8 +1,8 @@
-"""The console's dashboard for administrators: conversations per day by language, where
-people drop out of each flow, rights questions no article answered, escalations and the
-time to a mediator's first reply, appointments, "did this help?" and the 1–5 ratings,
-over the last 7, 30, 90 or 365 days; and its CSV export, in which counts under five
-read ``<5`` (see :func:`bot.store.stats.export_rows`)."""
+"""The console's dashboard for administrators: conversations per day by language, time
+to a mediator, ratings, where people drop out of each flow, rights questions no article
+answered, appointments and "did this help?", over the last 7, 30, 90 or 365 days, as
+SVG charts with their tables; and its CSV export. Counts under five read ``<5``
+everywhere (see :mod:`bot.services.dashboard`)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from bot.app import Orienta
-from bot.store.stats import PERIODS, StatsBook, export_rows
+from bot.services.dashboard import (
+    PERIODS,
+    DashboardService,
+    export_rows,
+    shown_count,
+    shown_minutes,
+)
 from bot.web.audit import csv_cell
-from bot.web.pages import ADMIN, Console, download, staff_route
+from bot.web.dashboard_charts import dashboard_charts
+from bot.web.pages import ADMIN, Console, download, staff, staff_route
 
 __all__ = ["dashboard_routes", "period_days"]
 
@@ -31,11 +38,16 @@ def period_days(request: Request) -> int:
 
 
 def dashboard_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
-    stats = StatsBook(orienta.store)
+    service = DashboardService(orienta.store)
 
     async def dashboard(request: Request) -> Response:
         days = period_days(request)
-        board = await asyncio.to_thread(stats.dashboard, console.clock(), days)
+        board = await asyncio.to_thread(service.board, console.clock(), days)
+        t = console.translator(staff(request).user)
+
+        def gettext(msgid: str, **params: object) -> str:
+            return t.gettext(msgid, **{k: str(v) for k, v in params.items()})
+
         return console.render(
             request,
             "console_dashboard.html",
@@ -43,11 +55,14 @@ def dashboard_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             days=days,
             periods=PERIODS,
             table=board.conversation_table(),
+            charts=dashboard_charts(board, gettext, t.direction == "rtl"),
+            shown=shown_count,
+            shown_minutes=shown_minutes,
         )
 
     async def export(request: Request) -> Response:
         days = period_days(request)
-        board = await asyncio.to_thread(stats.dashboard, console.clock(), days)
+        board = await asyncio.to_thread(service.board, console.clock(), days)
         await console.audit(request, "dashboard.export", "dashboard", {"days": days})
         out = io.StringIO()
         writer = csv.writer(out)

@@ -16,6 +16,15 @@ from sqlalchemy import select, update
 
 from bot.authoring.content_files import load_content
 from bot.domain.hours import hours_to_json, parse_hours
+from bot.services.dashboard import (
+    AppointmentCounts,
+    Dashboard,
+    DashboardService,
+    DayCount,
+    Escalations,
+    export_rows,
+    shown_count,
+)
 from bot.settings import SERVED_LANGUAGES
 from bot.store import stats
 from bot.store.appointments import AppointmentBook
@@ -26,18 +35,7 @@ from bot.store.knowledge import KnowledgeStore
 from bot.store.models import Appointment, Conversation, QuestionGap
 from bot.store.repository import MessageRecord, Store
 from bot.store.slots import SlotBook
-from bot.store.stats import (
-    AppointmentCounts,
-    Dashboard,
-    DayCount,
-    DropOut,
-    Escalations,
-    Feedback,
-    Gap,
-    StatsBook,
-    export_rows,
-    shown_count,
-)
+from bot.store.stats import DropOut, Feedback, Gap, StatsBook
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -54,6 +52,11 @@ def store(database_url: str) -> Store:
 @pytest.fixture
 def book(store: Store) -> StatsBook:
     return StatsBook(store)
+
+
+@pytest.fixture
+def dashboards(store: Store) -> DashboardService:
+    return DashboardService(store)
 
 
 def _turn(
@@ -86,7 +89,7 @@ def _waiting(flow: str, step: str, waiting: str = "button") -> dict[str, Any]:
     return {"lang": "fr", "stack": [["menu", "topics"], [flow, step]], "waiting": waiting}
 
 
-def test_conversations_per_utc_day_and_language(book: StatsBook, store: Store) -> None:
+def test_conversations_per_utc_day_and_language(dashboards: DashboardService, store: Store) -> None:
     _turn(store, "alice", NOW - timedelta(days=1), lang="fr")
     _turn(store, "alice", NOW - timedelta(days=1, hours=2), lang="fr")  # same day: once
     _turn(store, "alice", NOW, lang="fr")
@@ -94,7 +97,7 @@ def test_conversations_per_utc_day_and_language(book: StatsBook, store: Store) -
     _turn(store, "carol", NOW - timedelta(days=3))  # never chose a language
     _turn(store, "dave", NOW - timedelta(days=40), lang="fr")  # before the period
     _turn(store, "erin", NOW - timedelta(days=1), lang="uk", incoming=False)  # a reminder
-    board = book.dashboard(NOW, 30)
+    board = dashboards.board(NOW, 30)
     assert board.conversations == [
         DayCount(date(2026, 11, 20), "unknown", 1),
         DayCount(date(2026, 11, 21), "ar", 1),
@@ -104,11 +107,11 @@ def test_conversations_per_utc_day_and_language(book: StatsBook, store: Store) -
     assert board.conversation_totals == {"fr": 1, "ar": 1, "unknown": 1}
     assert board.languages == ["ar", "fr", "unknown"]
     assert board.conversation_table()[0] == (TODAY, {"fr": 1})
-    assert book.dashboard(NOW, 90).conversation_totals["fr"] == 2
+    assert dashboards.board(NOW, 90).conversation_totals["fr"] == 2
 
 
 def test_dropouts_by_flow_and_step_read_in_batches(
-    book: StatsBook, store: Store, monkeypatch: pytest.MonkeyPatch
+    book: StatsBook, dashboards: DashboardService, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(stats, "_BATCH", 2)
     two_days = NOW - timedelta(days=2)
@@ -130,7 +133,7 @@ def test_dropouts_by_flow_and_step_read_in_batches(
         DropOut("booking", "ask", 1),
         DropOut("rights", "answer", 1),
     ]
-    assert book.dashboard(NOW, 90).dropouts[0] == DropOut("welcome", "privacy", 3)
+    assert dashboards.board(NOW, 90).dropouts[0] == DropOut("welcome", "privacy", 3)
 
 
 def test_gap_counter_counts_every_question_from_many_threads(
@@ -158,21 +161,23 @@ def test_gap_counter_counts_every_question_from_many_threads(
     assert rows == {(TODAY, "fr", "housing", "anderlecht"): 120, (TODAY, "ar", "work", ""): 40}
 
 
-def test_gaps_over_the_period(book: StatsBook, store: Store) -> None:
+def test_gaps_over_the_period(dashboards: DashboardService, store: Store) -> None:
     knowledge = KnowledgeStore(store)
     for _ in range(3):
         knowledge.record_gap("fr", "housing", "anderlecht", TODAY)
     knowledge.record_gap("fr", "housing", "anderlecht", TODAY - timedelta(days=5))
     knowledge.record_gap("uk", "", "all", TODAY - timedelta(days=1))
     knowledge.record_gap("uk", "", "all", TODAY - timedelta(days=20))
-    assert book.dashboard(NOW, 7).gaps == [
+    assert dashboards.board(NOW, 7).gaps == [
         Gap("housing", "fr", "anderlecht", 4),
         Gap("", "uk", "all", 1),
     ]
-    assert book.dashboard(NOW, 30).gaps[1] == Gap("", "uk", "all", 2)
+    assert dashboards.board(NOW, 30).gaps[1] == Gap("", "uk", "all", 2)
 
 
-def test_escalations_median_first_reply_and_ratings(book: StatsBook, store: Store) -> None:
+def test_escalations_time_to_a_mediator_and_ratings(
+    dashboards: DashboardService, store: Store
+) -> None:
     cases = CaseBook(store)
     mediator = cases.add_mediator("Amina", ["fr", "ar"], ALWAYS, "Europe/Rome", NOW)
 
@@ -197,14 +202,20 @@ def test_escalations_median_first_reply_and_ratings(book: StatsBook, store: Stor
     escalate("ar0", "ar", NOW - timedelta(days=2), 3, rating=1)
     escalate("ar1", "ar", NOW - timedelta(days=3), 6)
     escalate("ar-old", "ar", NOW - timedelta(days=50), 30, rating=2)
-    board = book.dashboard(NOW, 30)
-    assert board.escalations == [Escalations("ar", 2, 2, 4.5), Escalations("fr", 6, 5, 6.0)]
+    board = dashboards.board(NOW, 30)
+    assert board.escalations == [
+        Escalations("ar", 2, 2, 4.5, 6.0),
+        Escalations("fr", 6, 5, 6.0, 10.0),  # the 90th percentile: the 5th of 5
+    ]
     assert board.ratings == {1: 1, 2: 0, 3: 0, 4: 2, 5: 3}
     rows = list(export_rows(board))
     assert ("escalations", "fr", "", "", "6") in rows
     assert ("escalations", "ar", "", "", "<5") in rows
-    assert ("first_reply_median_minutes", "fr", "", "", "6.0") in rows
-    assert ("first_reply_median_minutes", "ar", "", "", "<5") in rows  # from 2 cases
+    assert ("reached_mediator", "fr", "", "", "5") in rows
+    assert ("time_to_mediator_median_minutes", "fr", "", "", "6.0") in rows
+    assert ("time_to_mediator_p90_minutes", "fr", "", "", "10.0") in rows
+    assert ("time_to_mediator_median_minutes", "ar", "", "", "<5") in rows  # from 2 cases
+    assert ("time_to_mediator_p90_minutes", "ar", "", "", "<5") in rows
     assert [r[1:] for r in rows if r[0] == "ratings"] == [
         ("1", "", "", "<5"),
         ("2", "", "", "0"),
@@ -214,7 +225,7 @@ def test_escalations_median_first_reply_and_ratings(book: StatsBook, store: Stor
     ]
 
 
-def test_appointments_feedback_and_no_shows(book: StatsBook, store: Store) -> None:
+def test_appointments_feedback_and_no_shows(dashboards: DashboardService, store: Store) -> None:
     publish_content(store, load_content(ROOT / "content", ("en", *SERVED_LANGUAGES), TODAY))
     appointments = AppointmentBook(store)
     office, service = "anderlecht_task_force_ukraine", "social_rights"
@@ -245,14 +256,14 @@ def test_appointments_feedback_and_no_shows(book: StatsBook, store: Store) -> No
     for helpful in (True, True, False):
         knowledge.record_feedback("housing-be", "fr", helpful, NOW - timedelta(days=1))
     knowledge.record_feedback("work-fi", "fi", False, NOW - timedelta(days=60))
-    board = book.dashboard(NOW, 30)
+    board = dashboards.board(NOW, 30)
     assert board.appointments == [
         AppointmentCounts("fr", booked=1, moved=1, cancelled=1),
         AppointmentCounts("uk", booked=2, no_show=1),
     ]
     assert board.feedback == [Feedback("housing-be", 2, 1)]
-    assert book.dashboard(NOW, 7).appointments == []
-    assert [f.article_id for f in book.dashboard(NOW, 90).feedback] == ["housing-be", "work-fi"]
+    assert dashboards.board(NOW, 7).appointments == []
+    assert [f.article_id for f in dashboards.board(NOW, 90).feedback] == ["housing-be", "work-fi"]
 
 
 def test_export_suppresses_counts_under_five() -> None:
@@ -266,9 +277,9 @@ def test_export_suppresses_counts_under_five() -> None:
         dropouts=[DropOut("welcome", "privacy", 5), DropOut("rights", "answer", 1)],
         gaps=[Gap("housing", "fr", "", 3)],
         escalations=[
-            Escalations("fr", 5, 5, 7.5),
-            Escalations("it", 1, 0, None),
-            Escalations("uk", 6, 4, 3.0),
+            Escalations("fr", 5, 5, 7.5, 12.0),
+            Escalations("it", 1, 0, None, None),
+            Escalations("uk", 6, 4, 3.0, 5.0),
         ],
         ratings={1: 0, 2: 0, 3: 1, 4: 0, 5: 5},
         appointments=[AppointmentCounts("fr", booked=5, cancelled=4)],
@@ -284,10 +295,15 @@ def test_export_suppresses_counts_under_five() -> None:
         ("dropouts", "rights", "answer", "", "<5"),
         ("unanswered_questions", "housing", "fr", "", "<5"),
         ("escalations", "fr", "", "", "5"),
-        ("first_reply_median_minutes", "fr", "", "", "7.5"),
+        ("reached_mediator", "fr", "", "", "5"),
+        ("time_to_mediator_median_minutes", "fr", "", "", "7.5"),
+        ("time_to_mediator_p90_minutes", "fr", "", "", "12.0"),
         ("escalations", "it", "", "", "<5"),
+        ("reached_mediator", "it", "", "", "0"),
         ("escalations", "uk", "", "", "6"),
-        ("first_reply_median_minutes", "uk", "", "", "<5"),  # 4 replied of 6
+        ("reached_mediator", "uk", "", "", "<5"),
+        ("time_to_mediator_median_minutes", "uk", "", "", "<5"),  # 4 reached of 6
+        ("time_to_mediator_p90_minutes", "uk", "", "", "<5"),
         ("ratings", "1", "", "", "0"),
         ("ratings", "2", "", "", "0"),
         ("ratings", "3", "", "", "<5"),

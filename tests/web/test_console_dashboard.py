@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
@@ -64,6 +66,25 @@ def tables(html: str) -> dict[str, list[list[str]]]:
     parser = _Tables()
     parser.feed(html)
     return parser.sections
+
+
+_SVG = re.compile(r'<section class="dashboard" id="(\w+)">.*?(<svg .*?</svg>)', re.S)
+
+
+def svgs(html: str) -> dict[str, ET.Element]:
+    """Each section's chart, parsed as XML (so it must be well formed)."""
+    return {section: ET.fromstring(svg) for section, svg in _SVG.findall(html)}
+
+
+def bars(chart: ET.Element, name: str) -> list[tuple[str, str | None]]:
+    """(class, drawn value) of the chart's bars whose title starts with ``name``."""
+    ns = "{http://www.w3.org/2000/svg}"
+    return [
+        (rect.get("class") or "", rect.get("data-value"))
+        for rect in chart.iter(f"{ns}rect")
+        if rect.get("class") in ("bar", "hidden")
+        and (rect.findtext(f"{ns}title") or "").startswith(name)
+    ]
 
 
 def exported(text: str) -> set[tuple[str, ...]]:
@@ -180,26 +201,48 @@ async def test_dashboard_page_and_export(ready: Orienta, mediator: MediatorView)
         languages = [cell.lower() for cell in head[1:]]
         assert languages == ["ar", "fi", "fr", "it", "uk"]
         by_day = {row[0]: dict(zip(languages, row[1:], strict=True)) for row in days}
-        assert by_day[today.isoformat()] == {"ar": "0", "fi": "1", "fr": "1", "it": "5", "uk": "0"}
-        assert by_day[ten_days_ago]["ar"] == "1"
-        assert total[1:] == ["1", "1", "1", "5", "1"]
+        # Counts from 1 to 4 read "<5" in the tables too.
+        assert by_day[today.isoformat()] == {
+            "ar": "0",
+            "fi": "<5",
+            "fr": "<5",
+            "it": "5",
+            "uk": "0",
+        }
+        assert by_day[ten_days_ago]["ar"] == "<5"
+        assert total[1:] == ["<5", "<5", "<5", "5", "<5"]
 
-        assert found["dropouts"][1:] == [["rights", "answer", "1"], ["welcome", "privacy", "1"]]
+        assert found["dropouts"][1:] == [["rights", "answer", "<5"], ["welcome", "privacy", "<5"]]
         assert found["gaps"][1:] == [["education", "FR", "anderlecht", "5"]]
-        assert found["escalations"][1:] == [["FR", "1", "1", "3.0"], ["IT", "5", "5", "6.0"]]
-        assert [row[:2] for row in found["ratings"][1:]] == [
-            ["★", "0"],
-            ["★★", "1"],
-            ["★★★", "1"],
-            ["★★★★", "2"],
-            ["★★★★★", "2"],
+        assert found["escalations"][1:] == [
+            ["FR", "<5", "<5", "<5", "<5"],
+            ["IT", "5", "5", "6.0", "10.0"],
         ]
-        assert found["appointments"][1:] == [["FI", "1", "1", "1", "0"]]
-        assert found["feedback"][1:] == [[ARTICLE, "1", "0"]]
+        assert found["ratings"][1:] == [
+            ["★", "0"],
+            ["★★", "<5"],
+            ["★★★", "<5"],
+            ["★★★★", "<5"],
+            ["★★★★★", "<5"],
+        ]
+        assert found["appointments"][1:] == [["FI", "<5", "<5", "<5", "0"]]
+        assert found["feedback"][1:] == [[ARTICLE, "<5", "0"]]
+
+        # The charts: a value from 5 on is a bar of its size, one under 5 an outline.
+        charts = svgs(page.text)
+        assert set(charts) == {"conversations", "escalations", "ratings", "dropouts", "gaps"}
+        assert bars(charts["conversations"], f"{today.isoformat()} · IT") == [("bar", "5")]
+        assert bars(charts["conversations"], f"{today.isoformat()} · FR") == [("hidden", None)]
+        assert bars(charts["escalations"], "IT") == [("bar", "6"), ("bar", "10")]
+        assert bars(charts["escalations"], "FR") == []  # under 5 cases: only "<5" is written
+        assert bars(charts["ratings"], "1 ★") == []
+        assert bars(charts["ratings"], "4 ★") == [("hidden", None)]
+        assert bars(charts["gaps"], "education") == [("bar", "5")]
+        assert {kind for kind, _ in bars(charts["dropouts"], "")} == {"hidden"}
 
         # The last 7 days: the conversation of 10 days ago is gone.
         week = tables((await c.get("/console/dashboard?days=7")).text)
-        assert week["dropouts"][1:] == [["welcome", "privacy", "1"]]
+        assert week["dropouts"][1:] == [["welcome", "privacy", "<5"]]
         assert "ar" not in [cell.lower() for cell in week["conversations"][0]]
         assert "selected" in (await c.get("/console/dashboard?days=bogus")).text
 
@@ -216,9 +259,10 @@ async def test_dashboard_page_and_export(ready: Orienta, mediator: MediatorView)
         ("dropouts", "welcome", "privacy", "", "<5"),
         ("unanswered_questions", "education", "fr", "anderlecht", "5"),
         ("escalations", "it", "", "", "5"),
-        ("first_reply_median_minutes", "it", "", "", "6.0"),
+        ("time_to_mediator_median_minutes", "it", "", "", "6.0"),
+        ("time_to_mediator_p90_minutes", "it", "", "", "10.0"),
         ("escalations", "fr", "", "", "<5"),
-        ("first_reply_median_minutes", "fr", "", "", "<5"),  # one case only
+        ("time_to_mediator_median_minutes", "fr", "", "", "<5"),  # one case only
         ("ratings", "1", "", "", "0"),
         ("ratings", "4", "", "", "<5"),
         ("appointments", "fi", "booked", "", "<5"),
@@ -267,6 +311,10 @@ async def test_empty_dashboard(orienta: Orienta) -> None:
                 "feedback",
             )
         ] == [0] * 7
+        # Each empty section says what will appear there, and draws no chart.
+        assert "<svg" not in page.text
+        assert page.text.count('<p class="empty">') == 7
+        assert "Ratings appear here once people rate a conversation." in page.text
         rows = exported((await c.get("/console/dashboard.csv?days=365")).text)
     assert {row[0] for row in rows} == {"period", "ratings"}
     assert {row[-1] for row in rows if row[0] == "ratings"} == {"0"}

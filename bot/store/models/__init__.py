@@ -5,6 +5,7 @@ from bot.store.models.articles import Article, ArticleFeedback, ArticleText
 from bot.store.models.authoring import Draft, QuestionGap, Release
 from bot.store.models.base import Base, UTCDateTime
 from bot.store.models.cases import Case, CaseEvent, CaseMessage, Mediator
+from bot.store.models.counts import DailyCount
 from bot.store.models.delivery import ChatLease, InboxItem, OutboxItem, WorkerBeat
 from bot.store.models.people import Conversation, Message, User
 from bot.store.models.places import Audience, BookableService, Office, OfficeService, Region
@@ -24,6 +25,7 @@ __all__ = [
     "CaseMessage",
     "ChatLease",
     "Conversation",
+    "DailyCount",
     "Draft",
     "InboxItem",
     "LoginFailure",
