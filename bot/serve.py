@@ -25,7 +25,7 @@ from bot.channels.webchat import WebChatMailbox
 from bot.engine.core import HELD_VARS
 from bot.heartbeat import Heartbeat
 from bot.relay import CaseRelay, StaffDesk
-from bot.services.reminders import ReminderSender
+from bot.runtime.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.cases import CaseBook
 from bot.store.reminders import ReminderBook
