@@ -27,6 +27,7 @@ from bot.web.auth import auth_routes
 from bot.web.case_live import live_routes
 from bot.web.cases import case_routes
 from bot.web.content import content_routes
+from bot.web.content_slots import slot_routes
 from bot.web.dashboard import dashboard_routes
 from bot.web.flows import flow_routes
 from bot.web.health import health_routes
@@ -83,6 +84,7 @@ def create_app(
             *translation_routes(console, bench),
             *simulator_routes(console, bench, simulator),
             *content_routes(console, orienta),
+            *slot_routes(console, orienta),
             *appointment_routes(console, orienta),
             *dashboard_routes(console, orienta),
             *audit_routes(console),
