@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.channels.base import Channel
+from bot.engine.announcements import STOP_PAYLOAD
 from bot.runner import Runner, TryLater
 from bot.runtime.pacing import PacedChannel, Pacer
 from bot.services.broadcasts import Broadcasts
@@ -133,14 +134,19 @@ class BroadcastJob:
             return "queued"  # a turn is under way there: it may send the outbox itself
         try:
             try:
-                await self.runner.flush(recipient.channel, recipient.chat_id, channel)
+                sent = await self.runner.flush(recipient.channel, recipient.chat_id, channel)
             except TryLater as exc:
                 status = await asyncio.to_thread(
                     self.book.failed, recipient.id, self.clock(), GIVE_UP_AFTER
                 )
                 log.warning("broadcast recipient %s: not delivered (%s)", recipient.id, exc)
                 return status
-            return await asyncio.to_thread(self.book.settle, recipient.id, self.clock())
+            announced = any(
+                button.data == STOP_PAYLOAD for m in sent for row in m.buttons for button in row
+            )
+            return await asyncio.to_thread(
+                self.book.settle, recipient.id, self.clock(), sent=announced
+            )
         finally:
             await asyncio.to_thread(
                 self.store.release_chat, recipient.channel, recipient.chat_id, self.worker

@@ -452,14 +452,18 @@ class BroadcastBook:
             )
             return [Queued(*row) for row in rows]
 
-    def settle(self, recipient_id: int, now: datetime) -> str:
+    def settle(self, recipient_id: int, now: datetime, *, sent: bool = False) -> str:
         """After the chat's outbox was sent: ``delivered`` (or ``blocked`` when the channel
         found the person had blocked the bot) once the message left the outbox; ``queued``
-        while it is still there."""
+        while it is still there. ``sent``: an announcement went out in that delivery, so
+        one cancelled while it was on its way counts as delivered."""
         with self.store.session() as session, session.begin():
             recipient = session.get(BroadcastRecipient, recipient_id)
             if recipient is None:
                 return ""
+            if recipient.status == "cancelled" and sent:
+                recipient.status, recipient.updated_at = "delivered", now
+                return recipient.status
             if recipient.status != "queued":
                 return recipient.status
             if (
