@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -244,7 +245,7 @@ async def test_sends_stay_within_telegram_limits(orienta: Orienta) -> None:
         by_chat.setdefault(chat, []).append(t)
     for times in by_chat.values():
         assert len(times) == 3
-        assert all(b - a >= 1.0 for a, b in zip(times, times[1:], strict=False))
+        assert all(b - a >= 1.0 for a, b in pairwise(times))
     assert moments[-1] - moments[0] >= 35 / 25  # the pacer did wait
 
 
