@@ -77,7 +77,7 @@ class RecordingChannel:
         self.sent: dict[str, list[Outgoing]] = defaultdict(list)
         self.log: list[tuple[float, str]] = []
         self.blocked: set[str] = set()
-        self.after_send: list[Callable[[], None]] = []
+        self.after_send: list[Callable[[], object]] = []
 
     async def send(self, message: Outgoing) -> None:
         if message.chat_id in self.blocked:
