@@ -80,7 +80,7 @@ def broadcast_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
 
     def zone_label() -> str:
         offset = console.clock().astimezone(ZoneInfo(zone)).strftime("%z")
-        return f"{zone} (UTC{offset[:3]}:{offset[3:]})"
+        return f"{zone}, UTC{offset[:3]}:{offset[3:]}"
 
     async def listing(request: Request) -> Response:
         records = await asyncio.to_thread(service.latest)
