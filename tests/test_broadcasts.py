@@ -212,7 +212,7 @@ async def test_a_restart_mid_send_sends_nobody_twice_and_finishes(orienta: Orien
     # The other four wait in the outbox (queued with their recipient rows) ...
     assert counts(o, broadcast_id) == {"delivered": 3, "queued": 4}
     # ... and one of those people writes meanwhile: their turn sends the outbox first.
-    queued = service(o).book.queued(broadcast_id)[0].chat_id
+    queued = service(o).delivery.queued(broadcast_id)[0].chat_id
     reader = Dialog(o, queued)
     await reader.say("/help")
     assert [m.text for m in reader.last].count(FR) == 1

@@ -25,7 +25,8 @@ from bot.engine.announcements import STOP_PAYLOAD
 from bot.runner import Runner, TryLater
 from bot.runtime.pacing import PacedChannel, Pacer
 from bot.services.broadcasts import Broadcasts
-from bot.store.broadcasts import BroadcastRecord, Queued
+from bot.store.broadcast_delivery import Queued
+from bot.store.broadcasts import BroadcastRecord
 
 __all__ = ["GIVE_UP_AFTER", "BroadcastJob"]
 
@@ -53,7 +54,7 @@ class BroadcastJob:
         kick: Callable[[str, str], None] | None = None,
     ) -> None:
         self.broadcasts = broadcasts
-        self.book = broadcasts.book
+        self.delivery = broadcasts.delivery
         self.runner = runner
         self.store = runner.store
         #: One pacer for every channel of this worker: the limits are the bot's.
@@ -74,13 +75,15 @@ class BroadcastJob:
     async def run_once(self) -> int:
         """Work on the due broadcasts; returns how many messages were delivered."""
         self._stopping = False
-        claimed = await asyncio.to_thread(self.book.claim_due, self.clock(), self.worker, _LEASE)
+        claimed = await asyncio.to_thread(
+            self.delivery.claim_due, self.clock(), self.worker, _LEASE
+        )
         delivered = 0
         for record in claimed:
             try:
                 delivered += await self._send(record)
             finally:
-                await asyncio.to_thread(self.book.release, record.id, self.worker)
+                await asyncio.to_thread(self.delivery.release, record.id, self.worker)
             if self._stopping:
                 break
         return delivered
@@ -91,18 +94,18 @@ class BroadcastJob:
         delivered = 0
         while not self._stopping:
             status = await asyncio.to_thread(
-                self.book.renew, record.id, self.worker, self.clock(), _LEASE
+                self.delivery.renew, record.id, self.worker, self.clock(), _LEASE
             )
             if status != "sending":
                 log.info("broadcast %s: %s, stopping", record.id, status or "taken over")
                 return delivered
-            queued = await asyncio.to_thread(self.book.queued, record.id, _BATCH)
+            queued = await asyncio.to_thread(self.delivery.queued, record.id, _BATCH)
             if not queued:
                 if await asyncio.to_thread(
                     self.broadcasts.queue_next, record, self.clock(), _BATCH
                 ):
                     continue
-                if await asyncio.to_thread(self.book.finish_if_done, record.id, self.clock()):
+                if await asyncio.to_thread(self.delivery.finish_if_done, record.id, self.clock()):
                     log.info("broadcast %s: done", record.id)
                 return delivered
             progress = False
@@ -122,7 +125,7 @@ class BroadcastJob:
         channel = self.channels.get(recipient.channel)
         now = self.clock()
         if channel is None:  # this worker cannot reach that channel
-            return await asyncio.to_thread(self.book.failed, recipient.id, now, 1)
+            return await asyncio.to_thread(self.delivery.failed, recipient.id, now, 1)
         if not await asyncio.to_thread(
             self.store.claim_chat,
             recipient.channel,
@@ -137,7 +140,7 @@ class BroadcastJob:
                 sent = await self.runner.flush(recipient.channel, recipient.chat_id, channel)
             except TryLater as exc:
                 status = await asyncio.to_thread(
-                    self.book.failed, recipient.id, self.clock(), GIVE_UP_AFTER
+                    self.delivery.failed, recipient.id, self.clock(), GIVE_UP_AFTER
                 )
                 log.warning("broadcast recipient %s: not delivered (%s)", recipient.id, exc)
                 return status
@@ -145,7 +148,7 @@ class BroadcastJob:
                 button.data == STOP_PAYLOAD for m in sent for row in m.buttons for button in row
             )
             return await asyncio.to_thread(
-                self.book.settle, recipient.id, self.clock(), sent=announced
+                self.delivery.settle, recipient.id, self.clock(), sent=announced
             )
         finally:
             await asyncio.to_thread(

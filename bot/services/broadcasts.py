@@ -24,6 +24,7 @@ from bot.i18n import N_, Catalogs
 from bot.messages import OutButton, Outgoing
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
+from bot.store.broadcast_delivery import BroadcastDelivery
 from bot.store.broadcasts import BroadcastBook, BroadcastRecord
 from bot.store.knowledge import KnowledgeStore
 from bot.store.repository import Store
@@ -139,6 +140,7 @@ class Broadcasts:
         served: Sequence[str] = SERVED_LANGUAGES,
     ) -> None:
         self.book = BroadcastBook(store)
+        self.delivery = BroadcastDelivery(store)
         self.places = AppointmentBook(store)
         self.knowledge = KnowledgeStore(store)
         self.catalogs = catalogs
@@ -271,12 +273,12 @@ class Broadcasts:
         if record.recipients is not None:
             return record.recipients
         people, _ = self.recipients(BroadcastDraft.of(record))
-        return self.book.write_recipients(record.id, people, now)
+        return self.delivery.write_recipients(record.id, people, now)
 
     def queue_next(self, record: BroadcastRecord, now: datetime, limit: int = 50) -> int:
         """Put the next pending recipients' messages in the outbox; how many."""
         texts = self.texts(BroadcastDraft.of(record))
-        waiting = self.book.waiting(record.id, limit)
+        waiting = self.delivery.waiting(record.id, limit)
         if not waiting:
             return 0
         messages = [
@@ -288,4 +290,4 @@ class Broadcasts:
             )
             for w in waiting
         ]
-        return self.book.enqueue(record.id, messages, now)
+        return self.delivery.enqueue(record.id, messages, now)
