@@ -25,7 +25,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.channels.base import Channel
-from bot.engine.actions import CallService, Forget, RecordConsent, Say, SetLanguage
+from bot.engine.actions import (
+    CallService,
+    Forget,
+    RecordConsent,
+    Say,
+    SetBroadcasts,
+    SetLanguage,
+)
+from bot.engine.announcements import announcement_choice, announcement_reply
 from bot.engine.core import CASE_VAR, EngineConfig, is_emergency, step
 from bot.engine.events import Command, Event, Press, Text, Unreadable
 from bot.engine.model import FlowSet
@@ -77,6 +85,8 @@ class _Turn:
     replies: list[Say] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     consent: bool | None = None
+    #: The person turned announcements on (True) or off (False).
+    broadcasts: bool | None = None
     forget: bool = False
     #: The person's message, copied to their open case: (case id, kind, body, ref).
     relay: tuple[int, str, str | None, str] | None = None
@@ -355,6 +365,9 @@ class Runner:
         silent (except in an emergency) and the message goes to the mediator. While a case
         waits, the bot answers as usual and copies what the person writes to the case."""
         case = owner_case(record.owner)
+        choice = announcement_choice(event)
+        if case is not None and choice is not None:  # only the confirmation, nothing relayed
+            return _Turn(state, [announcement_reply(choice)[1]], broadcasts=choice)
         waiting = case is not None and case[0] == "queue"
         if waiting or CASE_VAR in state.vars:
             state = state.with_vars(**{CASE_VAR: "waiting" if waiting else ""})
@@ -443,6 +456,8 @@ class Runner:
                         turn.languages.append(action.lang)
                     case RecordConsent():
                         turn.consent = action.given
+                    case SetBroadcasts():
+                        turn.broadcasts = action.on
                     case Forget():
                         turn.forget = True
                     case CallService():
@@ -488,6 +503,8 @@ class Runner:
             changes["language"] = turn.languages[-1]
         if turn.consent is not None:
             changes.update(Store.consent_changes(turn.consent, self.consent_version, now))
+        if turn.broadcasts is not None:
+            changes["broadcasts_off_at"] = None if turn.broadcasts else now
         relay = turn.relay
         also = None
         if relay is not None:

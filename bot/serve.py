@@ -25,7 +25,9 @@ from bot.channels.webchat import WebChatMailbox
 from bot.engine.core import HELD_VARS
 from bot.heartbeat import Heartbeat
 from bot.relay import CaseRelay, StaffDesk
+from bot.runtime.broadcasts import BroadcastJob
 from bot.runtime.reminders import ReminderSender
+from bot.services.broadcasts import Broadcasts
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.cases import CaseBook
 from bot.store.reminders import ReminderBook
@@ -59,6 +61,7 @@ _REMINDERS_EVERY = 30.0
 _RENOTIFY_EVERY = 30.0
 _RELEASES_EVERY = 5.0  # seconds between checks for a release published elsewhere
 _RETENTION_EVERY = 3600.0
+_BROADCASTS_EVERY = 5.0  # seconds between looks for announcements due
 
 
 async def _every(
@@ -99,14 +102,19 @@ def _worker_name() -> str:
 
 
 def background_jobs(
-    orienta: Orienta, channels: dict[str, Channel], relay: CaseRelay | None = None
+    orienta: Orienta,
+    channels: dict[str, Channel],
+    relay: CaseRelay | None = None,
+    kick: Callable[[str, str], None] | None = None,
 ) -> list[asyncio.Task[None]]:
     """The slot calendars (kept ``booking_days`` ahead), the reminders, the case relay,
-    the re-notification of unclaimed cases, the newest release from the console, and
-    the erasure of bodies older than ``retention_days`` (and of ended staff sessions,
-    old failed sign-ins and audit entries older than ``audit_retention_days``).
-    Every worker may run them: slot creation is idempotent, reminders, case deliveries
-    and re-notifications are claimed in the database, and releases only read."""
+    the re-notification of unclaimed cases, the newest release from the console, the
+    announcements due, and the erasure of bodies older than ``retention_days`` (and of
+    ended staff sessions, old failed sign-ins and audit entries older than
+    ``audit_retention_days``). Every worker may run them: slot creation is idempotent,
+    reminders, case deliveries, re-notifications and broadcasts are claimed in the
+    database, and releases only read. ``kick`` wakes the dispatcher for a chat a
+    broadcast held while its person wrote."""
     settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
     sender = ReminderSender(
         ReminderBook(store),
@@ -117,6 +125,15 @@ def background_jobs(
         is_blocked=store.is_blocked,
     )
     relay = relay or case_relay(orienta, channels)
+    announcements = BroadcastJob(
+        Broadcasts(store, orienta.catalogs, settings.privacy_notice_version),
+        orienta.runner,
+        channels,
+        _worker_name(),
+        clock,
+        chat_lease=timedelta(seconds=settings.chat_lease_seconds),
+        kick=kick,
+    )
     book = CaseBook(store)
     renotify_after = timedelta(minutes=settings.case_renotify_minutes)
 
@@ -157,6 +174,7 @@ def background_jobs(
             _every(_RELEASES_EVERY, releases, "published releases", first_after=_RELEASES_EVERY)
         ),
         asyncio.create_task(_every(_RETENTION_EVERY, retention, "retention")),
+        asyncio.create_task(_every(_BROADCASTS_EVERY, announcements.run_once, "broadcasts")),
         asyncio.create_task(relay.run_forever()),
     ]
 
@@ -209,7 +227,12 @@ async def serve(settings: Settings) -> None:
     relay = case_relay(orienta, channels, attach_staff_group(orienta, telegram))
     await telegram.start(settings.webhook_url)
     log.info("Telegram bot running (%s)", "polling" if polling else "webhook")
-    jobs = background_jobs(orienta, channels, relay)
+
+    def kick(channel: str, chat_id: str) -> None:
+        if channel == telegram.dispatcher.name:
+            telegram.dispatcher.kick(chat_id)
+
+    jobs = background_jobs(orienta, channels, relay, kick)
     jobs.append(asyncio.create_task(heartbeat.run_forever()))
     # Stored updates and unsent replies of chats whose worker died (their leases ran out).
     jobs.append(

@@ -22,6 +22,7 @@ from bot.engine.actions import (
     Say,
     SetLanguage,
 )
+from bot.engine.announcements import announcement_choice, announcement_reply
 from bot.engine.events import Command, Event, Press, ServiceResult, Text, Unreadable
 from bot.engine.model import (
     ActionStep,
@@ -695,6 +696,12 @@ def _validated(ask: AskStep, text: str) -> str | None:
 def step(flows: FlowSet, config: EngineConfig, state: State, event: Event) -> Outcome:
     """Advance one conversation by one event. Pure: same input, same output."""
     turn = _Turn(flows, config, state)
+    choice = announcement_choice(event)
+    if choice is not None:  # /stop, /news and their buttons: anywhere, then carry on
+        turn.actions.extend(announcement_reply(choice))
+        if turn.state.frame is not None:
+            turn.reprompt()
+        return turn.finish()
     match event:
         case Command():
             turn.on_command(event)

@@ -24,6 +24,7 @@ from bot.store.staff import StaffBook
 from bot.web.appointments import appointment_routes
 from bot.web.audit import audit_routes
 from bot.web.auth import auth_routes
+from bot.web.broadcasts import broadcast_routes
 from bot.web.case_live import live_routes
 from bot.web.cases import case_routes
 from bot.web.content import content_routes
@@ -86,6 +87,7 @@ def create_app(
             *content_routes(console, orienta),
             *slot_routes(console, orienta),
             *appointment_routes(console, orienta),
+            *broadcast_routes(console, orienta),
             *dashboard_routes(console, orienta),
             *audit_routes(console),
             *health_routes(orienta),

@@ -4,6 +4,7 @@ from bot.store.models.appointments import Appointment, Reminder, Slot
 from bot.store.models.articles import Article, ArticleFeedback, ArticleText
 from bot.store.models.authoring import Draft, QuestionGap, Release
 from bot.store.models.base import Base, UTCDateTime
+from bot.store.models.broadcasts import Broadcast, BroadcastRecipient
 from bot.store.models.cases import Case, CaseEvent, CaseMessage, Mediator
 from bot.store.models.counts import DailyCount
 from bot.store.models.delivery import ChatLease, InboxItem, OutboxItem, WorkerBeat
@@ -20,6 +21,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BookableService",
+    "Broadcast",
+    "BroadcastRecipient",
     "Case",
     "CaseEvent",
     "CaseMessage",
