@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.authoring.flowfiles import load_flows
 from bot.engine.core import EngineConfig
-from bot.engine.loader import load_flows
 from bot.engine.model import FlowSet
 from bot.i18n import Catalogs
 from bot.metrics import Metrics

@@ -345,9 +345,9 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_flows(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.authoring.flowfiles import check_flow_texts, flow_texts
     from bot.engine.diagram import mermaid
     from bot.engine.errors import FlowLoadError
-    from bot.engine.loader import check_flow_texts, flow_texts
     from bot.i18n import Catalogs
 
     catalogs = Catalogs(settings.locales_dir)
