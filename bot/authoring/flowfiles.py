@@ -250,6 +250,14 @@ def check_flow_texts(
         for e in graph
         if not _consequence(e, found)
     ]
+    # A step leading nowhere leaves the steps after it unreachable and itself a dead
+    # end: those follow from the dangling reference, which is reported.
+    dangling = {e.flow for e in graph if e.message.startswith(("unknown step '", "start step '"))}
+    graph = [
+        e
+        for e in graph
+        if not (e.flow in dangling and e.message.startswith(("unreachable step", "dead end")))
+    ]
     errors = root_cause_first([*found.errors, *graph])
     if found.errors:
         return None, errors

@@ -44,9 +44,12 @@ def parse(text: str) -> Parsed:
         doc = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        unclosed = (exc.context or "").startswith(
+            ("while parsing a flow", "while scanning a quoted")
+        )
         if exc.context_mark is not None and (
-            mark is None or mark.line >= len(text.rstrip().splitlines())
-        ):  # found at the end of the text: where the unclosed thing began says more
+            unclosed or mark is None or mark.line >= len(text.rstrip().splitlines())
+        ):  # an unclosed bracket or quote, or the end of the text: where it began says more
             mark = exc.context_mark
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
         raise YamlSyntaxError(problem, mark.line + 1 if mark else 0) from exc
