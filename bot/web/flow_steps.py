@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -23,85 +22,35 @@ from starlette.routing import BaseRoute
 
 from bot.authoring import flowedit
 from bot.authoring.flowyaml import rewrite
-from bot.authoring.yamltree import YamlSyntaxError, parse
 from bot.catalogs import source_hash
 from bot.engine.loader import build_step
 from bot.engine.validation import step_msgids
-from bot.i18n import FALLBACK, N_, placeholders, text_direction
+from bot.i18n import FALLBACK, placeholders, text_direction
 from bot.publishing import (
     LANGUAGES,
     Edition,
     Workbench,
-    flow_files,
     message_text,
+)
+from bot.web.flow_drafts import (
+    STEP_KIND_NAMES,
+    Draft,
+    draft_of_file,
+    taken_msgids,
+    typed_texts,
 )
 from bot.web.flows import MISSING, valid_flow_file
 from bot.web.pages import ADMIN, Console, staff, staff_route
 
-__all__ = ["STEP_KIND_NAMES", "flow_step_routes"]
+__all__ = ["flow_step_routes"]
 
-#: What each step kind does, for people who do not read YAML.
-STEP_KIND_NAMES = {
-    "message": N_("console.flows.kind.message"),
-    "menu": N_("console.flows.kind.menu"),
-    "ask": N_("console.flows.kind.ask"),
-    "answer": N_("console.flows.kind.answer"),
-    "book": N_("console.flows.kind.book"),
-    "escalate": N_("console.flows.kind.escalate"),
-    "branch": N_("console.flows.kind.branch"),
-    "call": N_("console.flows.kind.call"),
-    "action": N_("console.flows.kind.action"),
-    "end": N_("console.flows.kind.end"),
-}
-#: Why an edit cannot be made (see :class:`bot.authoring.flowedit.EditError`).
-EDIT_ERRORS = (
-    N_("console.flows.edit.no_steps"),
-    N_("console.flows.edit.not_a_menu"),
-    N_("console.flows.edit.bad_target"),
-    N_("console.flows.edit.no_option"),
-    N_("console.flows.edit.last_option"),
-    N_("console.flows.edit.bad_id"),
-    N_("console.flows.edit.taken_id"),
-    N_("console.flows.edit.bad_after"),
-    N_("console.flows.edit.bad_kind"),
-    N_("console.flows.edit.missing"),
-    N_("console.flows.edit.need_english"),
-)
-_MAX_TEXT = 4000
 _MAX_ICON = 8
-
-
-@dataclass(frozen=True)
-class _Draft:
-    edition: Edition
-    text: str
-    doc: dict[str, Any]
-
-
-def _texts(form: FormData, prefix: str) -> dict[str, str]:
-    """The texts typed per language under ``prefix-<lang>`` (empty ones left out)."""
-    found = {}
-    for lang in LANGUAGES:
-        text = str(form.get(f"{prefix}-{lang}", "")).replace("\r\n", "\n").strip()[:_MAX_TEXT]
-        if text:
-            found[lang] = text
-    return found
 
 
 def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
 
-    def draft_of(file: str) -> _Draft | None:
-        _, _, edition = bench.draft()
-        text = flow_files(bench.flows_dir, edition).get(file)
-        if text is None:
-            return None
-        try:
-            doc = parse(text).doc
-        except YamlSyntaxError:
-            return None
-        if not isinstance(doc, dict) or not isinstance(doc.get("steps"), dict):
-            return None
-        return _Draft(edition, text, doc)
+    def draft_of(file: str) -> Draft | None:
+        return draft_of_file(bench, file)
 
     async def page(
         request: Request,
@@ -174,7 +123,7 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         request: Request,
         file: str,
         step: str,
-        draft: _Draft,
+        draft: Draft,
         doc: dict[str, Any] | None,
         messages: Mapping[str, Mapping[str, str]],
         what: str,
@@ -227,7 +176,7 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
     def refused(request: Request) -> Response:
         return console.render(request, "console_refused.html", status_code=404)
 
-    async def start(request: Request) -> tuple[str, str, _Draft, FormData] | None:
+    async def start(request: Request) -> tuple[str, str, Draft, FormData] | None:
         file, step = request.path_params["file"], request.path_params["step"]
         if not valid_flow_file(file):
             return None
@@ -254,7 +203,7 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
             msgid = str(form.get(f"m{index}", ""))
             if not msgid:
                 continue
-            typed = _texts(form, f"t{index}")
+            typed = typed_texts(form, f"t{index}")
             english = typed.get(FALLBACK) or message_text(FALLBACK, msgid, po, draft.edition)
             for lang, value in typed.items():
                 if value == message_text(lang, msgid, po, draft.edition):
@@ -302,7 +251,7 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         if begun is None:
             return refused(request)
         file, step, draft, form = begun
-        labels = _texts(form, "label")
+        labels = typed_texts(form, "label")
         if FALLBACK not in labels:
             return await page(
                 request,
@@ -312,7 +261,7 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
                 typed={str(k): str(v) for k, v in form.items() if k != "csrf"},
                 status_code=400,
             )
-        taken = await asyncio.to_thread(_taken_msgids, bench, draft.edition)
+        taken = await asyncio.to_thread(taken_msgids, bench, draft.edition)
         msgid = flowedit.new_msgid(str(draft.doc.get("flow", "flow")), step, "option", taken)
         icon = str(form.get("icon", "")).strip()[:_MAX_ICON]
         try:
@@ -331,10 +280,10 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         file, step, draft, form = begun
         kind = str(form.get("kind", ""))
         new_id = str(form.get("id", "")).strip().lower()
-        texts = _texts(form, "text")
-        labels = _texts(form, "label")
+        texts = typed_texts(form, "text")
+        labels = typed_texts(form, "label")
         flow = str(draft.doc.get("flow", "flow"))
-        taken = set(await asyncio.to_thread(_taken_msgids, bench, draft.edition))
+        taken = set(await asyncio.to_thread(taken_msgids, bench, draft.edition))
         messages: dict[str, dict[str, str]] = {}
         text_id = label_id = ""
         if texts and kind in ("message", "menu", "end"):
@@ -414,14 +363,3 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
 
 def _t(console: Console, request: Request, msgid: str) -> str:
     return console.translator(staff(request).user).gettext(msgid)
-
-
-def _taken_msgids(bench: Workbench, edition: Edition) -> list[str]:
-    """Every message id in use or in a catalog (a new one must differ from them)."""
-    po = bench.po()
-    taken: set[str] = set()
-    for entries in po.values():
-        taken.update(entries)
-    for texts in edition.messages.values():
-        taken.update(texts)
-    return sorted(taken)
