@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from bot.authoring.flowfiles import check_flow_texts, flow_texts
 from bot.catalogs import PoEntry, po_entries, source_hash
-from bot.engine.loader import check_flow_texts, flow_texts
 from bot.engine.model import FlowSet
 from bot.i18n import FALLBACK, Catalogs, placeholders
 from bot.runner import Runner

@@ -30,6 +30,7 @@ from bot.web.cases import case_routes
 from bot.web.content import content_routes
 from bot.web.content_slots import slot_routes
 from bot.web.dashboard import dashboard_routes
+from bot.web.flow_steps import flow_step_routes
 from bot.web.flows import flow_routes
 from bot.web.health import health_routes
 from bot.web.pages import Console
@@ -80,6 +81,7 @@ def create_app(
             *auth_routes(console),
             *live_routes(console, desk, settings.console_live_seconds),
             *case_routes(console, desk, changed),
+            *flow_step_routes(console, bench),
             *flow_routes(console, bench),
             *release_routes(console, bench),
             *translation_routes(console, bench),
