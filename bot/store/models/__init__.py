@@ -8,6 +8,7 @@ from bot.store.models.cases import Case, CaseEvent, CaseMessage, Mediator
 from bot.store.models.delivery import ChatLease, InboxItem, OutboxItem, WorkerBeat
 from bot.store.models.people import Conversation, Message, User
 from bot.store.models.places import Audience, BookableService, Office, OfficeService, Region
+from bot.store.models.sign_in_links import SignInLink
 from bot.store.models.staff import AuditEntry, LoginFailure, StaffSession, StaffUser
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Region",
     "Release",
     "Reminder",
+    "SignInLink",
     "Slot",
     "StaffSession",
     "StaffUser",
