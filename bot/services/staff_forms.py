@@ -77,6 +77,11 @@ class AccountForm(_Form):
             raise _fail("username")
         return value
 
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method(cls, value: Any) -> Any:
+        return value or "link"
+
     @field_validator("language", mode="before")
     @classmethod
     def _language(cls, value: Any) -> str | None:

@@ -165,8 +165,8 @@ async def test_sign_in_cookie_and_sign_out(orienta: Orienta) -> None:
         # An administrator gives the second factor's code next, then reaches the page.
         assert response.status_code == 303
         assert response.headers["location"] == "/console/login/code?next=%2Fconsole%2Fflows"
-        assert (await http.get("/console/flows")).headers["location"].startswith(
-            "/console/login/code"
+        assert (
+            (await http.get("/console/flows")).headers["location"].startswith("/console/login/code")
         )
         cookie = next(
             h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "=")
