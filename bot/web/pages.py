@@ -102,6 +102,8 @@ class Console:
             "lang": t.lang,
             "dir": t.direction,
             "user": user,
+            # Signed in fully (the navigation and the away switch are shown).
+            "full": session is not None and stage(session) is Stage.FULL,
             "csrf": session.csrf if session else values.pop("csrf", ""),
             **values,
         }
