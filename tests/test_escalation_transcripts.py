@@ -155,3 +155,29 @@ async def test_when_the_store_fails_the_apology_is_in_the_persons_language(
     await dialog.say("مرحبا، أحتاج إلى مساعدة في العثور على سكن لعائلتي")
     assert dialog.texts() == [dialog.t("ar", "error.internal")]
     assert dialog.last[0].direction == "rtl"
+
+
+async def test_an_away_mediator_is_not_on_duty_for_an_emergency(ready: Orienta) -> None:
+    """Olena is the only one working on Saturday; switched away, an emergency alerts
+    nobody, and a person writing in Ukrainian is not told someone is coming."""
+    from bot.services.staff_accounts import StaffAccounts
+    from tests.web.staff import account
+
+    olena = next(m for m in CaseBook(ready.store).mediators() if m.name == "Olena")
+    user = account(ready, "olena", "mediator", mediator_id=olena.id)
+    StaffAccounts(ready.store).set_away(user, True, SATURDAY)
+    assert CaseBook(ready.store).on_duty(SATURDAY) == []
+    dialog = Dialog(ready, "u7")
+    await start(dialog, "ar", "العربية")
+    await dialog.say("/menu")
+    await dialog.press(dialog.t("ar", "menu.emergency"))
+    texts = [bare(t) for t in dialog.texts()]
+    assert dialog.t("ar", "case.emergency_nobody") in texts
+    assert dialog.t("ar", "case.emergency_alerted") not in texts
+    asking = Dialog(ready, "u8")
+    await start(asking, "uk", "Українська")
+    await asking.say("/mediator")
+    assert bare(asking.texts()[0]) == asking.t("uk", "case.opened_nobody")  # not "opened"
+    # Back: on duty again.
+    StaffAccounts(ready.store).set_away(user, False, SATURDAY)
+    assert [m.name for m in CaseBook(ready.store).on_duty(SATURDAY)] == ["Olena"]

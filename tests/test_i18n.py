@@ -28,7 +28,9 @@ SAME_IN = {
         "console.translations.count",  # "{count} message(s)", as in English
         "emergency.kind.police",
         "emergency.kind.ambulance",
-    }
+        "console.code.label",  # "Code"
+    },
+    "it": {"console.no", "console.password.title", "console.accounts.account"},
 }
 
 

@@ -77,11 +77,21 @@ class MediatorView:
     telegram_user_id: int | None
     show_name: bool
     active: bool
+    #: Switched themselves away: off duty whatever their hours, until they are back.
+    away: bool = False
 
     def on_duty(self, now: datetime) -> bool:
-        return self.active and is_open(hours_from_json(self.hours), self.timezone, now)
+        return (
+            self.active
+            and not self.away
+            and is_open(hours_from_json(self.hours), self.timezone, now)
+        )
 
     def next_on_duty(self, now: datetime) -> datetime | None:
+        """When their hours next begin; None when they have none, or are away (nobody
+        knows when they will be back)."""
+        if self.away:
+            return None
         return next_opening(hours_from_json(self.hours), self.timezone, now)
 
 
@@ -168,6 +178,7 @@ def _mediator_view(row: Mediator) -> MediatorView:
         row.telegram_user_id,
         row.show_name,
         row.active,
+        row.away,
     )
 
 

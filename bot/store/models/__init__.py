@@ -10,6 +10,7 @@ from bot.store.models.counts import DailyCount
 from bot.store.models.delivery import ChatLease, InboxItem, OutboxItem, WorkerBeat
 from bot.store.models.people import Conversation, Message, User
 from bot.store.models.places import Audience, BookableService, Office, OfficeService, Region
+from bot.store.models.sign_in_links import SignInLink
 from bot.store.models.staff import AuditEntry, LoginFailure, StaffSession, StaffUser
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Region",
     "Release",
     "Reminder",
+    "SignInLink",
     "Slot",
     "StaffSession",
     "StaffUser",
