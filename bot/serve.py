@@ -273,6 +273,7 @@ def _web_server(settings: Settings, app: Starlette) -> uvicorn.Server:
 def attach_staff_group(orienta: Orienta, telegram: TelegramAdapter) -> StaffDesk | None:
     """The mediators' staff group, when ``ORIENTA_STAFF_CHAT_ID`` names one."""
     from bot.channels.telegram_staff import TelegramStaffDesk, to_staff_incoming
+    from bot.services.staff_group import StaffGroupCases
 
     settings = orienta.settings
     if settings.staff_chat_id is None:
@@ -282,7 +283,7 @@ def attach_staff_group(orienta: Orienta, telegram: TelegramAdapter) -> StaffDesk
     desk = TelegramStaffDesk(
         telegram.channel,
         chat_id,
-        CaseBook(orienta.store),
+        StaffGroupCases(orienta.store),
         orienta.catalogs,
         settings.staff_language,
         orienta.runner.clock,

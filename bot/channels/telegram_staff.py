@@ -8,7 +8,7 @@ when nobody who speaks it is). A mediator's message in the topic goes to the
 person through the bot, without their name unless they chose to show it.
 Commands cover what buttons do not: /claim, /close, /return, /summary,
 /note <text>, /help. Only registered mediators can act; everything they do goes
-through :class:`~bot.store.cases.CaseBook`, as the web console does.
+through :class:`~bot.services.staff_group.StaffGroupCases`.
 
 Every text here is HTML-escaped: a person's ``<b>``, ``*bold*`` or broken
 markup is shown as typed and cannot break the topic.
@@ -28,13 +28,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 
 from bot.channels.telegram import TelegramChannel
+from bot.domain.cases import CaseStatus, CaseView, EventView, MediatorView
 from bot.i18n import Catalogs, Translator
 from bot.messages import Incoming
 from bot.relay import DeliveryFailed
 from bot.services.casework import case_title, staff_text, summary_text
-from bot.store.cases import CaseBook, CaseStatus, CaseView, EventView, MediatorView
-from bot.store.knowledge import KnowledgeStore
-from bot.store.staff import StaffBook
+from bot.services.staff_group import StaffGroupCases
 
 __all__ = ["STAFF_CHANNEL", "TelegramStaffDesk", "to_staff_incoming"]
 
@@ -92,7 +91,7 @@ class TelegramStaffDesk:
         self,
         channel: TelegramChannel,
         chat_id: int,
-        book: CaseBook,
+        book: StaffGroupCases,
         catalogs: Catalogs,
         lang: str,
         clock: Callable[[], datetime],
@@ -272,14 +271,12 @@ class TelegramStaffDesk:
             if topic is None:
                 raise DeliveryFailed("could not create the case's forum topic")
             # Saved at once: a retry after a failure below must not open a second topic.
-            await asyncio.to_thread(
-                self.book.set_staff_topic, case.id, topic.message_thread_id, None
-            )
+            await asyncio.to_thread(self.book.set_topic, case.id, topic.message_thread_id, None)
             fresh = await asyncio.to_thread(self.book.case, case.id)
             case = fresh or case
         thread = case.staff_thread_id
         sent = await self._must_post(thread, await self._summary(case), self._buttons(case))
-        await asyncio.to_thread(self.book.set_staff_topic, case.id, thread or 0, sent.message_id)
+        await asyncio.to_thread(self.book.set_topic, case.id, thread or 0, sent.message_id)
         mentions = await asyncio.to_thread(
             self._mentions, case, everyone=case.urgency == "emergency"
         )
@@ -299,7 +296,7 @@ class TelegramStaffDesk:
 
     async def _summary(self, case: CaseView) -> str:
         """The case's summary for the topic, HTML-escaped."""
-        regions = await asyncio.to_thread(KnowledgeStore(self.book.store).region_names)
+        regions = await asyncio.to_thread(self.book.region_names)
         return html.escape(summary_text(case, self.t, regions, self.zone), quote=False)
 
     async def _copy_person(self, case: CaseView, payload: Mapping[str, Any]) -> None:
@@ -353,7 +350,7 @@ class TelegramStaffDesk:
             log.exception("failed to handle a staff update")
         finally:
             if inbox_id is not None:
-                await asyncio.to_thread(self.book.store.mark_processed, inbox_id, self.clock())
+                await asyncio.to_thread(self.book.processed, inbox_id, self.clock())
 
     async def _handle(self, incoming: Incoming) -> None:
         thread = int(incoming.chat_id) if incoming.chat_id.isdigit() else 0
@@ -388,13 +385,13 @@ class TelegramStaffDesk:
             return
         kind = "text" if incoming.kind == "text" else incoming.kind
         status = await asyncio.to_thread(
-            self.book.mediator_message,
+            self.book.reply,
             case.id,
             mediator.id,
             kind,
             incoming.text or None,
             self.clock(),
-            ref=incoming.ref,
+            incoming.ref,
         )
         await self._audit(mediator, "reply", case, status)
         await self._answer(case, mediator, status, sending=True)
@@ -405,7 +402,7 @@ class TelegramStaffDesk:
         """Mediators' actions in the group go to the console's audit log too."""
         detail = {"via": "telegram", **({"result": str(status)} if status else {})}
         await asyncio.to_thread(
-            StaffBook(self.book.store).audit,
+            self.book.audit,
             mediator.name,
             f"case.{action}",
             f"case:{case.id}",
