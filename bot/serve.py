@@ -35,6 +35,7 @@ from bot.store.retention import erase_before, erase_held
 from bot.store.staff import StaffBook
 from bot.store.workers import WorkerBook
 from bot.web.app import create_app
+from bot.web.telegram_webhook import webhook_route
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -217,7 +218,7 @@ async def serve(settings: Settings) -> None:
     )
     heartbeat.take_over = telegram.resume
     server = _web_server(
-        settings, create_app(orienta, [] if polling else [telegram.webhook_route()])
+        settings, create_app(orienta, [] if polling else [webhook_route(telegram)])
     )
     # The port first: no other process on this host holds it, so the worker's name
     # (host and port) is this process's alone, and an earlier start under it is dead.

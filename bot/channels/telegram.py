@@ -46,12 +46,7 @@ from tenacity import (
 
 from bot.channels.base import DeliveryFailed
 from bot.channels.telegram_polling import Poller
-from bot.channels.telegram_webhook import (
-    SECRET_HEADER,
-    WEBHOOK_PATH,
-    WebhookRoute,
-    webhook_route,
-)
+from bot.channels.telegram_webhook import SECRET_HEADER, WEBHOOK_PATH
 from bot.dispatch import LEASE, Dispatcher
 from bot.engine.texts import COMMAND_DESCRIPTIONS
 from bot.i18n import Catalogs
@@ -485,7 +480,3 @@ class TelegramAdapter:
             except DeliveryFailed:
                 log.warning("command menu not set (Telegram failing); the bot works without")
                 return
-
-    def webhook_route(self) -> WebhookRoute:
-        """The Starlette route Telegram posts updates to (``telegram_webhook.py``)."""
-        return webhook_route(self)

@@ -15,7 +15,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import Orienta
-from bot.channels.webchat import WebChatMailbox, chat_routes
+from bot.channels.webchat import WebChatMailbox
 from bot.publishing import Workbench
 from bot.services.case_desk import CaseDesk
 from bot.services.staff_accounts import StaffAccounts
@@ -42,6 +42,7 @@ from bot.web.sign_in_steps import sign_in_step_routes
 from bot.web.simulator import simulator_routes
 from bot.web.staff_admin import staff_admin_routes
 from bot.web.translations import translation_routes
+from bot.web.webchat import chat_routes
 
 __all__ = ["create_app"]
 
