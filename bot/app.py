@@ -29,6 +29,7 @@ from bot.store.knowledge import KnowledgeStore
 from bot.store.releases import ReleaseBook
 from bot.store.repository import Store
 from bot.store.slots import SlotBook
+from nlu.intents import EMERGENCY
 from nlu.pipeline import RasaOptions, Understanding, build_understanding
 
 __all__ = [
@@ -142,7 +143,11 @@ def build(
     store = Store(make_engine(settings.database_url))
     if understanding is None:
         understanding = understanding_from_settings(settings)
-    config = EngineConfig(served=SERVED_LANGUAGES, intent_threshold=settings.intent_threshold)
+    config = EngineConfig(
+        served=SERVED_LANGUAGES,
+        intent_threshold=settings.intent_threshold,
+        emergency_intent=EMERGENCY,
+    )
     metrics = Metrics()
     if services is None:
         services = default_services(settings, store, catalogs, metrics)

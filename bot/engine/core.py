@@ -42,7 +42,6 @@ from bot.engine.model import (
 )
 from bot.engine.state import Frame, State
 from bot.engine.texts import LANGUAGE_NAMES, TEXTS, UNREADABLE
-from nlu.intents import EMERGENCY
 
 __all__ = [
     "CASE_VAR",
@@ -105,6 +104,9 @@ class EngineConfig:
     #: ... and at this one it takes the emergency path at once.
     emergency_strong: float = 0.6
     misunderstood_limit: int = 2
+    #: The intent that means "I am in danger" (``nlu.intents.EMERGENCY``, handed in by the
+    #: wiring: the engine imports no NLU).
+    emergency_intent: str = "emergency"
     #: Languages Orienta does not serve, and the served language its speakers are first
     #: answered in (they choose theirs at once).
     foreign_notes: Mapping[str, str] = field(default_factory=lambda: {"ru": "uk"})
@@ -132,7 +134,7 @@ def alarm_of(config: EngineConfig, event: Event) -> Literal["", "strong", "weak"
     high emergency probability: act at once), ``weak`` (ask first) or empty."""
     if not isinstance(event, Text):
         return ""
-    emergency = event.confidence if event.intent == EMERGENCY else 0.0
+    emergency = event.confidence if event.intent == config.emergency_intent else 0.0
     if event.crisis or event.alarm == "strong" or emergency >= config.emergency_strong:
         return "strong"
     if event.alarm == "weak" or emergency >= config.emergency_threshold:
