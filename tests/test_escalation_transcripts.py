@@ -181,3 +181,47 @@ async def test_an_away_mediator_is_not_on_duty_for_an_emergency(ready: Orienta) 
     # Back: on duty again.
     StaffAccounts(ready.store).set_away(user, False, SATURDAY)
     assert [m.name for m in CaseBook(ready.store).on_duty(SATURDAY)] == ["Olena"]
+
+
+ASKED_BEFORE_CONSENT = {
+    "fr": "Bonjour, je voudrais parler avec une personne s'il vous plaît",
+    "uk": "Добрий день, я хочу поговорити з людиною, будь ласка",
+    "ar": "مرحبا، أريد التحدث مع شخص من فضلك",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(ASKED_BEFORE_CONSENT))
+async def test_asking_for_a_person_before_consent_reaches_the_summary(
+    ready: Orienta, lang: str
+) -> None:
+    """Someone who asks for a person before the consent question, then agrees: the case
+    opens right after the consent and its summary carries their words — never "the
+    person did not agree to keep their messages"."""
+    from tests.dialog import NAMES
+
+    person = Dialog(ready, f"asked-{lang}")
+    await person.say("/start")
+    await person.say(ASKED_BEFORE_CONSENT[lang])
+    await person.press(NAMES[lang])
+    await person.press(person.t(lang, "consent.agree"))
+    book, case_id = case_of(person)
+    case = book.case(case_id)
+    assert case is not None
+    assert case.summary["words"] == [ASKED_BEFORE_CONSENT[lang]]
+    assert case.summary["consented"] is True
+
+
+async def test_a_summary_without_words_tells_apart_declined_and_not_typed(ready: Orienta) -> None:
+    """ "No message kept: the person did not agree" only when they did not agree."""
+    from bot.services.casework import summary_text
+
+    person = Dialog(ready, "no-words")
+    await start(person, "fr", "Français")
+    await person.say("/mediator")
+    book, case_id = case_of(person)
+    case = book.case(case_id)
+    assert case is not None
+    t = ready.catalogs.translator("en")
+    text = summary_text(case, t, {}, "Europe/Rome")
+    assert t.gettext("staff.no_words") in text
+    assert t.gettext("staff.no_bodies") not in text

@@ -92,7 +92,11 @@ class _Turn(Machine):
         goes with it, so the best article for it can be chosen."""
         route = self.flows.routes[intent]
         values = dict(route.set)
-        if question and route.flow == self.config.service_flows.get("knowledge"):
+        if route.flow == self.config.service_flows.get("escalation"):
+            # The words that asked for a person go to the case summary (a request held
+            # until the consent answer is not among the stored messages).
+            values["question"] = question[:300]
+        elif question and route.flow == self.config.service_flows.get("knowledge"):
             values["question"] = question[:300]
         self.jump(route.flow, **values)
 

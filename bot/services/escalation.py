@@ -276,6 +276,9 @@ class EscalationService:
         words = [m.body[:500] for m in typed if m.body]
         if ctx.message and not ctx.message.startswith("/"):
             words.append(ctx.message[:500])
+        asked = ctx.vars.get("question", "")
+        if ctx.consented and asked and not any(asked in w for w in words):
+            words.insert(0, asked)  # held until the consent answer, so never stored
         intents: list[str] = []
         for m in reversed(messages):
             if m.intent and m.intent not in intents:
