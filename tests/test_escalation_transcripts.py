@@ -91,6 +91,14 @@ async def test_nobody_for_the_language(ready: Orienta) -> None:
     texts = [bare(t) for t in dialog.texts()]
     assert texts[0] == dialog.t("fi", "case.opened_nobody")
     assert "Oulu" in texts[1]  # the offices, those speaking Finnish first
+    # Writing again while it waits: where it stands, said shorter, and nothing that
+    # says a person is on the way (nobody is).
+    await dialog.say("onko siellä ketään?")
+    again = [bare(t) for t in dialog.texts()]
+    assert again[0] == dialog.t("fi", "case.still_nobody")
+    assert dialog.t("fi", "case.opened_nobody") not in again
+    assert not any("Oulu" in t for t in again)  # the offices were told once
+    assert again[-1] == dialog.t("fi", "case.waiting")
 
 
 async def test_emergency_numbers_of_the_region(ready: Orienta) -> None:
