@@ -78,6 +78,7 @@ def understanding_from_settings(settings: Settings, *, use_rasa: bool = True) ->
         settings.nlu_lexicons_dir,
         settings.langid_model,
         rasa,
+        settings.intent_threshold,
     )
 
 

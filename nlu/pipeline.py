@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from nlu.backends.fallback import CircuitBreaker, FallbackBackend
 from nlu.backends.rasa import RasaBackend
 from nlu.crisis import WEAK_SCORE, CrisisPhrases, assess
 from nlu.fasttext_build import shipped_lid_model
+from nlu.intents import HUMAN, SMALL_TALK
 from nlu.langid import LangDecision, LanguageIdentifier
 from nlu.result import IntentBackend, NluResult
 from nlu.training_data import exclusive_vocabulary, language_files, load_examples
@@ -50,6 +52,10 @@ class Understood:
         return self.alarm is not None
 
 
+#: Where a message's clauses part: sentence ends and commas, Arabic ones included.
+_CLAUSES = re.compile(r"[.!?;\n،؛؟,]+")
+
+
 @dataclass
 class Understanding:
     """Language identification + intent backend + crisis phrases."""
@@ -57,6 +63,8 @@ class Understanding:
     langid: LanguageIdentifier
     intents: IntentBackend
     crisis: CrisisPhrases
+    #: The confidence an intent needs (the engine's ``intent_threshold``).
+    threshold: float = 0.5
 
     def warm_up(self) -> None:
         """Load (or train) the models now rather than on the first message."""
@@ -69,12 +77,33 @@ class Understanding:
         self, text: str, current: str | None, hint: str | None, recent: Sequence[str]
     ) -> Understood:
         language = await asyncio.to_thread(self.langid.decide, text, current, hint, recent)
-        result = await self.intents.parse(text, language.lang)
+        result = await self.parse(text, language.lang)
         alarm = assess(text, result, self.crisis)
         if alarm is None:
             return Understood(language, result, None)
         phrase = alarm.phrase if alarm.level == "strong" else None
         return Understood(language, result, phrase, alarm.kind, alarm.level)
+
+    async def parse(self, text: str, lang: str) -> NluResult:
+        """The intent of ``text``. A long message the model is unsure of as a whole
+        ("hello, I want to talk to someone please, I have a problem with my papers") is
+        read clause by clause: a clause asking for a person wins, else the most confident
+        clause that is more than small talk; the whole message's result otherwise."""
+        result = await self.intents.parse(text, lang)
+        if result.confidence >= self.threshold:
+            return result
+        clauses = [c.strip() for c in _CLAUSES.split(text) if len(c.split()) >= 2]
+        if len(clauses) < 2:
+            return result
+        confident = [
+            part
+            for part in [await self.intents.parse(clause, lang) for clause in clauses]
+            if part.intent and part.intent not in SMALL_TALK and part.confidence >= self.threshold
+        ]
+        if not confident:
+            return result
+        asked = [part for part in confident if part.intent == HUMAN]
+        return asked[0] if asked else max(confident, key=lambda part: part.confidence)
 
 
 def build_understanding(
@@ -84,6 +113,7 @@ def build_understanding(
     lexicons_dir: Path,
     lid_model: Path | None = None,
     rasa: RasaOptions | None = None,
+    threshold: float = 0.5,
 ) -> Understanding:
     """Language identification (shipped lid.176 + lexicons), crisis phrases, and the intent
     backend: the embedded fastText model, or Rasa with the embedded model behind it."""
@@ -99,7 +129,9 @@ def build_understanding(
     if rasa is not None:
         primary = RasaBackend(rasa.url, httpx.AsyncClient(), rasa.token, rasa.timeout)
         intents = FallbackBackend(primary, embedded, CircuitBreaker(retry_after=rasa.retry_after))
-    return Understanding(langid, intents, CrisisPhrases.from_dir(lexicons_dir / "crisis"))
+    return Understanding(
+        langid, intents, CrisisPhrases.from_dir(lexicons_dir / "crisis"), threshold
+    )
 
 
 @dataclass(frozen=True)
