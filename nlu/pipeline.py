@@ -84,7 +84,7 @@ class Understanding:
         phrase = alarm.phrase if alarm.level == "strong" else None
         return Understood(language, result, phrase, alarm.kind, alarm.level)
 
-    async def parse(self, text: str, lang: str) -> NluResult:
+    async def parse(self, text: str, lang: str | None) -> NluResult:
         """The intent of ``text``. A long message the model is unsure of as a whole
         ("hello, I want to talk to someone please, I have a problem with my papers") is
         read clause by clause: a clause asking for a person wins, else the most confident
