@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.app import Orienta, prepare_content
@@ -233,3 +234,20 @@ async def test_a_summary_without_words_tells_apart_declined_and_not_typed(ready:
     text = summary_text(case, t, {}, "Europe/Rome")
     assert t.gettext("staff.no_words") in text
     assert t.gettext("staff.no_bodies") not in text
+
+
+async def test_emergency_numbers_where_the_region_is_not_known(ready: Orienta) -> None:
+    """Nobody knows where the person is yet: one short line per region — its name and
+    numbers, no services' names or addresses — so their own is quick to find."""
+    dialog = Dialog(ready, "u-anywhere")
+    await start(dialog, "fr", "Français")
+    await dialog.say("mon mari me frappe et j'ai peur")
+    numbers = next(
+        t for t in dialog.texts() if t.startswith(dialog.t("fr", "case.numbers_all", numbers=""))
+    )
+    lines = bare(numbers).splitlines()[1:]
+    with ready.store.session() as session:
+        regions = session.execute(text("SELECT id FROM regions")).all()
+    assert len(lines) == len(regions) >= 2
+    assert all(line.startswith("• ") and "☎️" in line for line in lines)
+    assert "📍" not in numbers

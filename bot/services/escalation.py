@@ -256,16 +256,20 @@ class EscalationService:
                     "numbers": "\n".join(self._line(line, lang) for line in lines),
                 },
             )
+        # Where the person is not known: one short line per region (numbers only, no
+        # services' names or addresses), so their own is quick to find.
         text = "\n".join(
-            f"• {local_name(choice.name, lang)}:\n"
-            + "\n".join("  " + self._line(line, lang) for line in lines)
+            f"• {local_name(choice.name, lang)}: "
+            + " · ".join(self._line(line, lang, short=True) for line in lines)
             for choice, lines in regions
             if lines
         )
         return Say(CASE_TEXTS["numbers_all"], {"numbers": text}) if text else None
 
-    def _line(self, line: EmergencyLine, lang: str) -> str:
+    def _line(self, line: EmergencyLine, lang: str, *, short: bool = False) -> str:
         label = self.catalogs.translator(lang).gettext(EMERGENCY_LABELS.get(line.kind, line.kind))
+        if short:
+            return f"☎️ {label} {line.number}"
         name = f" ({local_name(line.name, lang)})" if line.name else ""
         place = f"\n   📍 {line.place}" if line.place else ""
         return f"☎️ {label}{name}: {line.number}{place}"
