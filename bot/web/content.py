@@ -5,9 +5,9 @@ office's slot calendar week by week (:mod:`bot.web.content_slots`). The appointm
 
 Forms are plain HTML, read by :mod:`bot.web.content_forms`. An invalid form comes back
 with what was typed and each problem beside its field (status 400); a valid one is saved
-in one transaction by :class:`~bot.store.editing.ContentEditor` and written to the audit
+in one transaction by :class:`~bot.services.content_admin.ContentAdmin` and written to the audit
 log. Saving an office regenerates the slot calendars from the hours; slots go through the
-same :class:`~bot.store.appointments.AppointmentBook` as the bot.
+same books as the bot.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.app import Orienta
-from bot.domain.content import AGE_GROUPS, ALL, local_name
+from bot.domain.appointments import ServiceView
+from bot.domain.content import AGE_GROUPS, ALL, Choice, local_name
+from bot.domain.content_edits import EditStatus
 from bot.i18n import N_, Translator, text_direction
-from bot.store.appointments import AppointmentBook, ServiceView
-from bot.store.editing import ContentEditor, EditStatus
-from bot.store.knowledge import Choice, KnowledgeStore
-from bot.store.slots import SlotBook
+from bot.services.content_admin import ContentAdmin
 from bot.web.content_forms import (
     LANGUAGES,
     Form,
@@ -60,9 +59,7 @@ def count_param(value: str | None) -> str:
 
 # -- the routes ----------------------------------------------------------------------------
 def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
-    editor = ContentEditor(orienta.store)
-    book = AppointmentBook(orienta.store)
-    knowledge = KnowledgeStore(orienta.store)
+    editor = ContentAdmin(orienta.store)
     directions = {lang: text_direction(lang) for lang in LANGUAGES}
 
     def translator(request: Request) -> Translator:
@@ -99,8 +96,8 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         old = await asyncio.to_thread(editor.article, article_id) if article_id else None
         if article_id and old is None:
             return not_found(request)
-        regions = await asyncio.to_thread(knowledge.regions)
-        audiences = await asyncio.to_thread(knowledge.audiences)
+        regions = await asyncio.to_thread(editor.regions)
+        audiences = await asyncio.to_thread(editor.audiences)
         # An article may also be limited to an age group (not a situation the bot asks).
         audiences += [Choice(age, names) for age, names in AGE_GROUPS.items()]
         values, errors, status = article_values(old, today()), {}, 200
@@ -153,7 +150,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         old = await asyncio.to_thread(editor.office, office_id) if office_id else None
         if office_id and old is None:
             return not_found(request)
-        regions = await asyncio.to_thread(knowledge.regions)
+        regions = await asyncio.to_thread(editor.regions)
         services = await asyncio.to_thread(editor.services)
         values, errors, status = office_values(old, services), {}, 200
         if request.method == "POST":
@@ -163,7 +160,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
                 saved = await asyncio.to_thread(editor.save_office, edit, new=old is None)
                 if saved is EditStatus.SAVED:
                     created, removed = await asyncio.to_thread(
-                        SlotBook(book.store).generate_slots, today(), console.settings.booking_days
+                        editor.generate_slots, today(), console.settings.booking_days
                     )
                     await console.audit(
                         request,
@@ -205,7 +202,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
 
     async def service_page(request: Request) -> Response:
         service_id = request.path_params.get("service_id")
-        old = await asyncio.to_thread(book.service, service_id) if service_id else None
+        old = await asyncio.to_thread(editor.service, service_id) if service_id else None
         if service_id and old is None:
             return not_found(request)
         values: dict[str, Any] = {

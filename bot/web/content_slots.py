@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
@@ -19,8 +18,7 @@ from starlette.routing import BaseRoute
 from bot.app import Orienta
 from bot.domain.content import local_name
 from bot.i18n import N_, Translator
-from bot.store.editing import ContentEditor
-from bot.store.slots import SlotBook
+from bot.services.content_admin import ContentAdmin, SlotTaken
 from bot.web.content import admin_routes, count_param
 from bot.web.content_forms import (
     Form,
@@ -45,8 +43,7 @@ def _monday(day: date) -> date:
 
 
 def slot_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
-    editor = ContentEditor(orienta.store)
-    slots = SlotBook(orienta.store)
+    editor = ContentAdmin(orienta.store)
 
     def translator(request: Request) -> Translator:
         return console.translator(staff(request).user)
@@ -173,9 +170,9 @@ def slot_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             ).astimezone(UTC)
             try:
                 slot = await asyncio.to_thread(
-                    slots.add_slot, office.id, service, starts_at, minutes, capacity
+                    editor.add_slot, office.id, service, starts_at, minutes, capacity
                 )
-            except IntegrityError:
+            except SlotTaken:
                 form.fail("start", "slot_taken")
             else:
                 await console.audit(
@@ -210,7 +207,7 @@ def slot_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             return not_found(request)
         form = await request.form()
         created, removed = await asyncio.to_thread(
-            slots.generate_slots, today(), console.settings.booking_days
+            editor.generate_slots, today(), console.settings.booking_days
         )
         await console.audit(
             request,
