@@ -260,13 +260,12 @@ class Workbench:
         flows_dir: Path,
         locales_dir: Path,
         catalogs: Catalogs,
-        book: ReleaseBook,
         live: LiveRelease,
     ) -> None:
         self.flows_dir = flows_dir
         self.locales_dir = locales_dir
         self.catalogs = catalogs
-        self.book = book
+        self.book = live.book  # the releases the process puts in force
         self.live = live
 
     def published(self) -> tuple[ReleaseView | None, Edition]:

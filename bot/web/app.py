@@ -20,7 +20,6 @@ from bot.publishing import Workbench
 from bot.services.case_desk import CaseDesk
 from bot.services.staff_accounts import StaffAccounts
 from bot.simulator import Simulator
-from bot.store.releases import ReleaseBook
 from bot.store.staff import StaffBook
 from bot.web.account import account_routes
 from bot.web.appointments import appointment_routes
@@ -76,7 +75,6 @@ def create_app(
         settings.flows_dir,
         settings.locales_dir,
         orienta.catalogs,
-        ReleaseBook(orienta.store),
         orienta.live,
     )
     desk = CaseDesk(orienta.store)
