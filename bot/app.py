@@ -29,7 +29,7 @@ from bot.store.knowledge import KnowledgeStore
 from bot.store.releases import ReleaseBook
 from bot.store.repository import Store
 from bot.store.slots import SlotBook
-from nlu.intents import EMERGENCY
+from nlu.intents import CHANGE_LANGUAGE, EMERGENCY
 from nlu.pipeline import RasaOptions, Understanding, build_understanding
 
 __all__ = [
@@ -148,6 +148,7 @@ def build(
         served=SERVED_LANGUAGES,
         intent_threshold=settings.intent_threshold,
         emergency_intent=EMERGENCY,
+        language_intent=CHANGE_LANGUAGE,
     )
     metrics = Metrics()
     if services is None:

@@ -534,6 +534,7 @@ def _text_event(text: str, understood: Understood) -> Text:
         lang=decision.lang,
         switch_to=decision.switch_to,
         foreign=decision.foreign,
+        named_lang=understood.named,
         crisis=understood.alarm == "strong",
         alarm=understood.alarm or "",
         crisis_kind=understood.crisis_kind or "",

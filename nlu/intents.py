@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "CHANGE_LANGUAGE",
     "EMERGENCY",
     "HUMAN",
     "INTENTS",
@@ -39,6 +40,7 @@ INTENTS: tuple[str, ...] = (
 
 EMERGENCY = "emergency"
 HUMAN = "human_mediator"
+CHANGE_LANGUAGE = "change_language"
 #: Intents that say nothing of what the person needs ("hello", "thanks", "yes").
 SMALL_TALK = frozenset({"greet", "thanks", "goodbye", "affirm", "deny"})
 OUT_OF_SCOPE = "out_of_scope"

@@ -16,8 +16,9 @@ from nlu.backends.fallback import CircuitBreaker, FallbackBackend
 from nlu.backends.rasa import RasaBackend
 from nlu.crisis import WEAK_SCORE, CrisisPhrases, assess
 from nlu.fasttext_build import shipped_lid_model
-from nlu.intents import HUMAN, SMALL_TALK
+from nlu.intents import CHANGE_LANGUAGE, HUMAN, SMALL_TALK
 from nlu.langid import LangDecision, LanguageIdentifier
+from nlu.language_names import named_language
 from nlu.result import IntentBackend, NluResult
 from nlu.training_data import exclusive_vocabulary, language_files, load_examples
 
@@ -45,6 +46,8 @@ class Understood:
     crisis: str | None
     crisis_kind: str | None = None
     alarm: Literal["strong", "weak"] | None = None
+    #: The served language a request to change language names ("3arbiya 3afak").
+    named: str | None = None
 
     @property
     def emergency(self) -> bool:
@@ -79,10 +82,11 @@ class Understanding:
         language = await asyncio.to_thread(self.langid.decide, text, current, hint, recent)
         result = await self.parse(text, language.lang)
         alarm = assess(text, result, self.crisis)
+        named = named_language(text) if result.intent == CHANGE_LANGUAGE else None
         if alarm is None:
-            return Understood(language, result, None)
+            return Understood(language, result, None, named=named)
         phrase = alarm.phrase if alarm.level == "strong" else None
-        return Understood(language, result, phrase, alarm.kind, alarm.level)
+        return Understood(language, result, phrase, alarm.kind, alarm.level, named)
 
     async def parse(self, text: str, lang: str | None) -> NluResult:
         """The intent of ``text``. A long message the model is unsure of as a whole

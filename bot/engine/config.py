@@ -80,6 +80,8 @@ class EngineConfig:
     #: The intent that means "I am in danger" (``nlu.intents.EMERGENCY``, handed in by the
     #: wiring: the engine imports no NLU).
     emergency_intent: str = "emergency"
+    #: The intent asking for another language (``nlu.intents.CHANGE_LANGUAGE``).
+    language_intent: str = "change_language"
     #: Languages Orienta does not serve, and the served language its speakers are first
     #: answered in (they choose theirs at once).
     foreign_notes: Mapping[str, str] = field(default_factory=lambda: {"ru": "uk"})

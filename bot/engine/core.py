@@ -228,6 +228,12 @@ class _Turn(Machine):
             # "Is anyone there?": a person is coming; say so, never "not understood".
             self.jump(CASE_WAITING)
             return
+        if confident and event.intent == self.config.language_intent and event.named_lang:
+            # "3arbiya 3afak": the language is named, so no menu to choose it from.
+            self.state = replace(self.state, misunderstood=0)
+            self.switch_language(event.named_lang, announce=True)
+            self.reprompt()
+            return
         if confident and event.intent in ANYWHERE and event.intent in self.flows.routes:
             self.state = replace(self.state, misunderstood=0)
             self.follow_route(event.intent)  # a person or another language, from any step
