@@ -15,10 +15,11 @@ import asyncio
 import hmac
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from babel.dates import format_timedelta
 from starlette.requests import Request
 from starlette.responses import (
     PlainTextResponse,
@@ -94,11 +95,23 @@ class Console:
         def when(value: datetime | None) -> str:
             return format_moment(value, zone, t.lang) if value else ""
 
+        def since(value: datetime | None) -> str:
+            """How long ago, in words of the reader's language ("12 minutes")."""
+            if value is None:
+                return ""
+            return format_timedelta(
+                max(self.clock() - value, timedelta(0)),
+                granularity="minute",
+                threshold=1.5,
+                locale=t.lang,
+            )
+
         context = {
             "_": gettext,
             "ngettext": ngettext,
             "s": lambda key, **p: staff_text(t, key, **p),
             "when": when,
+            "since": since,
             "lang": t.lang,
             "dir": t.direction,
             "user": user,
