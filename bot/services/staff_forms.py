@@ -75,7 +75,7 @@ class AccountForm(_Form):
     def _username(cls, value: str) -> str:
         if not _USERNAME.match(value):
             raise _fail("username")
-        return value
+        return value.lower()  # unique whatever the case: signing in ignores it
 
     @field_validator("method", mode="before")
     @classmethod
