@@ -8,6 +8,8 @@ import html
 import re
 from datetime import UTC, datetime
 
+import httpx
+import pyotp
 import pytest
 
 from bot.app import Orienta
@@ -65,3 +67,63 @@ async def test_the_link_page_speaks_the_accounts_language(
         gone = await http.get(path)
         assert gone.status_code == 404 and '<html lang="en" dir="ltr">' in gone.text
 
+
+async def follow_form(
+    http: httpx.AsyncClient, page: httpx.Response, url: str, **fields: str
+) -> httpx.Response:
+    """Send a page's form as a browser does: its CSRF token and its next field."""
+    data = {"csrf": form_token(page.text), "next": next_of(page.text), **fields}
+    return await http.post(url, data=data)
+
+
+async def test_the_page_asked_for_is_kept_through_every_step(
+    orienta: Orienta, clock: list[datetime]
+) -> None:
+    account(orienta, "ada", "admin")
+    async with signed_in(orienta, "ada") as ada:
+        made = await ada.post(
+            "/console/users", {"username": "bea", "role": "admin", "method": "temporary"}
+        )
+    temporary = html.unescape(
+        re.search(r'class="issued-password" dir="ltr">([^<]+)<', made.text).group(1)  # type: ignore[union-attr]
+    )
+    async with web_client(orienta) as http:
+        asked = await http.get("/console/dashboard")
+        login = await http.get(asked.headers["location"])
+        wrong = await follow_form(
+            http, login, "/console/login", username="bea", password="not it at all"
+        )
+        assert wrong.status_code == 401 and next_of(wrong.text) == "/console/dashboard"
+        right = await follow_form(http, wrong, "/console/login", username="bea", password=temporary)
+        assert right.headers["location"] == "/console/dashboard"
+        sent = await http.get("/console/dashboard")
+        form = await http.get(sent.headers["location"])
+        assert str(form.url.path) == "/console/account/password"
+        mismatch = await follow_form(
+            http,
+            form,
+            "/console/account/password",
+            current=temporary,
+            password=NEW_PASSWORD,
+            again="something else entirely",
+        )
+        assert mismatch.status_code == 400 and next_of(mismatch.text) == "/console/dashboard"
+        changed = await follow_form(
+            http,
+            mismatch,
+            "/console/account/password",
+            current=temporary,
+            password=NEW_PASSWORD,
+            again=NEW_PASSWORD,
+        )
+        assert changed.headers["location"] == "/console/dashboard"
+        sent = await http.get("/console/dashboard")
+        enrol = await http.get(sent.headers["location"])
+        assert str(enrol.url.path) == "/console/account/totp"
+        secret = re.search(r'class="secret" dir="ltr">([A-Z2-7]+)<', enrol.text).group(1)  # type: ignore[union-attr]
+        mistyped = await follow_form(http, enrol, "/console/account/totp", code="000000")
+        assert mistyped.status_code == 400 and next_of(mistyped.text) == "/console/dashboard"
+        code = pyotp.TOTP(secret).at(clock[0])
+        done = await follow_form(http, mistyped, "/console/account/totp", code=code)
+        assert done.status_code == 303 and done.headers["location"] == "/console/dashboard"
+        assert (await http.get("/console/dashboard")).status_code == 200
