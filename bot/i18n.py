@@ -33,9 +33,11 @@ __all__ = [
     "FALLBACK",
     "NP_",
     "N_",
+    "STAFF_NAMESPACES",
     "Catalogs",
     "Translator",
     "bare_fragments",
+    "for_people",
     "format_day",
     "format_moment",
     "format_short_moment",
@@ -49,6 +51,17 @@ __all__ = [
 ]
 
 DOMAIN = "orienta"
+#: Message ids are named by namespace (``welcome.hello``). These namespaces are never
+#: shown to the people the bot serves: the console's pages, the staff group's messages,
+#: the simulator's notes and the local test chat's page.
+STAFF_NAMESPACES = ("console", "staff", "simulator", "web")
+
+
+def for_people(msgid: str) -> bool:
+    """Whether a message id is one of the texts people are sent."""
+    return msgid.split(".", 1)[0] not in STAFF_NAMESPACES
+
+
 FALLBACK = "en"
 _FIRST_STRONG_ISOLATE = "\u2068"
 _LEFT_TO_RIGHT_ISOLATE = "\u2066"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -188,13 +189,29 @@ def _after(sid: str, raw_step: Any, after: str, step_id: str, raw: Any) -> list[
     return [(sid, raw_step), (step_id, raw)] if sid == after else [(sid, raw_step)]
 
 
-def new_msgid(flow: str, step: str, what: str, taken: Collection[str]) -> str:
-    """A message id not in ``taken`` for a new text of ``step``: ``flow.step_what``,
-    numbered when needed."""
-    base = f"{flow}.{step}_{what}"
+def new_msgid(flow: str, step: str, what: str, taken: Collection[str], english: str = "") -> str:
+    """A message id not in ``taken`` for a new text of ``step``: named after its English
+    words when given (``help.talk_to_a_person``), else ``flow.step_what``; numbered when
+    needed."""
+    words = slug(english)
+    base = f"{flow}.{words}" if words else f"{flow}.{step}_{what}"
     if base not in taken:
         return base
     n = 2
     while f"{base}{n}" in taken:
         n += 1
     return f"{base}{n}"
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """English words as a message id's part: lower case ASCII letters and digits joined
+    by underscores, cut at a word within ``limit`` ("" when nothing is left)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", folded)
+    kept: list[str] = []
+    for word in words:
+        if len("_".join([*kept, word])) > limit:
+            break
+        kept.append(word)
+    joined = "_".join(kept) or (words[0][:limit] if words else "")
+    return joined if joined[:1].isalpha() else (f"t_{joined}" if joined else "")

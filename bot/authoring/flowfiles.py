@@ -84,12 +84,55 @@ def _schema_errors(
                 file,
                 str(flow),
                 step,
-                f"schema: {where}: {err.message}",
+                f"schema: {where}: {plain_schema_message(err)}",
                 line_of(node, path),
                 Rank.SCHEMA,
             )
         )
     return errors, broken | unknown_kind
+
+
+_TYPES = {
+    "string": "a text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of names to values",
+    "null": "empty",
+}
+_ITEMS = {"options": "buttons", "intents": "intents", "choices": "choices"}
+
+
+def plain_schema_message(err: jsonschema.ValidationError) -> str:
+    """A schema error in plain words for the common cases (too many or too few items,
+    a missing or unknown field, a wrong type, a value not among the allowed ones); the
+    validator's own words otherwise. Not a dump of the offending value."""
+    last = str(err.absolute_path[-1]) if err.absolute_path else ""
+    items = _ITEMS.get(last, "items")
+    value = err.validator_value
+    if err.validator == "maxItems":
+        if last == "options":
+            return f"a menu can have at most {value} buttons"
+        return f"at most {value} {items} are allowed"
+    if err.validator == "minItems":
+        return f"at least {value} {items} needed" if value != 1 else f"at least one of the {items}"
+    if err.validator == "required":
+        missing = [k for k in value if isinstance(err.instance, dict) and k not in err.instance]
+        return f"missing required field {', '.join(repr(k) for k in missing)}"
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = set(err.schema.get("properties", {}))
+        extra = sorted(str(k) for k in err.instance if k not in allowed)
+        return f"unknown field {', '.join(repr(k) for k in extra)}"
+    if err.validator == "type":
+        wanted = [value] if isinstance(value, str) else list(value)
+        return f"must be {' or '.join(_TYPES.get(w, w) for w in wanted)}"
+    if err.validator == "enum":
+        return f"must be one of: {', '.join(str(v) for v in value)}"
+    if err.validator in ("maxLength", "minLength"):
+        bound = "at most" if err.validator == "maxLength" else "at least"
+        return f"must be {bound} {value} characters"
+    return str(err.message)
 
 
 @dataclass

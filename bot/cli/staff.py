@@ -174,7 +174,8 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         mediator_id = None
         if args.mediator:
-            found = [m for m in CaseBook(store).mediators() if m.name == args.mediator]
+            wanted = args.mediator.strip().casefold()
+            found = [m for m in CaseBook(store).mediators() if m.name.casefold() == wanted]
             if not found:
                 raise ValueError(
                     f"no active mediator named {args.mediator!r} (orienta mediators add)"

@@ -17,6 +17,7 @@ from babel.dates import format_time, get_day_names
 from bot.domain.content import WEEKDAYS, Hours, parse_range
 
 __all__ = [
+    "ReversedRange",
     "format_hours",
     "hours_from_json",
     "hours_to_json",
@@ -29,6 +30,14 @@ _SPEC = re.compile(
     r"^\s*(?P<days>[a-z]{3}(?:\s*-\s*[a-z]{3})?(?:\s*,\s*[a-z]{3}"
     r"(?:\s*-\s*[a-z]{3})?)*)\s+(?P<ranges>.+)$"
 )
+
+
+class ReversedRange(ValueError):
+    """A range that closes before it opens ("17:00-09:00"); ``span`` is as written."""
+
+    def __init__(self, span: str) -> None:
+        super().__init__(f"in {span!r} the closing time must be after the opening time")
+        self.span = span
 
 
 def hours_to_json(hours: Hours) -> dict[str, list[str]]:
@@ -62,6 +71,8 @@ def parse_hours(text: str) -> Hours:
         ranges = []
         for item in match.group("ranges").split(","):
             parsed = parse_range(item.strip())
+            if parsed is None and parse_range("-".join(item.strip().split("-")[::-1])):
+                raise ReversedRange(item.strip())
             if parsed is None:
                 raise ValueError(f"{item.strip()!r} is not a time range like 09:00-17:00")
             ranges.append(parsed)

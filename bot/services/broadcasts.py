@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.engine.announcements import stop_button
-from bot.i18n import N_, Catalogs
+from bot.i18n import N_, Catalogs, for_people
 from bot.messages import OutButton, Outgoing
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
@@ -37,8 +37,12 @@ __all__ = [
     "Broadcasts",
     "Choices",
     "Named",
+    "phase",
 ]
 
+#: People's texts that are parts of other messages: language names, the bot's command
+#: descriptions, button labels.
+_FRAGMENTS = ("language.name.", "command.", "button.")
 MAX_TEXT = 3500  # under Telegram's 4096, with room for the isolates and the button
 BROADCAST_ERRORS = {
     "no_text": N_("console.broadcasts.error.no_text"),
@@ -159,12 +163,13 @@ class Broadcasts:
 
     def catalog_messages(self) -> list[str]:
         """Catalog messages an announcement can be: the people's texts without
-        placeholders (not the console's own)."""
+        placeholders (not the console's, the staff group's or the simulator's, nor the
+        labels and command descriptions that are parts of other messages)."""
         english = self.catalogs.translator("en")
         return sorted(
             m
             for m in self.catalogs.msgids("en")
-            if not m.startswith("console.") and "{" not in english.gettext(m)
+            if for_people(m) and not m.startswith(_FRAGMENTS) and "{" not in english.gettext(m)
         )
 
     def check(self, draft: BroadcastDraft) -> list[str]:
@@ -260,9 +265,10 @@ class Broadcasts:
     def latest(self) -> list[BroadcastRecord]:
         return self.book.latest()
 
-    def schedule(self, broadcast_id: int, at: datetime) -> bool:
-        """Send at ``at`` (now or later: the sending job picks it up then)."""
-        return self.book.schedule(broadcast_id, at)
+    def schedule(self, broadcast_id: int, at: datetime, now: datetime | None = None) -> bool:
+        """Send at ``at`` (now or later: the sending job picks it up then); given
+        ``now``, refused once its time has come (it is going out)."""
+        return self.book.schedule(broadcast_id, at, now)
 
     def cancel(self, broadcast_id: int, now: datetime) -> bool:
         return self.book.cancel(broadcast_id, now)
@@ -291,3 +297,11 @@ class Broadcasts:
             for w in waiting
         ]
         return self.delivery.enqueue(record.id, messages, now)
+
+
+def phase(record: BroadcastRecord, now: datetime) -> str:
+    """Where an announcement is, as staff should see it: a scheduled one whose time
+    has come is sending (the sending job picks it up within seconds)."""
+    if record.status == "scheduled" and record.scheduled_at and record.scheduled_at <= now:
+        return "sending"
+    return record.status

@@ -63,10 +63,12 @@ def visible(count: int) -> int | None:
 
 
 def shown_minutes(minutes: float | None, cases: int) -> str:
-    """Minutes as shown: one decimal from five cases on, ``<5`` below, "" with none."""
-    if minutes is None or not cases:
+    """Minutes as shown: one decimal from five cases on; "" (not shown) with fewer
+    cases behind them. The small-count rule is about people and cases: a number of
+    minutes is never written "<5"."""
+    if minutes is None or cases < MIN_COUNT:
         return ""
-    return f"{minutes:.1f}" if cases >= MIN_COUNT else f"<{MIN_COUNT}"
+    return f"{minutes:.1f}"
 
 
 def percentile(values: list[int], share: float) -> float:

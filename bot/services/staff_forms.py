@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from bot.domain.hours import hours_to_json, parse_hours
+from bot.domain.hours import ReversedRange, hours_to_json, parse_hours
 from bot.i18n import N_
 from bot.settings import SERVED_LANGUAGES
 from bot.store.staff import MIN_PASSWORD
@@ -25,6 +25,7 @@ __all__ = [
     "MediatorForm",
     "PasswordForm",
     "read_form",
+    "served_typed_as_other",
 ]
 
 #: The languages the console speaks.
@@ -40,6 +41,7 @@ _E = {
     "languages": N_("console.staff.error.languages"),
     "other_languages": N_("console.staff.error.other_languages"),
     "hours": N_("console.staff.error.hours"),
+    "hours_order": N_("console.hours.closes_before_opening"),
     "timezone": N_("console.staff.error.timezone"),
     "telegram": N_("console.staff.error.telegram"),
     "password_short": N_("console.staff.error.password_short"),
@@ -75,7 +77,7 @@ class AccountForm(_Form):
     def _username(cls, value: str) -> str:
         if not _USERNAME.match(value):
             raise _fail("username")
-        return value
+        return value.lower()  # unique whatever the case: signing in ignores it
 
     @field_validator("method", mode="before")
     @classmethod
@@ -121,6 +123,14 @@ class MediatorForm(_Form):
     timezone: str
     telegram_user_id: int | None = None
     show_name: bool = False
+    #: Served languages typed under the other languages: taken as served (checked), for
+    #: the page to say so.
+    moved: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _served_typed_as_other(cls, data: Any) -> Any:
+        return served_typed_as_other(data) if isinstance(data, dict) else data
 
     @field_validator("name")
     @classmethod
@@ -158,6 +168,8 @@ class MediatorForm(_Form):
             return {}
         try:
             return hours_to_json(parse_hours(str(value)))
+        except ReversedRange as exc:
+            raise _fail("hours_order", span=exc.span) from None
         except ValueError:
             raise _fail("hours") from None
 
@@ -211,6 +223,24 @@ class PasswordForm(_Form):
         if self.password != self.again:
             raise PydanticCustomError("orienta_field", "again", {})
         return self
+
+
+def served_typed_as_other(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A mediator form's values with the served languages typed under the other
+    languages ("ru, it") moved to the served ones (checked), named in ``moved``."""
+    others = values.get("other_languages")
+    if not isinstance(others, str):
+        return dict(values)
+    typed = [c for c in re.split(r"[,;\s]+", others.lower()) if c]
+    chosen = values.get("languages") or []
+    chosen = [chosen] if isinstance(chosen, str) else list(chosen)
+    moved = tuple(lang for lang in SERVED_LANGUAGES if lang in typed and lang not in chosen)
+    return {
+        **values,
+        "languages": [*chosen, *moved],
+        "other_languages": ", ".join(c for c in typed if c not in SERVED_LANGUAGES),
+        "moved": (*values.get("moved", ()), *moved),
+    }
 
 
 F = TypeVar("F", bound=_Form)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from bot.store.models import (
     Appointment,
@@ -150,12 +150,16 @@ class BroadcastBook:
             result.setdefault(broadcast_id, {})[status] = int(count)
         return result
 
-    def schedule(self, broadcast_id: int, at: datetime) -> bool:
-        """A draft (or a scheduled broadcast, moved) goes out at ``at``."""
+    def schedule(self, broadcast_id: int, at: datetime, now: datetime | None = None) -> bool:
+        """A draft (or a scheduled broadcast, moved) goes out at ``at``; given ``now``,
+        one whose time has come is going out already and is not moved."""
+        movable = Broadcast.status == "scheduled"
+        if now is not None:
+            movable = and_(movable, Broadcast.scheduled_at > now)
         with self.store.session() as session, session.begin():
             changed: int = session.execute(
                 update(Broadcast)
-                .where(Broadcast.id == broadcast_id, Broadcast.status.in_(("draft", "scheduled")))
+                .where(Broadcast.id == broadcast_id, or_(Broadcast.status == "draft", movable))
                 .values(status="scheduled", scheduled_at=at)
             ).rowcount  # type: ignore[attr-defined]
             return changed == 1

@@ -39,6 +39,7 @@ from bot.domain.cases import (
     owner_case,
 )
 from bot.store.models import Case, CaseEvent, CaseMessage, Conversation, Mediator, User
+from bot.store.names import mediator_name_taken
 from bot.store.repository import Store
 
 __all__ = [
@@ -91,9 +92,12 @@ class CaseBook:
         telegram_user_id: int | None = None,
         show_name: bool = False,
     ) -> MediatorView:
-        """A new mediator; ValueError when the name or Telegram account is taken."""
+        """A new mediator; ValueError when the name (whatever its case) or Telegram
+        account is taken."""
         try:
             with self.store.session() as session, session.begin():
+                if mediator_name_taken(session, name):
+                    raise ValueError(f"a mediator named {name!r} exists already")
                 row = Mediator(
                     name=name,
                     languages=list(languages),

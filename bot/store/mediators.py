@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store.cases import MediatorView
 from bot.store.models import Mediator, StaffUser
+from bot.store.names import mediator_name_taken
 from bot.store.repository import Store
 
 __all__ = ["MediatorBook"]
@@ -41,6 +42,8 @@ class MediatorBook:
                 row = session.get(Mediator, mediator_id)
                 if row is None or not row.active:
                     return None
+                if mediator_name_taken(session, name, other_than=mediator_id):
+                    raise ValueError(f"a mediator named {name!r} exists already")
                 row.name = name
                 row.languages = list(languages)
                 row.hours = dict(hours)

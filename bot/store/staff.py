@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.models import AuditEntry, LoginFailure, Mediator, StaffSession, StaffUser
+from bot.store.names import account_named
 from bot.store.repository import Store
 
 __all__ = [
@@ -146,8 +147,10 @@ class StaffBook:
         mediator_id: int | None = None,
         language: str | None = None,
     ) -> StaffView:
-        """A new account; ``ValueError`` names what is wrong."""
-        username = username.strip()
+        """A new account; ``ValueError`` names what is wrong. The name is kept in lower
+        case and must differ from every other account's by more than case (signing in
+        ignores case)."""
+        username = username.strip().lower()
         if not username or len(username) > 64 or any(c.isspace() for c in username):
             raise ValueError("the name must be 1-64 characters without spaces")
         if role not in ROLES:
@@ -156,6 +159,8 @@ class StaffBook:
         with self.store.session() as session, session.begin():
             if mediator_id is not None and session.get(Mediator, mediator_id) is None:
                 raise ValueError("no such mediator")
+            if account_named(session, username) is not None:
+                raise ValueError(f"an account named {username!r} exists")
             user = StaffUser(
                 username=username,
                 password_hash=self.hasher.hash(password),
@@ -185,9 +190,9 @@ class StaffBook:
             if user.mediator_id is not None:
                 return user.mediator_id
             name = user.username
-            taken = {n for n in session.scalars(select(Mediator.name))}
+            taken = {n.casefold() for n in session.scalars(select(Mediator.name))}
             suffix = 2
-            while name in taken:
+            while name.casefold() in taken:
                 name, suffix = f"{user.username} ({suffix})", suffix + 1
             mediator = Mediator(
                 name=name,
@@ -225,7 +230,7 @@ class StaffBook:
         """Change a password; every session of the account ends."""
         check_password(password)
         with self.store.session() as session, session.begin():
-            user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+            user = account_named(session, username)
             if user is None:
                 return False
             user.password_hash = self.hasher.hash(password)
@@ -235,7 +240,7 @@ class StaffBook:
     def set_active(self, username: str, active: bool) -> bool:
         """Enable or disable an account; disabling ends its sessions."""
         with self.store.session() as session, session.begin():
-            user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+            user = account_named(session, username)
             if user is None:
                 return False
             user.active = active
@@ -261,9 +266,7 @@ class StaffBook:
             ]
             if counts[0] >= _USER_LIMIT or counts[1] >= _ADDRESS_LIMIT:
                 return SignInResult(SignIn.LIMITED)
-            user = session.scalar(
-                select(StaffUser).where(func.lower(StaffUser.username) == username.strip().lower())
-            )
+            user = account_named(session, username)
             if not self._verify(user.password_hash if user else _DUMMY, password) or (
                 user is None or not user.active
             ):

@@ -52,6 +52,7 @@ def account_routes(console: Console, accounts: StaffAccounts) -> list[BaseRoute]
         if request.method == "GET":
             return console.render(request, "console_password.html", errors={}, next=after)
         data = await request.form()
+        after = safe_next(str(data.get("next", "")))  # the form posts without the query
         form = read_form(
             PasswordForm,
             {"password": str(data.get("password", "")), "again": str(data.get("again", ""))},
@@ -73,14 +74,17 @@ def account_routes(console: Console, accounts: StaffAccounts) -> list[BaseRoute]
             return console.render(
                 request, "console_password.html", status_code=400, errors=errors, next=after
             )
-        return RedirectResponse(safe_next(str(data.get("next", ""))), status_code=303)
+        return RedirectResponse(after, status_code=303)
 
     async def totp(request: Request) -> Response:
         session = staff(request)
-        after = safe_next(request.query_params.get("next", ""))
+        # Where to go once enrolled: the page first asked for (the form carries it, as
+        # it posts without the query); from the account page, back to it.
+        wanted = request.query_params.get("next", "")
         error = ""
         if request.method == "POST":
             data = await request.form()
+            wanted = str(data.get("next", "")) or wanted
             result = await asyncio.to_thread(
                 accounts.confirm_enrolment,
                 session.user,
@@ -89,14 +93,12 @@ def account_routes(console: Console, accounts: StaffAccounts) -> list[BaseRoute]
             )
             if result is CodeCheck.OK:
                 return RedirectResponse(
-                    safe_next(str(data.get("next", "")))
-                    if data.get("next")
-                    else "/console/account?done=totp",
+                    safe_next(wanted) if wanted else "/console/account?done=totp",
                     status_code=303,
                 )
             error = str(result)
         if session.user.totp:
-            return RedirectResponse("/console/account", status_code=303)
+            return RedirectResponse(safe_next(wanted) if wanted else "/console/account", 303)
         enrolment = await asyncio.to_thread(accounts.enrolment, session.user)
         return console.render(
             request,
@@ -104,7 +106,7 @@ def account_routes(console: Console, accounts: StaffAccounts) -> list[BaseRoute]
             status_code=400 if error else 200,
             enrolment=enrolment,
             error=error,
-            next=after if request.query_params.get("next") else "",
+            next=safe_next(wanted) if wanted else "",
         )
 
     async def totp_remove(request: Request) -> Response:

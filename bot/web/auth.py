@@ -92,7 +92,12 @@ async def signed_in(console: Console, request: Request, user: StaffView, after: 
 def auth_routes(console: Console) -> list[BaseRoute]:
 
     def form(
-        request: Request, *, error: str = "", status_code: int = 200, username: str = ""
+        request: Request,
+        *,
+        error: str = "",
+        status_code: int = 200,
+        username: str = "",
+        after: str = "",
     ) -> Response:
         token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
         return login_csrf(
@@ -105,7 +110,7 @@ def auth_routes(console: Console) -> list[BaseRoute]:
                 csrf=token,
                 error=error,
                 username=username,
-                next=safe_next(request.query_params.get("next", "")),
+                next=safe_next(after or request.query_params.get("next", "")),
             ),
         )
 
@@ -135,6 +140,7 @@ def auth_routes(console: Console) -> list[BaseRoute]:
                 error=str(result.status),
                 username=username,
                 status_code=429 if result.status == SignIn.LIMITED else 401,
+                after=str(data.get("next", "")),  # the form posts without the query
             )
         await asyncio.to_thread(
             console.staff.audit,

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute
 from bot.app import Orienta
 from bot.domain.content import local_name
 from bot.i18n import N_
-from bot.services.broadcasts import BroadcastDraft, BroadcastRecord, Broadcasts
+from bot.services.broadcasts import BroadcastDraft, BroadcastRecord, Broadcasts, phase
 from bot.web.pages import ADMIN, Console, Endpoint, staff, staff_route
 
 __all__ = ["broadcast_routes", "draft_from_form"]
@@ -48,6 +48,9 @@ _RESULTS = {
     "too_late": N_("console.broadcasts.result.too_late"),
     "bad_time": N_("console.broadcasts.result.bad_time"),
 }
+#: A result worth saying only while the announcement is still there.
+#: ("sending" is said by the page itself while nobody is written down yet.)
+_RESULT_PHASES = {"sending": "", "scheduled": "scheduled", "cancelled": "cancelled"}
 
 
 def _day(value: object) -> date | None:
@@ -84,8 +87,13 @@ def broadcast_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
 
     async def listing(request: Request) -> Response:
         records = await asyncio.to_thread(service.latest)
+        now = console.clock()
         return console.render(
-            request, "console_broadcasts.html", records=records, statuses=STATUS_LABELS
+            request,
+            "console_broadcasts.html",
+            records=records,
+            phases={r.id: phase(r, now) for r in records},
+            statuses=STATUS_LABELS,
         )
 
     async def compose_page(
@@ -149,12 +157,17 @@ def broadcast_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         counts = dict(record.counts)
         waiting = counts.pop("pending", 0) + counts.pop("queued", 0)
         done = sum(counts.values())
+        now = console.clock()
+        state = phase(record, now)
         result = request.query_params.get("result", "")
-        local_now = console.clock().astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+        if _RESULT_PHASES.get(result, state) != state:
+            result = ""  # said when it was done; the page now tells where it is
+        local_now = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
         return console.render(
             request,
             "console_broadcast.html",
             record=record,
+            phase=state,
             draft=draft,
             audience=audience,
             previews=previews,
@@ -170,7 +183,7 @@ def broadcast_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
     async def send(request: Request) -> Response:
         broadcast_id = request.path_params["broadcast_id"]
         now = console.clock()
-        sent = await asyncio.to_thread(service.schedule, broadcast_id, now)
+        sent = await asyncio.to_thread(service.schedule, broadcast_id, now, now)
         await console.audit(request, "broadcast.send", f"broadcast:{broadcast_id}", {"done": sent})
         return _back_to(broadcast_id, "sending" if sent else "too_late")
 
@@ -184,7 +197,7 @@ def broadcast_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         at = local.replace(tzinfo=ZoneInfo(zone)) if local.tzinfo is None else local
         if at <= console.clock():
             return _back_to(broadcast_id, "bad_time")
-        done = await asyncio.to_thread(service.schedule, broadcast_id, at)
+        done = await asyncio.to_thread(service.schedule, broadcast_id, at, console.clock())
         await console.audit(
             request,
             "broadcast.schedule",

@@ -11,10 +11,13 @@ blindness. Right-to-left pages get a mirrored chart: categories run from the rig
 bars grow leftwards and labels sit on the right.
 
 A value of None is one too small to show (the caller decides which, see
-:func:`bot.services.dashboard.visible`): it is never drawn at its size, only as a
-dashed outline up to ``hidden_extent`` (the threshold it lies below) or, with an
-extent of 0, as its ``hidden`` label. A chart with no categories, or only zeros, is
-the ``empty`` text instead.
+:func:`bot.services.dashboard.visible`): it is never drawn at its size. Alone in its
+bar, it is a dashed outline up to ``hidden_extent`` (the threshold it lies below) or,
+with an extent of 0, its ``hidden`` label. In a stack of several series it adds
+nothing to the stack's height (five for each would make a column look far bigger
+than it is): one thin hatched mark at the stack's end says that small counts, named in
+its title, are left out. A chart with no categories, or only zeros, is the ``empty``
+text instead.
 """
 
 from __future__ import annotations
@@ -68,9 +71,20 @@ class Chart:
             value is None or value for s in self.series for value in s.values
         )
 
+    @property
+    def layered(self) -> bool:
+        """Several series stacked: small counts are marked, not stacked."""
+        return self.stacked and len(self.series) > 1
+
+    def extent(self, value: float | None) -> float:
+        """How much of the scale a value takes."""
+        if value is None:
+            return 0 if self.layered else self.hidden_extent
+        return value
+
     def top(self) -> float:
         """The scale's end: a round number at least as big as the biggest bar."""
-        extent = [[self.hidden_extent if v is None else v for v in s.values] for s in self.series]
+        extent = [[self.extent(v) for v in s.values] for s in self.series]
         if self.stacked:
             return nice_max(max(sum(col) for col in zip(*extent, strict=True)))
         return nice_max(max(max(values) for values in extent))
@@ -99,6 +113,7 @@ def columns(chart: Chart) -> Markup:
     for i, category in enumerate(chart.categories):
         x = left + i * band
         base: float = y1
+        left_out: list[str] = []
         for s_index, series in enumerate(chart.series):
             width = band * (0.7 if chart.stacked else 0.8 / len(chart.series))
             bx = (
@@ -107,11 +122,17 @@ def columns(chart: Chart) -> Markup:
                 + (0 if chart.stacked else s_index * width)
             )
             value = series.values[i]
-            size = (chart.hidden_extent if value is None else value) / top * (y1 - y0)
+            if value is None and chart.layered:
+                left_out.append(series.label)
+                continue
+            size = chart.extent(value) / top * (y1 - y0)
             top_y = base - size if chart.stacked else y1 - size
             parts.append(_bar(chart, plot, s_index, category, value, bx, top_y, width, size))
             if chart.stacked:
                 base -= size
+        if left_out:
+            box = (x + band * 0.15, base - _MARK - 1, band * 0.7, _MARK)
+            parts.append(_mark(chart, plot, category, left_out, *box))
         if i % every == 0 or n <= _MAX_LABELS:
             parts.append(plot.text(x + band / 2, y1 + 16, _short(category), "middle", "label"))
     return _svg(chart, height, parts)
@@ -133,11 +154,15 @@ def rows(chart: Chart) -> Markup:
         y = y0 + i * row
         parts.append(plot.text(x0 - 8, y + row / 2 + 4, _short(category), "end", "label"))
         start: float = x0
+        left_out: list[str] = []
         for s_index, series in enumerate(chart.series):
             thick = (row - 8) if chart.stacked else (row - 8) / len(chart.series)
             by = y + 4 + (0 if chart.stacked else s_index * thick)
             value = series.values[i]
-            size = (chart.hidden_extent if value is None else value) / top * (x1 - x0)
+            if value is None and chart.layered:
+                left_out.append(series.label)
+                continue
+            size = chart.extent(value) / top * (x1 - x0)
             bx = start if chart.stacked else x0
             parts.append(_bar(chart, plot, s_index, category, value, bx, by, size, thick, True))
             if chart.stacked:
@@ -145,6 +170,8 @@ def rows(chart: Chart) -> Markup:
             elif value is None or value:
                 shown = chart.hidden if value is None else _number(value)
                 parts.append(plot.text(bx + size + 4, by + thick / 2 + 4, shown, "start", "value"))
+        if left_out:
+            parts.append(_mark(chart, plot, category, left_out, start + 1, y + 4, _MARK, row - 8))
         if chart.stacked and len(chart.series) == 1:
             value = chart.series[0].values[i]
             shown = chart.hidden if value is None else _number(value or 0)
@@ -154,6 +181,12 @@ def rows(chart: Chart) -> Markup:
 
 # -- drawing ---------------------------------------------------------------------------
 _LEGEND = 26
+_MARK = 5  # the thickness of the mark for small counts left out of a stack
+_HATCH = (
+    '<defs><pattern id="{ident}-hatch" width="4" height="4" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="4" stroke="currentColor" '
+    'stroke-width="1.5" /></pattern></defs>'
+)
 
 
 class _Plot:
@@ -202,6 +235,27 @@ def _bar(
     return (
         f'<rect class="bar" data-series="{index}" data-value="{_number(value)}" {box} '
         f'fill="{colour}">{title}</rect>'
+    )
+
+
+def _mark(
+    chart: Chart,
+    plot: _Plot,
+    category: str,
+    labels: Sequence[str],
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+) -> str:
+    """One thin hatched mark at a stack's end: these series' small counts are left out
+    (it stands for no amount)."""
+    named = f"{category} · {', '.join(labels)}: {chart.hidden}"
+    return (
+        f'<rect class="hidden-mark" x="{plot.x(x, width):.1f}" y="{y:.1f}" '
+        f'width="{width:.1f}" height="{height:.1f}" fill="url(#{escape(chart.ident)}-hatch)" '
+        f'stroke="currentColor" stroke-width="1" stroke-dasharray="2 2">'
+        f"<title>{escape(named)}</title></rect>"
     )
 
 
@@ -254,7 +308,7 @@ def _svg(chart: Chart, height: float, parts: list[str]) -> Markup:
         f'aria-labelledby="{ident}-title {ident}-desc"{direction}>'
         f'<title id="{ident}-title">{escape(chart.title)}</title>'
         f'<desc id="{ident}-desc">{escape(chart.desc)}</desc>'
-        f"{''.join(parts)}</svg>"
+        f"{_HATCH.format(ident=ident) if chart.layered else ''}{''.join(parts)}</svg>"
     )
 
 

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from bot.domain.appointments import ServiceView
 from bot.domain.content import ALL, TOPICS, WEEKDAYS
 from bot.domain.content_edits import ArticleEdit, OfferEdit, OfficeEdit
-from bot.domain.hours import hours_to_json, parse_hours
+from bot.domain.hours import ReversedRange, hours_to_json, parse_hours
 from bot.i18n import N_, Translator
 from bot.settings import SERVED_LANGUAGES
 
@@ -54,6 +54,7 @@ _E = {
     "half": N_("console.content.error.half_translation"),
     "timezone": N_("console.content.error.timezone"),
     "hours": N_("console.content.error.hours"),
+    "hours_order": N_("console.hours.closes_before_opening"),
     "closed": N_("console.content.error.closed"),
     "region": N_("console.content.error.region"),
     "language": N_("console.content.error.language"),
@@ -262,6 +263,8 @@ def office_form(
     hours: dict[str, list[str]] = {}
     try:
         hours = hours_to_json(parse_hours(hours_typed)) if hours_typed else {}
+    except ReversedRange as exc:
+        form.fail("hours", "hours_order", span=exc.span)
     except ValueError as exc:
         form.fail("hours", "hours", detail=str(exc))
     closed_typed = form.raw("closed")

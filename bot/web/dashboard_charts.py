@@ -55,11 +55,10 @@ def dashboard_charts(board: Dashboard, _: Gettext, rtl: bool) -> dict[str, Marku
         hidden_extent=MIN_COUNT,
     )
 
-    # Time to a mediator: median and 90th percentile per language, from five cases on.
-    def enough(minutes: float | None, reached: int) -> float | None:
-        return minutes if reached >= MIN_COUNT else None
-
-    escalated = [e for e in board.escalations if e.reached]
+    # Time to a mediator: median and 90th percentile per language, only for languages
+    # with five cases behind them (the rule is about cases; minutes are never "<5").
+    escalated = [e for e in board.escalations if e.reached >= MIN_COUNT]
+    too_few = [name(e.lang) for e in board.escalations if 0 < e.reached < MIN_COUNT]
     waits = Chart(
         "chart-waits",
         _(N_("console.dashboard.waits")),
@@ -68,19 +67,20 @@ def dashboard_charts(board: Dashboard, _: Gettext, rtl: bool) -> dict[str, Marku
         [
             Series(
                 _(N_("console.dashboard.median")),
-                [enough(e.median_minutes, e.reached) for e in escalated],
+                [e.median_minutes or 0 for e in escalated],
                 PALETTE[0],
             ),
             Series(
                 _(N_("console.dashboard.p90")),
-                [enough(e.p90_minutes, e.reached) for e in escalated],
+                [e.p90_minutes or 0 for e in escalated],
                 PALETTE[4],
             ),
         ],
-        _(N_("console.dashboard.empty.waits")),
+        _(N_("console.dashboard.too_few_waits"), languages=", ".join(too_few))
+        if too_few
+        else _(N_("console.dashboard.empty.waits")),
         stacked=False,
         rtl=rtl,
-        hidden=hidden,
     )
 
     ratings = Chart(
@@ -134,9 +134,13 @@ def dashboard_charts(board: Dashboard, _: Gettext, rtl: bool) -> dict[str, Marku
         hidden=hidden,
         hidden_extent=MIN_COUNT,
     )
+    waits_drawn = rows(waits)
+    if too_few and not waits.is_empty():
+        note = _(N_("console.dashboard.too_few_waits"), languages=", ".join(too_few))
+        waits_drawn = waits_drawn + Markup('<p class="hint">{}</p>').format(note)
     return {
         "conversations": columns(conversations),
-        "escalations": rows(waits),
+        "escalations": waits_drawn,
         "ratings": columns(ratings),
         "dropouts": rows(dropouts),
         "gaps": rows(gaps),

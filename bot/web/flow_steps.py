@@ -25,7 +25,7 @@ from bot.authoring.flowyaml import rewrite
 from bot.catalogs import source_hash
 from bot.engine.loader import build_step
 from bot.engine.validation import step_msgids
-from bot.i18n import FALLBACK, placeholders, text_direction
+from bot.i18n import FALLBACK, N_, placeholders, text_direction
 from bot.publishing import (
     LANGUAGES,
     Edition,
@@ -252,17 +252,19 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
             return refused(request)
         file, step, draft, form = begun
         labels = typed_texts(form, "label")
-        if FALLBACK not in labels:
+        if FALLBACK not in labels or _missing(labels):
             return await page(
                 request,
                 file,
                 step,
-                errors=(_t(console, request, "console.flows.edit.need_english"),),
+                errors=_need(console, request, labels),
                 typed={str(k): str(v) for k, v in form.items() if k != "csrf"},
                 status_code=400,
             )
         taken = await asyncio.to_thread(taken_msgids, bench, draft.edition)
-        msgid = flowedit.new_msgid(str(draft.doc.get("flow", "flow")), step, "option", taken)
+        msgid = flowedit.new_msgid(
+            str(draft.doc.get("flow", "flow")), step, "option", taken, labels[FALLBACK]
+        )
         icon = str(form.get("icon", "")).strip()[:_MAX_ICON]
         try:
             doc = flowedit.add_option(draft.doc, step, msgid, str(form.get("target", "")), icon)
@@ -292,12 +294,15 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
             for lang, value in texts.items():
                 messages.setdefault(lang, {})[text_id] = value
         if labels and kind == "menu":
-            label_id = flowedit.new_msgid(flow, new_id or "step", "option", taken)
+            label_id = flowedit.new_msgid(
+                flow, new_id or "step", "option", taken, labels.get(FALLBACK, "")
+            )
             for lang, value in labels.items():
                 messages.setdefault(lang, {})[label_id] = value
-        problems = []
-        if (text_id or label_id) and FALLBACK not in texts | labels:
-            problems.append("console.flows.edit.need_english")
+        problems: list[str] = []
+        for typed in (texts if text_id else None, labels if label_id else None):
+            if typed is not None and (FALLBACK not in typed or _missing(typed)):
+                problems.extend(_need(console, request, typed))
         try:
             doc = flowedit.add_step(
                 draft.doc,
@@ -309,13 +314,13 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
                 label=label_id,
             )
         except flowedit.EditError as exc:
-            problems.append(str(exc))
+            problems.append(_t(console, request, str(exc)))
         if problems:
             return await page(
                 request,
                 file,
                 step,
-                errors=tuple(_t(console, request, p) for p in problems),
+                errors=tuple(problems),
                 typed={str(k): str(v) for k, v in form.items() if k != "csrf"},
                 status_code=400,
             )
@@ -361,5 +366,18 @@ def flow_step_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
     ]
 
 
-def _t(console: Console, request: Request, msgid: str) -> str:
-    return console.translator(staff(request).user).gettext(msgid)
+def _t(console: Console, request: Request, msgid: str, **params: str) -> str:
+    return console.translator(staff(request).user).gettext(msgid, **params)
+
+
+def _missing(typed: Mapping[str, str]) -> list[str]:
+    """The languages a new text was left empty in."""
+    return [lang for lang in LANGUAGES if lang not in typed]
+
+
+def _need(console: Console, request: Request, typed: Mapping[str, str]) -> tuple[str, ...]:
+    """Why a new text is refused: no English, or languages left empty (named)."""
+    if FALLBACK not in typed:
+        return (_t(console, request, "console.flows.edit.need_english"),)
+    names = ", ".join(lang.upper() for lang in _missing(typed))
+    return (_t(console, request, N_("console.flows.edit.need_languages"), languages=names),)

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.services.staff_accounts import MediatorView, StaffAccounts, StaffError
-from bot.services.staff_forms import MediatorForm, read_form
+from bot.services.staff_forms import MediatorForm, read_form, served_typed_as_other
 from bot.settings import SERVED_LANGUAGES
 from bot.web.content_forms import hours_text
 from bot.web.pages import ADMIN, Console, staff, staff_route
@@ -31,7 +31,12 @@ def _typed(data: FormData) -> dict[str, Any]:
     }
     values["languages"] = [str(v) for v in data.getlist("languages")]
     values["show_name"] = "show_name" in data
-    return values
+    return served_typed_as_other(values)
+
+
+def _done(mediator_id: int, form: MediatorForm) -> Response:
+    moved = f"&moved={','.join(form.moved)}" if form.moved else ""
+    return RedirectResponse(f"/console/mediators/{mediator_id}?done=1{moved}", status_code=303)
 
 
 def _stored(m: MediatorView) -> dict[str, Any]:
@@ -82,7 +87,7 @@ def mediator_routes(console: Console, accounts: StaffAccounts) -> list[BaseRoute
             t = console.translator(staff(request).user)
             errors = {"name": t.gettext(exc.msgid)}
             return await listing(request, errors=errors, values=values, status_code=400)
-        return RedirectResponse(f"/console/mediators/{made.id}?done=1", status_code=303)
+        return _done(made.id, form)
 
     async def edit(
         request: Request,
@@ -109,6 +114,11 @@ def mediator_routes(console: Console, accounts: StaffAccounts) -> list[BaseRoute
             errors=errors or {},
             values=values or _stored(mediator),
             saved=bool(request.query_params.get("done")),
+            moved=[
+                lang
+                for lang in request.query_params.get("moved", "").split(",")
+                if lang in SERVED_LANGUAGES
+            ],
         )
 
     async def page(request: Request) -> Response:
@@ -129,7 +139,7 @@ def mediator_routes(console: Console, accounts: StaffAccounts) -> list[BaseRoute
             t = console.translator(staff(request).user)
             errors = {"name": t.gettext(exc.msgid)}
             return await edit(request, errors=errors, values=values, status_code=400)
-        return RedirectResponse(f"/console/mediators/{mediator_id}?done=1", status_code=303)
+        return _done(mediator_id, form)
 
     return [
         staff_route(console, "/console/mediators", mediators, role=ADMIN, name="console_mediators"),

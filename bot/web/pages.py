@@ -78,11 +78,19 @@ class Console:
         )
 
     def render(
-        self, request: Request, name: str, *, status_code: int = 200, **values: Any
+        self,
+        request: Request,
+        name: str,
+        *,
+        status_code: int = 200,
+        reader: StaffView | None = None,
+        **values: Any,
     ) -> Response:
+        """A page in the signed-in staff member's language; a page without a session
+        that is for one account (a one-time link's) in ``reader``'s."""
         session: SessionView | None = getattr(request.state, "staff", None)
         user = session.user if session else None
-        t = self.translator(user)
+        t = self.translator(user or reader)
         zone = self.settings.staff_timezone
 
         def gettext(msgid: str, **params: Any) -> str:

@@ -15,22 +15,34 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.catalogs import PoEntry
-from bot.publishing import DiffLine, Edition, Workbench, diff_lines, edition_of, message_text
+from bot.publishing import (
+    DiffLine,
+    Edition,
+    Workbench,
+    diff_lines,
+    edition_of,
+    flow_files,
+    message_text,
+)
 from bot.web.pages import ADMIN, Console, staff, staff_route
 
 __all__ = ["release_routes"]
 
 
 def _changes(
-    before: Edition, after: Edition, po: Mapping[str, Mapping[str, PoEntry]]
+    before: Edition,
+    after: Edition,
+    po: Mapping[str, Mapping[str, PoEntry]],
+    shipped: Mapping[str, str],
 ) -> tuple[list[tuple[str, list[DiffLine]]], list[tuple[str, str, str, str]]]:
     """Flow files whose text differs (with their diff) and messages that differ
-    (language, id, before, after) between two editions; a message an edition leaves
-    alone reads as shipped."""
+    (language, id, before, after) between two editions; a file or message an edition
+    leaves alone reads as shipped (``shipped``: the flow files on disk)."""
 
     files = []
     for name in sorted(set(before.flows) | set(after.flows)):
-        old, new = before.flows.get(name, ""), after.flows.get(name, "")
+        old = before.flows.get(name, shipped.get(name, ""))
+        new = after.flows.get(name, shipped.get(name, ""))
         if old != new:
             files.append((name, diff_lines(old, new, name)))
     messages = []
@@ -58,7 +70,8 @@ def release_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         history = await asyncio.to_thread(bench.book.releases)
         published = edition_of(release)
         po = await asyncio.to_thread(bench.po)
-        files, messages = _changes(published, edition, po)
+        shipped = await asyncio.to_thread(flow_files, bench.flows_dir, Edition())
+        files, messages = _changes(published, edition, po, shipped)
         return console.render(
             request,
             "console_releases.html",
@@ -109,7 +122,8 @@ def release_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
             return console.render(request, "console_refused.html", status_code=404)
         previous = await asyncio.to_thread(bench.book.release, release_id - 1)
         po = await asyncio.to_thread(bench.po)
-        files, messages = _changes(edition_of(previous), edition_of(release), po)
+        shipped = await asyncio.to_thread(flow_files, bench.flows_dir, Edition())
+        files, messages = _changes(edition_of(previous), edition_of(release), po, shipped)
         return console.render(
             request, "console_release.html", release=release, files=files, messages=messages
         )

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.services.staff_accounts import CodeCheck, StaffAccounts, Stage
+from bot.services.staff_accounts import CodeCheck, StaffAccounts, StaffView, Stage
 from bot.services.staff_forms import PasswordForm, read_form
 from bot.web.auth import LOGIN_CSRF_COOKIE, login_csrf, login_csrf_ok, safe_next, signed_in
 from bot.web.pages import SESSION_COOKIE, Console, staff, staff_route
@@ -24,11 +24,14 @@ from bot.web.pages import SESSION_COOKIE, Console, staff, staff_route
 __all__ = ["sign_in_step_routes", "translated_errors"]
 
 
-def translated_errors(console: Console, request: Request, errors: object) -> dict[str, str]:
+def translated_errors(
+    console: Console, request: Request, errors: object, reader: StaffView | None = None
+) -> dict[str, str]:
     """A form's problems (field -> message id and parameters) in the staff member's
-    language (or the console's, before signing in)."""
+    language (before signing in: the language of ``reader``, the account a one-time
+    link is for, or the console's)."""
     session = getattr(request.state, "staff", None)
-    t = console.translator(session.user if session else None)
+    t = console.translator(session.user if session else reader)
     assert isinstance(errors, dict)
     return {field: t.gettext(msgid, **params) for field, (msgid, params) in errors.items()}
 
@@ -66,7 +69,7 @@ def sign_in_step_routes(console: Console, accounts: StaffAccounts) -> list[BaseR
         if request.method == "GET":
             csrf = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
             page = console.render(
-                request, "console_welcome.html", user_of=user, errors={}, csrf=csrf
+                request, "console_welcome.html", reader=user, user_of=user, errors={}, csrf=csrf
             )
             return login_csrf(request, csrf, page)
         data = await request.form()
@@ -81,8 +84,9 @@ def sign_in_step_routes(console: Console, accounts: StaffAccounts) -> list[BaseR
                 request,
                 "console_welcome.html",
                 status_code=400,
+                reader=user,
                 user_of=user,
-                errors=translated_errors(console, request, form),
+                errors=translated_errors(console, request, form, user),
                 csrf=str(data.get("csrf", "")),
             )
         used = await asyncio.to_thread(accounts.use_link, token, form.password, now)

@@ -190,3 +190,22 @@ def test_new_message_ids_do_not_clash() -> None:
     taken = {"menu.topics_option", "menu.topics_option2"}
     assert flowedit.new_msgid("menu", "topics", "option", taken) == "menu.topics_option3"
     assert flowedit.new_msgid("menu", "topics", "text", taken) == "menu.topics_text"
+
+
+def test_a_new_message_id_is_named_after_its_english_words() -> None:
+    from bot.authoring.flowedit import new_msgid, slug
+
+    assert slug("Talk to a person!") == "talk_to_a_person"
+    assert slug("Café & crèche — 24/7") == "cafe_creche_24_7"
+    assert slug("2nd opinion") == "t_2nd_opinion"
+    assert slug("«»") == ""
+    assert (
+        new_msgid("help", "choose", "option", set(), "Talk to a person") == "help.talk_to_a_person"
+    )
+    taken = {"help.talk_to_a_person"}
+    assert new_msgid("help", "choose", "option", taken, "Talk to a person") == (
+        "help.talk_to_a_person2"
+    )
+    assert new_msgid("help", "choose", "option", taken, "") == "help.choose_option"
+    long = new_msgid("help", "choose", "option", set(), "word " * 30)
+    assert len(long.split(".", 1)[1]) <= 40

@@ -73,3 +73,23 @@ def test_step_lines() -> None:
     lines = step_lines(shipped("greeting.yaml"))
     assert lines == {"hello": 5, "to_menu": 9}
     assert step_lines("steps: [") == {}
+
+
+def test_schema_errors_in_plain_words_for_the_common_cases() -> None:
+    button = '      - {label: button.menu, icon: "↩️", flow: menu}\n'
+    help_yaml = shipped("help.yaml")
+    crowded = help_yaml.replace(button, button * 10)  # 13 buttons
+    (error,) = check(help_yaml=crowded)
+    assert error.endswith("schema: steps/choose/options: a menu can have at most 12 buttons")
+    assert "is too long" not in error and "{'label'" not in error
+    no_text = help_yaml.replace("    text: help.what_i_do\n", "", 1)
+    errors = check(help_yaml=no_text)
+    assert errors == [
+        "help.yaml:5: flow 'help', step 'explain': schema: steps/explain: "
+        "missing required field 'text'"
+    ]
+    wrong_type = help_yaml.replace("    next: how\n", "    next: [how]\n", 1)
+    assert any(
+        e.endswith("schema: steps/explain/next: must be a text")
+        for e in check(help_yaml=wrong_type)
+    )

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.services.dashboard import Dashboard, DayCount, Escalations
+from bot.services.dashboard import Dashboard, DayCount, Escalations, shown_minutes
 from bot.store.stats import DropOut, Gap
 from bot.web.charts import Chart, Series, columns, nice_max, rows
 from bot.web.dashboard_charts import dashboard_charts
@@ -159,19 +159,72 @@ def test_dashboard_charts_never_draw_a_small_count() -> None:
         feedback=[],
         languages=["ar", "fr"],
     )
-    charts = {
-        k: _svg(v) for k, v in dashboard_charts(board, lambda msgid, **_: msgid, True).items()
-    }
+    drawn = dashboard_charts(board, lambda msgid, **_: msgid, True)
+    assert drawn["escalations"].endswith('<p class="hint">console.dashboard.too_few_waits</p>')
+    charts = {k: _svg(v.split('<p class="hint">')[0]) for k, v in drawn.items()}
     assert [r.get("data-value") for r in _rects(charts["conversations"])] == ["7"]
-    assert len(_rects(charts["conversations"], "hidden")) == 1
+    assert len(_rects(charts["conversations"], "hidden-mark")) == 1  # French: left out
     assert not _rects(charts["dropouts"]) and not _rects(charts["ratings"])
     # Unanswered questions add up over regions before the rule: 4 + 2 is shown.
     assert [r.get("data-value") for r in _rects(charts["gaps"])] == ["6"]
-    # Time to a mediator from five cases on: Arabic drawn, French only "<5".
+    # Time to a mediator from five cases on: Arabic drawn, French left out (named).
     assert [r.get("data-value") for r in _rects(charts["escalations"])] == ["2", "3"]
+    assert "<5" not in ET.tostring(charts["escalations"], encoding="unicode")
     for name, chart in charts.items():
         assert chart.get("direction") == "rtl"
         if name == "escalations":
             continue  # minutes, not counts
         titles = [t.text or "" for t in chart.iter(f"{NS}title")]
         assert not [t for t in titles if t.endswith((": 1", ": 2", ": 3", ": 4"))]
+
+
+def test_small_counts_in_a_stack_add_nothing_to_its_height() -> None:
+    languages = [Series("AR", [None, 8]), Series("FR", [None, None]), Series("UK", [4, None])]
+    chart = Chart("s", "Conversations", "d", ["mon", "tue"], languages, "-", hidden_extent=5)
+    svg = _svg(columns(chart))
+    four, eight = _rects(svg)
+    assert _size(eight, "height") == 2 * _size(four, "height")  # 4 and 8, nothing else added
+    axis = [t.text for t in svg.iter(f"{NS}text") if t.get("class") == "axis"]
+    assert axis == ["0", "5", "10"]  # the scale fits the drawn values (not 4 + 5 + 5)
+    marks = _rects(svg, "hidden-mark")
+    assert [m.findtext(f"{NS}title") for m in marks] == ["mon · AR, FR: <5", "tue · FR, UK: <5"]
+    assert all(_size(m, "height") <= 5 for m in marks)
+    # On top of its column: just above the drawn bar.
+    assert _size(marks[0], "y") + _size(marks[0], "height") <= _size(four, "y")
+    assert not _rects(svg, "hidden")  # no outline five high per language
+    gaps = _svg(rows(Chart("g", "Gaps", "d", ["housing"], languages[:2], "-", hidden_extent=5)))
+    assert len(_rects(gaps, "hidden-mark")) == 1 and not _rects(gaps, "hidden")
+
+
+def _board(escalations: list[Escalations]) -> Dashboard:
+    return Dashboard(
+        days=1,
+        start=datetime(2026, 11, 23, tzinfo=UTC),
+        end=datetime(2026, 11, 23, 9, tzinfo=UTC),
+        conversations=[],
+        conversation_totals={},
+        dropouts=[],
+        gaps=[],
+        escalations=escalations,
+        ratings={},
+        appointments=[],
+        feedback=[],
+        languages=[],
+    )
+
+
+def test_minutes_are_never_written_as_a_small_count() -> None:
+    def say(msgid: str, **params: str) -> str:
+        return f"{msgid} {' '.join(params.values())}".strip()
+
+    few = dashboard_charts(_board([Escalations("fr", 3, 3, 1.0, 2.0)]), say, False)
+    assert "<5" not in few["escalations"] and "<svg" not in few["escalations"]
+    assert "console.dashboard.too_few_waits FR" in few["escalations"]
+    board = _board([Escalations("fr", 3, 3, 1.0, 2.0), Escalations("ar", 9, 8, 42.0, 90.0)])
+    svg = dashboard_charts(board, say, False)["escalations"]
+    assert "<5" not in svg.split("<desc")[0] and "too_few_waits" in svg
+    drawn = _svg(svg.split('<p class="hint">')[0])
+    assert [r.get("data-value") for r in _rects(drawn)] == ["42", "90"]
+    axis = [t.text for t in drawn.iter(f"{NS}text") if t.get("class") == "axis"]
+    assert axis == ["0", "50", "100"]
+    assert shown_minutes(2.0, 3) == "" and shown_minutes(42.0, 8) == "42.0"

@@ -46,14 +46,14 @@ async def test_a_button_in_six_languages_is_added_tried_and_published(orienta: O
         assert saved.status_code == 303, saved.text
         drafts = {(d.kind, d.lang, d.key) for d in book.drafts()}
         assert ("flow", "", "help.yaml") in drafts
-        assert {("message", lang, "help.choose_option") for lang in LABELS} <= drafts
+        assert {("message", lang, "help.talk_about_my_rights") for lang in LABELS} <= drafts
         (flow_draft,) = [d for d in book.drafts() if d.kind == "flow"]
         assert parse(flow_draft.text).doc["steps"]["choose"]["options"][-1] == {
-            "label": "help.choose_option",
+            "label": "help.talk_about_my_rights",
             "icon": "⚖️",
             "next": "explain",
         }
-        assert "help.choose_option" not in menu_labels(orienta)  # a draft reaches nobody
+        assert "help.talk_about_my_rights" not in menu_labels(orienta)  # a draft reaches nobody
 
         # In the simulator (Italian here), the draft shows the new button.
         await ada.post("/console/simulator", {"lang": "it", "text": "/help"})
@@ -62,8 +62,8 @@ async def test_a_button_in_six_languages_is_added_tried_and_published(orienta: O
 
         published = await ada.post("/console/releases/publish", {"note": "rights button"})
         assert published.status_code == 303
-    assert menu_labels(orienta)[-1] == "help.choose_option"
-    assert orienta.catalogs.translator("ar").gettext("help.choose_option") == LABELS["ar"]
+    assert menu_labels(orienta)[-1] == "help.talk_about_my_rights"
+    assert orienta.catalogs.translator("ar").gettext("help.talk_about_my_rights") == LABELS["ar"]
     actions = [e.action for e in StaffBook(orienta.store).audit_entries()]
     assert "flow.draft" in actions and "release.publish" in actions
 
@@ -204,3 +204,32 @@ async def test_a_kind_typo_is_the_first_error_with_its_line(orienta: Orienta) ->
         "help.yaml:10: flow 'help', step 'how': unknown step kind 'mesage'"
     )
     assert len(errors) == 1, errors  # nothing it causes is listed again
+
+
+async def test_a_new_button_needs_every_language_and_is_named_after_its_english(
+    orienta: Orienta,
+) -> None:
+    account(orienta, "ada", "admin", language="en")
+    book = ReleaseBook(orienta.store)
+    en = orienta.catalogs.translator("en")
+    async with signed_in(orienta, "ada") as ada:
+        fields = {
+            f"label-{lang}": text for lang, text in LABELS.items() if lang not in ("fi", "uk")
+        }
+        refused = await ada.post(STEP + "/options", {**fields, "target": "step:explain"})
+        assert refused.status_code == 400
+        said = en.gettext("console.flows.edit.need_languages", languages="FI, UK")
+        assert html.escape(said) in refused.text
+        assert html.escape(LABELS["fr"]) in refused.text  # what was typed stays
+        assert book.drafts() == []
+        # Thirteen buttons: the menu's limit, said in plain words.
+        for n in range(8):  # four already
+            label = {f"label-{lang}": f"{text} {n}" for lang, text in LABELS.items()}
+            done = await ada.post(STEP + "/options", {**label, "target": "step:explain"})
+            assert done.status_code == 303, n
+        label = {f"label-{lang}": f"{text} 13" for lang, text in LABELS.items()}
+        full = await ada.post(STEP + "/options", {**label, "target": "step:explain"})
+        assert full.status_code == 400
+        assert "a menu can have at most 12 buttons" in full.text and "is too long" not in full.text
+    keys = {d.key for d in book.drafts() if d.kind == "message"}
+    assert {"help.talk_about_my_rights_0", "help.talk_about_my_rights_7"} <= keys
