@@ -18,9 +18,9 @@ from bot.app import Orienta
 from bot.channels.webchat import WebChatMailbox
 from bot.publishing import Workbench
 from bot.services.case_desk import CaseDesk
+from bot.services.console_staff import ConsoleStaff
 from bot.services.staff_accounts import StaffAccounts
 from bot.simulator import Simulator
-from bot.store.staff import StaffBook
 from bot.web.account import account_routes
 from bot.web.appointments import appointment_routes
 from bot.web.audit import audit_routes
@@ -70,7 +70,9 @@ def create_app(
             runner.after_case_change()
 
     settings = orienta.settings
-    console = Console(settings, orienta.catalogs, templates, StaffBook(orienta.store), runner.clock)
+    console = Console(
+        settings, orienta.catalogs, templates, ConsoleStaff(orienta.store), runner.clock
+    )
     bench = Workbench(
         settings.flows_dir,
         settings.locales_dir,

@@ -2,7 +2,7 @@
 
 The sign-in form carries a CSRF token checked against a SameSite=Strict cookie (there
 is no session yet). Failed sign-ins are limited per account name and per address by
-:meth:`~bot.store.staff.StaffBook.sign_in`; every sign-in, failure and sign-out is in
+:meth:`~bot.services.console_staff.ConsoleStaff.sign_in`; every sign-in, failure and sign-out is in
 the audit log. The session cookie is HttpOnly, SameSite=Strict, limited to
 ``/console`` and Secure when the console is served over HTTPS.
 """
@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.domain.staff import SignIn
 from bot.services.staff_accounts import StaffView
-from bot.store.staff import SignIn
 from bot.web.pages import ANY_STAGE, SESSION_COOKIE, Console, staff, staff_route
 
 __all__ = [

@@ -30,11 +30,12 @@ from starlette.responses import (
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from bot.domain.staff import SessionView, StaffView
 from bot.i18n import Catalogs, Translator, format_moment
 from bot.services.casework import staff_text
+from bot.services.console_staff import ConsoleStaff
 from bot.services.staff_accounts import Stage, stage
 from bot.settings import Settings
-from bot.store.staff import SessionView, StaffBook, StaffView
 
 __all__ = [
     "ADMIN",
@@ -69,7 +70,7 @@ class Console:
     settings: Settings
     catalogs: Catalogs
     templates: Jinja2Templates
-    staff: StaffBook
+    staff: ConsoleStaff
     clock: Callable[[], datetime]
 
     def translator(self, user: StaffView | None) -> Translator:
