@@ -214,6 +214,9 @@ class OfficeDef:
 
 @dataclass(frozen=True)
 class ArticleDef:
+    """A rights article with every translation: as read from ``content/``, stored, and
+    edited in the console."""
+
     id: str
     topic: str
     regions: tuple[str, ...]
@@ -224,6 +227,8 @@ class ArticleDef:
     source_url: str
     reviewed: date
     texts: Mapping[str, tuple[str, str]]  # lang -> (title, body)
+    #: Shown to people (staff can take an article out without deleting it).
+    active: bool = True
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from enum import StrEnum
 
 __all__ = [
     "AppointmentEntry",
-    "ArticleEdit",
     "ArticleRow",
     "EditStatus",
     "NoShow",
@@ -40,21 +39,6 @@ class NoShow(StrEnum):
     NOT_BOOKED = "not_booked"  # cancelled, or marked already
     NOT_STARTED = "not_started"
     GONE = "gone"
-
-
-@dataclass(frozen=True)
-class ArticleEdit:
-    """An article with every translation: what the console reads and saves."""
-
-    id: str
-    topic: str
-    regions: tuple[str, ...]
-    audiences: tuple[str, ...]
-    source_title: str
-    source_url: str
-    reviewed: date
-    active: bool
-    texts: Mapping[str, tuple[str, str]]  # lang -> (title, body)
 
 
 @dataclass(frozen=True)

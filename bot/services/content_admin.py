@@ -14,10 +14,9 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.appointments import AppointmentView, OfficeView, Outcome, ServiceView, SlotView
-from bot.domain.content import Choice
+from bot.domain.content import ArticleDef, Choice
 from bot.domain.content_edits import (
     AppointmentEntry,
-    ArticleEdit,
     ArticleRow,
     EditStatus,
     NoShow,
@@ -51,10 +50,10 @@ class ContentAdmin:
     def articles(self) -> list[ArticleRow]:
         return self._editor.articles()
 
-    def article(self, article_id: str) -> ArticleEdit | None:
+    def article(self, article_id: str) -> ArticleDef | None:
         return self._editor.article(article_id)
 
-    def save_article(self, edit: ArticleEdit, *, new: bool) -> EditStatus:
+    def save_article(self, edit: ArticleDef, *, new: bool) -> EditStatus:
         return self._editor.save_article(edit, new=new)
 
     def regions(self) -> list[Choice]:

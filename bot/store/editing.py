@@ -19,9 +19,9 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.appointments import ServiceView
+from bot.domain.content import ArticleDef
 from bot.domain.content_edits import (
     AppointmentEntry,
-    ArticleEdit,
     ArticleRow,
     EditStatus,
     NoShow,
@@ -44,7 +44,7 @@ from bot.store.repository import Store
 
 __all__ = [
     "AppointmentEntry",
-    "ArticleEdit",
+    "ArticleDef",
     "ArticleRow",
     "ContentEditor",
     "EditStatus",
@@ -101,7 +101,7 @@ class ContentEditor:
                 for a in session.scalars(select(Article).order_by(Article.topic, Article.id))
             ]
 
-    def article(self, article_id: str) -> ArticleEdit | None:
+    def article(self, article_id: str) -> ArticleDef | None:
         with self.store.session() as session:
             row = session.get(Article, article_id)
             if row is None:
@@ -112,7 +112,7 @@ class ContentEditor:
                     select(ArticleText).where(ArticleText.article_id == article_id)
                 )
             }
-            return ArticleEdit(
+            return ArticleDef(
                 row.id,
                 row.topic,
                 tuple(row.regions),
@@ -120,11 +120,11 @@ class ContentEditor:
                 row.source_title,
                 row.source_url,
                 row.reviewed,
-                row.active,
                 texts,
+                active=row.active,
             )
 
-    def save_article(self, edit: ArticleEdit, *, new: bool) -> EditStatus:
+    def save_article(self, edit: ArticleDef, *, new: bool) -> EditStatus:
         """Create (``new``) or update an article and replace its translations."""
         try:
             with self.store.session() as session, session.begin():

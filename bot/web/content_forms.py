@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.datastructures import FormData
 
 from bot.domain.appointments import ServiceView
-from bot.domain.content import ALL, TOPICS, WEEKDAYS
-from bot.domain.content_edits import ArticleEdit, OfferEdit, OfficeEdit
+from bot.domain.content import ALL, TOPICS, WEEKDAYS, ArticleDef
+from bot.domain.content_edits import OfferEdit, OfficeEdit
 from bot.domain.hours import ReversedRange, hours_to_json, parse_hours
 from bot.i18n import N_, Translator
 from bot.settings import SERVED_LANGUAGES
@@ -160,11 +160,11 @@ def midnight(day: date, zone: str) -> datetime:
 # -- the forms -----------------------------------------------------------------------------
 def article_form(
     form: Form,
-    old: ArticleEdit | None,
+    old: ArticleDef | None,
     regions: Iterable[str],
     audiences: Iterable[str],
     today: date,
-) -> tuple[dict[str, Any], ArticleEdit | None]:
+) -> tuple[dict[str, Any], ArticleDef | None]:
     """The typed values for the page, and the article when they are valid."""
     article_id = old.id if old else form.ident("id")
     topic = form.raw("topic")
@@ -205,7 +205,7 @@ def article_form(
     }
     if form.errors or reviewed is None:
         return values, None
-    return values, ArticleEdit(
+    return values, ArticleDef(
         article_id,
         topic,
         tuple(scope["regions"]),
@@ -213,12 +213,12 @@ def article_form(
         source_title,
         source_url,
         reviewed,
-        active,
         {lang: text for lang, text in texts.items() if text[0]},
+        active=active,
     )
 
 
-def article_values(edit: ArticleEdit | None, today: date) -> dict[str, Any]:
+def article_values(edit: ArticleDef | None, today: date) -> dict[str, Any]:
     if edit is None:
         return {
             "id": "",
