@@ -14,7 +14,8 @@ from pathlib import Path
 from bot.app import build
 from bot.authoring.flowfiles import load_flows
 from bot.channels.memory import MemoryChannel
-from bot.engine.core import EngineConfig, step
+from bot.engine.config import EngineConfig
+from bot.engine.core import step
 from bot.engine.events import Command, Press
 from bot.engine.state import State
 from bot.messages import Incoming

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from bot.authoring.content_files import load_content
 from bot.authoring.flowfiles import load_flows
 from bot.domain.content import Content
-from bot.engine.core import EngineConfig
+from bot.engine.config import EngineConfig
 from bot.engine.model import FlowSet
 from bot.i18n import Catalogs
 from bot.metrics import Metrics

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from bot.channels.base import Channel
 from bot.engine.actions import Say
-from bot.engine.core import emergency_buttons, home_buttons
+from bot.engine.config import emergency_buttons, home_buttons
 from bot.i18n import Catalogs
 from bot.messages import Outgoing
 from bot.render import render

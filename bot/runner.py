@@ -34,7 +34,8 @@ from bot.engine.actions import (
     SetLanguage,
 )
 from bot.engine.announcements import announcement_choice, announcement_reply
-from bot.engine.core import CASE_VAR, EngineConfig, is_emergency, step
+from bot.engine.config import CASE_VAR, EngineConfig, is_emergency
+from bot.engine.core import step
 from bot.engine.events import Command, Event, Press, Text, Unreadable
 from bot.engine.model import FlowSet
 from bot.engine.state import State

@@ -22,7 +22,7 @@ import uvicorn
 from bot.app import Orienta, build, prepare_content
 from bot.channels.base import Channel
 from bot.channels.webchat import WebChatMailbox
-from bot.engine.core import HELD_VARS
+from bot.engine.config import HELD_VARS
 from bot.heartbeat import Heartbeat
 from bot.relay import CaseRelay, StaffDesk
 from bot.runtime.broadcasts import BroadcastJob

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bot.channels.memory import MemoryChannel
 from bot.engine.actions import Say
-from bot.engine.core import EngineConfig
+from bot.engine.config import EngineConfig
 from bot.engine.events import ServiceResult
 from bot.engine.state import State
 from bot.i18n import N_

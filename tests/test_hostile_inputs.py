@@ -23,7 +23,8 @@ from bot.app import Orienta, build, load_checked_flows
 from bot.channels.memory import MemoryChannel
 from bot.channels.telegram import to_incoming
 from bot.channels.telegram_staff import to_staff_incoming
-from bot.engine.core import EngineConfig, step
+from bot.engine.config import EngineConfig
+from bot.engine.core import step
 from bot.engine.events import Command, Event, Press, Text, Unreadable
 from bot.engine.state import State
 from bot.i18n import Catalogs

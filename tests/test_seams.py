@@ -68,7 +68,7 @@ async def test_an_unanswered_held_question_is_erased_after_the_holding_time(
 ) -> None:
     """Someone who types a question and never answers the consent step: the retention job
     erases the held question once it has waited ``held_hours``; a recent one stays."""
-    from bot.engine.core import HELD_VARS
+    from bot.engine.config import HELD_VARS
     from bot.store.retention import erase_held
 
     now = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]

@@ -27,7 +27,6 @@ from bot.engine.config import (
     HELD_CONFIDENCE,
     HELD_INTENT,
     HELD_TEXT,
-    HELD_VARS,
     HUMAN,
     NOT_HELD,
     PENDING_INTENT,
@@ -38,9 +37,7 @@ from bot.engine.config import (
     Outcome,
     ServiceName,
     alarm_of,
-    emergency_buttons,
     home_buttons,
-    is_emergency,
 )
 from bot.engine.events import Command, Event, Press, ServiceResult, Text, Unreadable
 from bot.engine.machine import Machine, service_of
@@ -55,18 +52,7 @@ from bot.engine.model import (
 from bot.engine.state import State
 from bot.engine.texts import LANGUAGE_NAMES, TEXTS, UNREADABLE
 
-__all__ = [
-    "CASE_VAR",
-    "COMMANDS",
-    "HELD_VARS",
-    "SERVICE_PREFIXES",
-    "EngineConfig",
-    "Outcome",
-    "emergency_buttons",
-    "home_buttons",
-    "is_emergency",
-    "step",
-]
+__all__ = ["step"]
 
 
 class _Turn(Machine):

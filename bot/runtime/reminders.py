@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.channels.base import Channel
 from bot.engine.actions import Button, Say
-from bot.engine.core import home_buttons
+from bot.engine.config import home_buttons
 from bot.i18n import N_, Catalogs
 from bot.render import render
 from bot.services.booking import appointment_params

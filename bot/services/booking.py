@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.content import local_name
 from bot.engine.actions import Button, Say
-from bot.engine.core import home_buttons
+from bot.engine.config import home_buttons
 from bot.engine.events import ServiceResult
 from bot.i18n import format_moment, format_short_moment
 from bot.services.booking_choice import Chooser, parse_day

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from bot.domain.calendar import day_label, day_title, local_days
 from bot.domain.content import ALL, local_name
 from bot.engine.actions import Button, Say
-from bot.engine.core import home_buttons
+from bot.engine.config import home_buttons
 from bot.engine.events import ServiceResult
 from bot.i18n import format_short_moment
 from bot.services.booking_common import (

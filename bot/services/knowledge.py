@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from bot.domain.content import AGE_GROUPS, ALL, TOPICS, person_source
 from bot.engine.actions import Button, Say
-from bot.engine.core import home_buttons
+from bot.engine.config import home_buttons
 from bot.engine.events import ServiceResult
 from bot.i18n import N_, format_day
 from bot.services.ages import age_of

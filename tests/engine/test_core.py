@@ -9,7 +9,8 @@ import pytest
 
 from bot.authoring.flowfiles import load_flows
 from bot.engine.actions import CallService, RecordConsent, Say, SetLanguage
-from bot.engine.core import EngineConfig, Outcome, step
+from bot.engine.config import EngineConfig, Outcome
+from bot.engine.core import step
 from bot.engine.events import Command, Event, Press, ServiceResult, Text, Unreadable
 from bot.engine.model import FlowSet
 from bot.engine.state import Frame, State
