@@ -70,6 +70,23 @@ class Understanding:
     ) -> Understood:
         language = await asyncio.to_thread(self.langid.decide, text, current, hint, recent)
         result = await self.intents.parse(text, language.lang)
+        return self._assessed(text, language, result)
+
+    @property
+    def local(self) -> bool:
+        """Whether :meth:`understand_now` can answer (the intent backend needs no I/O)."""
+        return callable(getattr(self.intents, "classify", None))
+
+    def understand_now(
+        self, text: str, current: str | None, hint: str | None, recent: Sequence[str]
+    ) -> Understood:
+        """:meth:`understand` on the calling thread, for a :attr:`local` intent backend
+        (the embedded one): a caller already on a worker thread needs no other."""
+        language = self.langid.decide(text, current, hint, recent)
+        result = self.intents.classify(text)  # type: ignore[attr-defined]
+        return self._assessed(text, language, result)
+
+    def _assessed(self, text: str, language: LangDecision, result: NluResult) -> Understood:
         alarm = assess(text, result, self.crisis)
         if alarm is None:
             return Understood(language, result, None)
