@@ -4,9 +4,10 @@ and the runner (the memory channel, no HTTP), with what each turn costs.
 The conversations are those of the scale-out tests (``tests/traffic.py``: welcome,
 language, consent, topics by button, typed questions and thanks in the five languages).
 Every update is stored at once, as a burst of polled batches, and the dispatcher works
-them off (saturated). Reported per turn: wall time, process CPU, the NLU's CPU (language
-identification and intents, measured inside their calls), database connections taken
-from the pool, transactions, write transactions, statements and thread hops
+them off (saturated). Reported per turn: turns per second, process CPU and the NLU's
+CPU (language identification and intents, timed inside their calls), from a second
+round; and from the first (warm-up) round, counted: database connections taken from the
+pool, transactions, write transactions, statements and thread hops
 (``asyncio.to_thread``).
 
 ``--profile FILE`` runs the same with every thread hop done inline (so cProfile sees the
@@ -59,31 +60,47 @@ class Tally:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self._writing: set[int] = set()
+        self._listeners: list[tuple[Any, str, Callable[..., None]]] = []
+        #: Whether thread hops are counted (the counting is off while timing).
+        self.counting = True
+
+    def stop(self) -> None:
+        """Stop counting (listening costs CPU time, which the timed round must not pay)."""
+        for target, name, listener in self._listeners:
+            event.remove(target, name, listener)
+        self.counting = False
 
     def watch(self, orienta: Orienta) -> None:
         engine = orienta.store.engine
 
-        @event.listens_for(engine.pool, "checkout")
+        def listens_for(target: Any, name: str) -> Callable[[Callable[..., None]], None]:
+            def register(listener: Callable[..., None]) -> None:
+                event.listen(target, name, listener)
+                self._listeners.append((target, name, listener))
+
+            return register
+
+        @listens_for(engine.pool, "checkout")
         def _checkout(*_: Any) -> None:
             self.counts["connections"] += 1
 
-        @event.listens_for(engine, "begin")
+        @listens_for(engine, "begin")
         def _begin(connection: Any) -> None:
             self.counts["transactions"] += 1
 
-        @event.listens_for(engine, "before_cursor_execute")
+        @listens_for(engine, "before_cursor_execute")
         def _statement(connection: Any, _c: Any, statement: str, *_: Any) -> None:
             self.counts["statements"] += 1
             if not statement.lstrip().upper().startswith(("SELECT", "PRAGMA")):
                 self._writing.add(id(connection))
 
-        @event.listens_for(engine, "commit")
+        @listens_for(engine, "commit")
         def _commit(connection: Any) -> None:
             if id(connection) in self._writing:
                 self.counts["write transactions"] += 1
             self._writing.discard(id(connection))
 
-        @event.listens_for(engine, "rollback")
+        @listens_for(engine, "rollback")
         def _rollback(connection: Any) -> None:
             self._writing.discard(id(connection))
 
@@ -97,7 +114,8 @@ def counted_hops(tally: Tally, inline: bool) -> Iterator[None]:
     original = asyncio.to_thread
 
     async def to_thread(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        tally.counts["thread hops"] += 1
+        if tally.counting:
+            tally.counts["thread hops"] += 1
         if inline:
             return func(*args, **kwargs)
         return await original(func, *args, **kwargs)
@@ -172,9 +190,10 @@ async def measure(
     turns = sum(len(chat.updates) for chat in chats)
     try:
         with counted_hops(tally, inline=profile is not None):
-            await _play(orienta, _incoming(chats, 10_000_000))  # warm up: every path once
+            # Warm up (every path once), counting statements, transactions and hops.
+            await _play(orienta, _incoming(chats, 10_000_000))
+            tally.stop()
             updates = _incoming(chats, 20_000_000)
-            tally.counts.clear()
             nlu = tally.nlu_cpu()
             profiler = cProfile.Profile() if profile else None
             wall, cpu = time.perf_counter(), time.process_time()
