@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.messages import Incoming, Outgoing
@@ -124,7 +123,7 @@ class Inbox:
     def pending(self, channel: str, chat_id: str, limit: int = 50) -> list[InboxRecord]:
         """Unprocessed updates of one chat, oldest update first."""
         with self.session() as session:
-            return _pending(session, channel, chat_id, limit)
+            return _pending(session.connection(), channel, chat_id, limit)
 
     def backlog(
         self, channel: str, chat_id: str, worker: str, now: datetime, lease: timedelta
@@ -132,62 +131,41 @@ class Inbox:
         """Take the chat (see :meth:`claim_chat`) and, in the same transaction, read its
         replies left unsent, its updates waiting and its conversation's context; None
         while another worker holds the chat."""
-        for _ in range(2):
-            try:
-                with self.session() as session, session.begin():
-                    if not _claim(session, channel, chat_id, worker, now, lease):
-                        return None
-                    return Backlog(
-                        _unsent(session, channel, chat_id, 50),
-                        _pending(session, channel, chat_id, 50),
-                        _context(session, channel, chat_id),
-                    )
-            except IntegrityError:  # another worker created the lease at the same moment
-                continue
-        return None
+        with self.session() as session, session.begin():
+            connection = session.connection()
+            if not _claim(connection, channel, chat_id, worker, now, lease):
+                return None
+            return Backlog(
+                _unsent(connection, channel, chat_id, 50),
+                _pending(connection, channel, chat_id, 50),
+                _context(connection, channel, chat_id),
+            )
 
     def context(self, channel: str, chat_id: str) -> Context:
         """What the language identification needs to know of the chat's conversation."""
         with self.session() as session:
-            return _context(session, channel, chat_id)
+            return _context(session.connection(), channel, chat_id)
 
     def settle(self, channel: str, chat_id: str, worker: str, sent: Sequence[int] = ()) -> bool:
         """Let the chat go: the replies ``sent`` leave the outbox and this worker's lease
         goes, in one transaction. True when updates or replies of the chat still wait
         (stored meanwhile, maybe by another worker that left them to this one): take
         the chat again."""
+        chat = {"b_channel": channel, "b_chat": chat_id}
         with self.session() as session, session.begin():
+            connection = session.connection()
             if sent:
-                session.execute(SENT, sent_up_to(channel, chat_id, sent))
-            session.execute(
-                delete(ChatLease).where(
-                    ChatLease.channel == channel,
-                    ChatLease.chat_id == chat_id,
-                    ChatLease.holder == worker,
-                )
-            )
-            waiting = select(InboxItem.id).where(
-                InboxItem.channel == channel,
-                InboxItem.chat_id == chat_id,
-                InboxItem.processed_at.is_(None),
-            )
-            left = select(OutboxItem.id).where(
-                OutboxItem.channel == channel, OutboxItem.chat_id == chat_id
-            )
-            return bool(session.scalar(select(exists(waiting) | exists(left))))
+                connection.execute(SENT, sent_up_to(channel, chat_id, sent))
+            connection.execute(_RELEASE, {**chat, "b_worker": worker})
+            return bool(connection.scalar(_WAITING, chat))
 
     def claim_chat(
         self, channel: str, chat_id: str, worker: str, now: datetime, lease: timedelta
     ) -> bool:
         """Take (or extend) the lease on a chat's updates; False while another worker
         holds a lease that has not run out."""
-        for _ in range(2):
-            try:
-                with self.session() as session, session.begin():
-                    return _claim(session, channel, chat_id, worker, now, lease)
-            except IntegrityError:  # another worker created it at the same moment
-                continue
-        return False
+        with self.session() as session, session.begin():
+            return _claim(session.connection(), channel, chat_id, worker, now, lease)
 
     def release_chat(self, channel: str, chat_id: str, worker: str) -> None:
         with self.session() as session, session.begin():
@@ -212,7 +190,7 @@ class Inbox:
     def unsent(self, channel: str, chat_id: str, limit: int = 50) -> list[tuple[int, Outgoing]]:
         """The chat's replies not yet sent, oldest first, with their outbox ids."""
         with self.session() as session:
-            return _unsent(session, channel, chat_id, limit)
+            return _unsent(session.connection(), channel, chat_id, limit)
 
     def sent(self, *outbox_ids: int) -> None:
         """The channel has the replies: they leave the outbox (and their bodies with them)."""
@@ -282,8 +260,70 @@ _RECENT = (
 )
 
 
-def _pending(session: Session, channel: str, chat_id: str, limit: int) -> list[InboxRecord]:
-    rows = session.execute(_PENDING, {"b_channel": channel, "b_chat": chat_id, "b_limit": limit})
+_leases = table(ChatLease)
+_RELEASE = delete(_leases).where(
+    _leases.c.channel == bindparam("b_channel"),
+    _leases.c.chat_id == bindparam("b_chat"),
+    _leases.c.holder == bindparam("b_worker"),
+)
+_WAITING = select(
+    exists(
+        select(_inbox.c.id).where(
+            _inbox.c.channel == bindparam("b_channel"),
+            _inbox.c.chat_id == bindparam("b_chat"),
+            _inbox.c.processed_at.is_(None),
+        )
+    )
+    | exists(
+        select(_outbox.c.id).where(
+            _outbox.c.channel == bindparam("b_channel"), _outbox.c.chat_id == bindparam("b_chat")
+        )
+    )
+)
+_CLAIM: dict[str, Any] = {}
+
+
+def _claim_statement(dialect: str) -> Any:
+    """Take the chat's lease: create it, or take it over when it is this worker's or ran
+    out — one atomic upsert (no two workers both take it), built once per dialect. It
+    returns the lease when it was taken (psycopg's row count says 1 either way)."""
+    statement = _CLAIM.get(dialect)
+    if statement is None:
+        insert = _insert_for(dialect)(_leases).values(
+            channel=bindparam("b_channel"),
+            chat_id=bindparam("b_chat"),
+            holder=bindparam("b_worker"),
+            until=bindparam("b_until"),
+        )
+        statement = _CLAIM[dialect] = insert.on_conflict_do_update(
+            index_elements=["channel", "chat_id"],
+            set_={"holder": insert.excluded.holder, "until": insert.excluded.until},
+            where=or_(
+                _leases.c.holder == insert.excluded.holder, _leases.c.until < bindparam("b_now")
+            ),
+        ).returning(_leases.c.holder)
+    return statement
+
+
+def _claim(
+    connection: Connection, channel: str, chat_id: str, worker: str, now: datetime, lease: timedelta
+) -> bool:
+    """Take or extend the chat's lease in the connection's transaction."""
+    taken = connection.execute(
+        _claim_statement(connection.dialect.name),
+        {
+            "b_channel": channel,
+            "b_chat": chat_id,
+            "b_worker": worker,
+            "b_until": now + lease,
+            "b_now": now,
+        },
+    )
+    return taken.first() is not None  # a row when inserted or taken over
+
+
+def _pending(connection: Connection, channel: str, chat_id: str, limit: int) -> list[InboxRecord]:
+    rows = connection.execute(_PENDING, {"b_channel": channel, "b_chat": chat_id, "b_limit": limit})
     return [
         InboxRecord(
             row.id,
@@ -303,39 +343,18 @@ def _pending(session: Session, channel: str, chat_id: str, limit: int) -> list[I
     ]
 
 
-def _unsent(session: Session, channel: str, chat_id: str, limit: int) -> list[tuple[int, Outgoing]]:
-    rows = session.execute(_UNSENT, {"b_channel": channel, "b_chat": chat_id, "b_limit": limit})
+def _unsent(
+    connection: Connection, channel: str, chat_id: str, limit: int
+) -> list[tuple[int, Outgoing]]:
+    rows = connection.execute(_UNSENT, {"b_channel": channel, "b_chat": chat_id, "b_limit": limit})
     return [(row.id, Outgoing.from_dict(chat_id, row.message)) for row in rows]
 
 
-def _context(session: Session, channel: str, chat_id: str) -> Context:
-    row = session.execute(_CONVERSATION, {"b_channel": channel, "b_chat": chat_id}).first()
+def _context(connection: Connection, channel: str, chat_id: str) -> Context:
+    row = connection.execute(_CONVERSATION, {"b_channel": channel, "b_chat": chat_id}).first()
     if row is None:
         return NO_CONTEXT
-    rows = session.execute(_RECENT, {"b_id": row.id})
+    rows = connection.execute(_RECENT, {"b_id": row.id})
     recent = tuple(str(found) for (found,) in rows if found)
     lang: object = (row.state or {}).get("lang")
     return Context(row.version, str(lang) if lang else None, recent)
-
-
-def _claim(
-    session: Session, channel: str, chat_id: str, worker: str, now: datetime, lease: timedelta
-) -> bool:
-    """Take or extend the chat's lease in the session's transaction (an IntegrityError
-    when another worker creates it at the same moment)."""
-    taken = session.execute(
-        update(ChatLease)
-        .where(
-            ChatLease.channel == channel,
-            ChatLease.chat_id == chat_id,
-            or_(ChatLease.holder == worker, ChatLease.until < now),
-        )
-        .values(holder=worker, until=now + lease)
-    ).rowcount  # type: ignore[attr-defined]
-    if taken:
-        return True
-    if session.get(ChatLease, (channel, chat_id)) is not None:
-        return False
-    session.add(ChatLease(channel=channel, chat_id=chat_id, holder=worker, until=now + lease))
-    session.flush()
-    return True
