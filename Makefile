@@ -71,6 +71,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.console
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.workers
+	$(BIN)/python -m bench.broadcast
 
 $(RASA_STAMP): requirements-rasa.lock
 	@test -n "$(PYTHON310)" || { echo "Rasa 3.6 needs Python 3.10 and none was found: install it (pyenv install 3.10.13) or run make with PYTHON310=/path/to/python3.10" >&2; exit 1; }

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from bot.app import build
+from bot.authoring.flowfiles import load_flows
 from bot.channels.memory import MemoryChannel
 from bot.engine.core import EngineConfig, step
 from bot.engine.events import Command, Press
-from bot.engine.loader import load_flows
 from bot.engine.state import State
 from bot.messages import Incoming
 from bot.settings import SERVED_LANGUAGES, Settings

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.authoring.content_files import load_content
+from bot.authoring.flowfiles import load_flows
 from bot.domain.content import Content
 from bot.engine.core import EngineConfig
-from bot.engine.loader import load_flows
 from bot.engine.model import FlowSet
 from bot.i18n import Catalogs
 from bot.metrics import Metrics
@@ -29,6 +29,7 @@ from bot.store.knowledge import KnowledgeStore
 from bot.store.releases import ReleaseBook
 from bot.store.repository import Store
 from bot.store.slots import SlotBook
+from nlu.intents import CHANGE_LANGUAGE, EMERGENCY
 from nlu.pipeline import RasaOptions, Understanding, build_understanding
 
 __all__ = [
@@ -77,6 +78,7 @@ def understanding_from_settings(settings: Settings, *, use_rasa: bool = True) ->
         settings.nlu_lexicons_dir,
         settings.langid_model,
         rasa,
+        settings.intent_threshold,
     )
 
 
@@ -142,7 +144,12 @@ def build(
     store = Store(make_engine(settings.database_url))
     if understanding is None:
         understanding = understanding_from_settings(settings)
-    config = EngineConfig(served=SERVED_LANGUAGES, intent_threshold=settings.intent_threshold)
+    config = EngineConfig(
+        served=SERVED_LANGUAGES,
+        intent_threshold=settings.intent_threshold,
+        emergency_intent=EMERGENCY,
+        language_intent=CHANGE_LANGUAGE,
+    )
     metrics = Metrics()
     if services is None:
         services = default_services(settings, store, catalogs, metrics)

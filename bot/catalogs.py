@@ -26,6 +26,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
+from bot.authoring.extract import extract_flow_messages
 from bot.i18n import DOMAIN, FALLBACK, placeholders, po_path, read_catalog
 
 __all__ = [
@@ -100,6 +101,12 @@ def extract_template(root: Path) -> Catalog:
     """Every message id under ``root`` as mapped by ``babel.cfg``."""
     with (root / "babel.cfg").open(encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")  # type: ignore[no-untyped-call]
+    # The flows' extractor is this checkout's own, not whichever the installed entry point
+    # names (``pybabel`` on the command line finds it through that entry point).
+    method_map = [
+        (pattern, extract_flow_messages if method == "orienta_flows" else method)
+        for pattern, method in method_map
+    ]
     template = Catalog(project="Orienta", domain=DOMAIN, fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
         str(root), method_map, options_map

@@ -6,11 +6,27 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 
-__all__ = ["JsonFormatter", "configure_logging"]
+__all__ = ["HiddenLinks", "JsonFormatter", "configure_logging"]
 
 _QUIET = ("alembic", "httpx", "httpcore")
+_SIGN_IN_LINK = re.compile(r"(/console/welcome/)[^/?\s\"]+")
+
+
+class HiddenLinks(logging.Filter):
+    """Keeps one-time sign-in links out of the access log: their token is a password
+    until used (``/console/welcome/<token>`` is logged as ``/console/welcome/…``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _SIGN_IN_LINK.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = _SIGN_IN_LINK.sub(r"\1…", record.msg)
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -43,6 +59,9 @@ def configure_logging(level: str, fmt: str) -> None:
         server_log.handlers.clear()
         server_log.propagate, server_log.disabled = True, False
         server_log.setLevel(logging.NOTSET)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, HiddenLinks) for f in access.filters):
+        access.addFilter(HiddenLinks())
     # httpx logs every request URL at INFO, and the Rasa token travels in the query string.
     for noisy in _QUIET:
         logging.getLogger(noisy).setLevel(logging.WARNING)

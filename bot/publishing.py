@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from bot.authoring.flowfiles import check_flow_texts, flow_texts
 from bot.catalogs import PoEntry, po_entries, source_hash
-from bot.engine.loader import check_flow_texts, flow_texts
 from bot.engine.model import FlowSet
 from bot.i18n import FALLBACK, Catalogs, placeholders
 from bot.runner import Runner
@@ -260,13 +260,12 @@ class Workbench:
         flows_dir: Path,
         locales_dir: Path,
         catalogs: Catalogs,
-        book: ReleaseBook,
         live: LiveRelease,
     ) -> None:
         self.flows_dir = flows_dir
         self.locales_dir = locales_dir
         self.catalogs = catalogs
-        self.book = book
+        self.book = live.book  # the releases the process puts in force
         self.live = live
 
     def published(self) -> tuple[ReleaseView | None, Edition]:

@@ -218,6 +218,21 @@ class Runner(TurnSteps):
             except Exception as exc:
                 raise TryLater("replies not delivered") from exc
 
+    async def flush(self, channel_name: str, chat_id: str, channel: Channel) -> list[Outgoing]:
+        """Send everything in the chat's outbox (an announcement, replies left over), in
+        order; what was sent leaves the outbox at once. Raises :class:`TryLater` when it
+        cannot go out yet."""
+        key = (channel_name, chat_id)
+        sent: list[Outgoing] = []
+        async with self._chat(channel_name, chat_id):
+            try:
+                while waiting := await asyncio.to_thread(self.store.unsent, *key):
+                    sent += await self._send(key, waiting, channel)
+                    await self._settle_now(key)
+            except Exception as exc:
+                raise TryLater("replies not delivered") from exc
+        return sent
+
     def delivered(self, channel_name: str, chat_id: str) -> tuple[int, ...]:
         """The chat's replies sent whose leaving the outbox is not saved yet."""
         return tuple(self._delivered.get((channel_name, chat_id), ()))

@@ -25,7 +25,9 @@ from bot.channels.webchat import WebChatMailbox
 from bot.engine.core import HELD_VARS
 from bot.heartbeat import Heartbeat
 from bot.relay import CaseRelay, StaffDesk
-from bot.services.reminders import ReminderSender
+from bot.runtime.broadcasts import BroadcastJob
+from bot.runtime.reminders import ReminderSender
+from bot.services.broadcasts import Broadcasts
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.cases import CaseBook
 from bot.store.reminders import ReminderBook
@@ -33,6 +35,7 @@ from bot.store.retention import erase_before, erase_held
 from bot.store.staff import StaffBook
 from bot.store.workers import WorkerBook
 from bot.web.app import create_app
+from bot.web.telegram_webhook import webhook_route
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -59,6 +62,7 @@ _REMINDERS_EVERY = 30.0
 _RENOTIFY_EVERY = 30.0
 _RELEASES_EVERY = 5.0  # seconds between checks for a release published elsewhere
 _RETENTION_EVERY = 3600.0
+_BROADCASTS_EVERY = 5.0  # seconds between looks for announcements due
 
 
 async def _every(
@@ -99,14 +103,19 @@ def _worker_name() -> str:
 
 
 def background_jobs(
-    orienta: Orienta, channels: dict[str, Channel], relay: CaseRelay | None = None
+    orienta: Orienta,
+    channels: dict[str, Channel],
+    relay: CaseRelay | None = None,
+    kick: Callable[[str, str], None] | None = None,
 ) -> list[asyncio.Task[None]]:
     """The slot calendars (kept ``booking_days`` ahead), the reminders, the case relay,
-    the re-notification of unclaimed cases, the newest release from the console, and
-    the erasure of bodies older than ``retention_days`` (and of ended staff sessions,
-    old failed sign-ins and audit entries older than ``audit_retention_days``).
-    Every worker may run them: slot creation is idempotent, reminders, case deliveries
-    and re-notifications are claimed in the database, and releases only read."""
+    the re-notification of unclaimed cases, the newest release from the console, the
+    announcements due, and the erasure of bodies older than ``retention_days`` (and of
+    ended staff sessions, old failed sign-ins and audit entries older than
+    ``audit_retention_days``). Every worker may run them: slot creation is idempotent,
+    reminders, case deliveries, re-notifications and broadcasts are claimed in the
+    database, and releases only read. ``kick`` wakes the dispatcher for a chat a
+    broadcast held while its person wrote."""
     settings, store, clock = orienta.settings, orienta.store, orienta.runner.clock
     sender = ReminderSender(
         ReminderBook(store),
@@ -117,6 +126,15 @@ def background_jobs(
         is_blocked=store.is_blocked,
     )
     relay = relay or case_relay(orienta, channels)
+    announcements = BroadcastJob(
+        Broadcasts(store, orienta.catalogs, settings.privacy_notice_version),
+        orienta.runner,
+        channels,
+        _worker_name(),
+        clock,
+        chat_lease=timedelta(seconds=settings.chat_lease_seconds),
+        kick=kick,
+    )
     book = CaseBook(store)
     renotify_after = timedelta(minutes=settings.case_renotify_minutes)
 
@@ -157,6 +175,7 @@ def background_jobs(
             _every(_RELEASES_EVERY, releases, "published releases", first_after=_RELEASES_EVERY)
         ),
         asyncio.create_task(_every(_RETENTION_EVERY, retention, "retention")),
+        asyncio.create_task(_every(_BROADCASTS_EVERY, announcements.run_once, "broadcasts")),
         asyncio.create_task(relay.run_forever()),
     ]
 
@@ -199,7 +218,7 @@ async def serve(settings: Settings) -> None:
     )
     heartbeat.take_over = telegram.resume
     server = _web_server(
-        settings, create_app(orienta, [] if polling else [telegram.webhook_route()])
+        settings, create_app(orienta, [] if polling else [webhook_route(telegram)])
     )
     # The port first: no other process on this host holds it, so the worker's name
     # (host and port) is this process's alone, and an earlier start under it is dead.
@@ -209,7 +228,12 @@ async def serve(settings: Settings) -> None:
     relay = case_relay(orienta, channels, attach_staff_group(orienta, telegram))
     await telegram.start(settings.webhook_url)
     log.info("Telegram bot running (%s)", "polling" if polling else "webhook")
-    jobs = background_jobs(orienta, channels, relay)
+
+    def kick(channel: str, chat_id: str) -> None:
+        if channel == telegram.dispatcher.name:
+            telegram.dispatcher.kick(chat_id)
+
+    jobs = background_jobs(orienta, channels, relay, kick)
     jobs.append(asyncio.create_task(heartbeat.run_forever()))
     # Stored updates and unsent replies of chats whose worker died (their leases ran out).
     jobs.append(
@@ -250,6 +274,7 @@ def _web_server(settings: Settings, app: Starlette) -> uvicorn.Server:
 def attach_staff_group(orienta: Orienta, telegram: TelegramAdapter) -> StaffDesk | None:
     """The mediators' staff group, when ``ORIENTA_STAFF_CHAT_ID`` names one."""
     from bot.channels.telegram_staff import TelegramStaffDesk, to_staff_incoming
+    from bot.services.staff_group import StaffGroupCases
 
     settings = orienta.settings
     if settings.staff_chat_id is None:
@@ -259,7 +284,7 @@ def attach_staff_group(orienta: Orienta, telegram: TelegramAdapter) -> StaffDesk
     desk = TelegramStaffDesk(
         telegram.channel,
         chat_id,
-        CaseBook(orienta.store),
+        StaffGroupCases(orienta.store),
         orienta.catalogs,
         settings.staff_language,
         orienta.runner.clock,

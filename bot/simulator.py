@@ -18,12 +18,14 @@ import threading
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.channels.memory import MemoryChannel
 from bot.engine.actions import Say
 from bot.engine.core import EngineConfig
 from bot.engine.events import ServiceResult
+from bot.engine.state import State
 from bot.i18n import N_
 from bot.messages import Incoming, Outgoing
 from bot.publishing import Checked
@@ -35,7 +37,7 @@ from bot.store.knowledge import KnowledgeStore
 from bot.store.repository import Store
 from nlu.pipeline import Understanding
 
-__all__ = ["SIMULATOR_TEXTS", "SimLine", "Simulator"]
+__all__ = ["SIMULATOR_TEXTS", "SimLine", "Simulator", "TurnInfo"]
 
 SIMULATOR_TEXTS = {
     "booking": N_("simulator.booking"),
@@ -54,6 +56,20 @@ class SimLine:
     lang: str = ""
     direction: str = "ltr"
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    #: For the first bot line of a turn: where the conversation is now and how the
+    #: person's message was understood (empty for a button or a command).
+    turn: TurnInfo | None = None
+
+
+@dataclass(frozen=True)
+class TurnInfo:
+    """What a bot turn was: the flow and step it rests at, and the intent (with its
+    confidence) recognised in the person's text."""
+
+    flow: str = ""
+    step: str = ""
+    intent: str = ""
+    confidence: float | None = None
 
 
 class _ReadOnlyKnowledge(KnowledgeStore):
@@ -152,7 +168,8 @@ class Simulator:
         )
         conversation.lines.append(SimLine("person", label or text or data))
         replies = await runner.handle(incoming, channel)
-        for reply in replies:
+        info = await asyncio.to_thread(self._turn_info, store, key)
+        for index, reply in enumerate(replies):
             conversation.lines.append(
                 SimLine(
                     "bot",
@@ -160,10 +177,24 @@ class Simulator:
                     reply.lang,
                     reply.direction,
                     tuple(tuple((b.text, b.data) for b in row) for row in reply.buttons),
+                    info if index == 0 else None,
                 )
             )
         del conversation.lines[:-_KEEP]
         return replies
+
+    @staticmethod
+    def _turn_info(store: Store, key: str) -> TurnInfo:
+        record = store.conversation(_CHANNEL, key, None, datetime.now(UTC))
+        frame = State.from_dict(record.state).frame
+        inbound = [m for m in store.messages(record.id) if m.direction == "in"]
+        last = inbound[-1] if inbound else None
+        return TurnInfo(
+            frame.flow if frame else "",
+            frame.step if frame else "",
+            (last.intent or "") if last is not None else "",
+            last.intent_confidence if last is not None else None,
+        )
 
     def close(self) -> None:
         if self._store is not None:

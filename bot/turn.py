@@ -22,7 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.engine.actions import CallService, Forget, RecordConsent, Say, SetLanguage
+from bot.engine.actions import (
+    CallService,
+    Forget,
+    RecordConsent,
+    Say,
+    SetBroadcasts,
+    SetLanguage,
+)
+from bot.engine.announcements import announcement_choice, announcement_reply
 from bot.engine.core import CASE_VAR, EngineConfig, is_emergency, step
 from bot.engine.events import Command, Event, Text
 from bot.engine.model import FlowSet
@@ -115,6 +123,8 @@ class Turn:
     replies: list[Say] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     consent: bool | None = None
+    #: The person turned announcements on (True) or off (False).
+    broadcasts: bool | None = None
     forget: bool = False
     #: The person's message, copied to their open case: (case id, kind, body, ref).
     relay: tuple[int, str, str | None, str] | None = None
@@ -276,6 +286,8 @@ class TurnSteps:
             changes["language"] = turn.languages[-1]
         if turn.consent is not None:
             changes.update(Store.consent_changes(turn.consent, self.consent_version, now))
+        if turn.broadcasts is not None:
+            changes["broadcasts_off_at"] = None if turn.broadcasts else now
         version = unit.save(
             record,
             turn.state.to_dict(),
@@ -301,6 +313,9 @@ class TurnSteps:
         silent (except in an emergency) and the message goes to the mediator. While a case
         waits, the bot answers as usual and copies what the person writes to the case."""
         case = owner_case(record.owner)
+        choice = announcement_choice(event)
+        if case is not None and choice is not None:  # only the confirmation, nothing relayed
+            return Turn(state, [announcement_reply(choice)[1]], broadcasts=choice)
         waiting = case is not None and case[0] == "queue"
         if waiting or CASE_VAR in state.vars:
             state = state.with_vars(**{CASE_VAR: "waiting" if waiting else ""})
@@ -346,6 +361,8 @@ class TurnSteps:
                         turn.languages.append(action.lang)
                     case RecordConsent():
                         turn.consent = action.given
+                    case SetBroadcasts():
+                        turn.broadcasts = action.on
                     case Forget():
                         turn.forget = True
                     case CallService():

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["EMERGENCY", "INTENTS", "OUT_OF_SCOPE", "PRIVACY", "RIGHTS_TOPICS"]
+__all__ = [
+    "CHANGE_LANGUAGE",
+    "EMERGENCY",
+    "HUMAN",
+    "INTENTS",
+    "OUT_OF_SCOPE",
+    "PRIVACY",
+    "RIGHTS_TOPICS",
+    "SMALL_TALK",
+]
 
 INTENTS: tuple[str, ...] = (
     "greet",
@@ -30,6 +39,10 @@ INTENTS: tuple[str, ...] = (
 )
 
 EMERGENCY = "emergency"
+HUMAN = "human_mediator"
+CHANGE_LANGUAGE = "change_language"
+#: Intents that say nothing of what the person needs ("hello", "thanks", "yes").
+SMALL_TALK = frozenset({"greet", "thanks", "goodbye", "affirm", "deny"})
 OUT_OF_SCOPE = "out_of_scope"
 PRIVACY = "privacy"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from nlu.backends.fallback import CircuitBreaker, FallbackBackend
 from nlu.backends.rasa import RasaBackend
 from nlu.crisis import WEAK_SCORE, CrisisPhrases, assess
 from nlu.fasttext_build import shipped_lid_model
+from nlu.intents import HUMAN, SMALL_TALK
 from nlu.langid import LangDecision, LanguageIdentifier
 from nlu.result import IntentBackend, NluResult
 from nlu.training_data import exclusive_vocabulary, language_files, load_examples
@@ -43,11 +45,17 @@ class Understood:
     crisis: str | None
     crisis_kind: str | None = None
     alarm: Literal["strong", "weak"] | None = None
+    #: The served language a request to change language names ("3arbiya 3afak").
+    named: str | None = None
 
     @property
     def emergency(self) -> bool:
         """Any crisis signal, strong or weak."""
         return self.alarm is not None
+
+
+#: Where a message's clauses part: sentence ends and commas, Arabic ones included.
+_CLAUSES = re.compile(r"[.!?;\n،؛؟,]+")
 
 
 @dataclass
@@ -57,6 +65,8 @@ class Understanding:
     langid: LanguageIdentifier
     intents: IntentBackend
     crisis: CrisisPhrases
+    #: The confidence an intent needs (the engine's ``intent_threshold``).
+    threshold: float = 0.5
 
     def warm_up(self) -> None:
         """Load (or train) the models now rather than on the first message."""
@@ -69,7 +79,7 @@ class Understanding:
         self, text: str, current: str | None, hint: str | None, recent: Sequence[str]
     ) -> Understood:
         language = await asyncio.to_thread(self.langid.decide, text, current, hint, recent)
-        result = await self.intents.parse(text, language.lang)
+        result = await self.parse(text, language.lang)
         return self._assessed(text, language, result)
 
     @property
@@ -83,8 +93,41 @@ class Understanding:
         """:meth:`understand` on the calling thread, for a :attr:`local` intent backend
         (the embedded one): a caller already on a worker thread needs no other."""
         language = self.langid.decide(text, current, hint, recent)
-        result = self.intents.classify(text)  # type: ignore[attr-defined]
+        classify = self.intents.classify  # type: ignore[attr-defined]
+        result = classify(text)
+        clauses = self._clauses(text, result)
+        if clauses:
+            result = self._pick(result, [classify(clause) for clause in clauses])
         return self._assessed(text, language, result)
+
+    async def parse(self, text: str, lang: str | None) -> NluResult:
+        """The intent of ``text``. A long message the model is unsure of as a whole
+        ("hello, I want to talk to someone please, I have a problem with my papers") is
+        read clause by clause: a clause asking for a person wins, else the most confident
+        clause that is more than small talk; the whole message's result otherwise."""
+        result = await self.intents.parse(text, lang)
+        clauses = self._clauses(text, result)
+        if not clauses:
+            return result
+        return self._pick(result, [await self.intents.parse(clause, lang) for clause in clauses])
+
+    def _clauses(self, text: str, result: NluResult) -> list[str]:
+        """The clauses to read one by one when the whole is unsure (none: it is not)."""
+        if result.confidence >= self.threshold:
+            return []
+        clauses = [c.strip() for c in _CLAUSES.split(text) if len(c.split()) >= 2]
+        return clauses if len(clauses) >= 2 else []
+
+    def _pick(self, whole: NluResult, parts: Sequence[NluResult]) -> NluResult:
+        confident = [
+            part
+            for part in parts
+            if part.intent and part.intent not in SMALL_TALK and part.confidence >= self.threshold
+        ]
+        if not confident:
+            return whole
+        asked = [part for part in confident if part.intent == HUMAN]
+        return asked[0] if asked else max(confident, key=lambda part: part.confidence)
 
     def _assessed(self, text: str, language: LangDecision, result: NluResult) -> Understood:
         alarm = assess(text, result, self.crisis)
@@ -101,6 +144,7 @@ def build_understanding(
     lexicons_dir: Path,
     lid_model: Path | None = None,
     rasa: RasaOptions | None = None,
+    threshold: float = 0.5,
 ) -> Understanding:
     """Language identification (shipped lid.176 + lexicons), crisis phrases, and the intent
     backend: the embedded fastText model, or Rasa with the embedded model behind it."""
@@ -116,7 +160,9 @@ def build_understanding(
     if rasa is not None:
         primary = RasaBackend(rasa.url, httpx.AsyncClient(), rasa.token, rasa.timeout)
         intents = FallbackBackend(primary, embedded, CircuitBreaker(retry_after=rasa.retry_after))
-    return Understanding(langid, intents, CrisisPhrases.from_dir(lexicons_dir / "crisis"))
+    return Understanding(
+        langid, intents, CrisisPhrases.from_dir(lexicons_dir / "crisis"), threshold
+    )
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,22 @@ def test_users_add_list_password_disable(tmp_path: Path) -> None:
     assert orienta_cmd("users", "disable", "amina", env=env).returncode == 0
     assert orienta_cmd("users", "list", env=env).stdout.splitlines()[1].endswith("disabled")
     assert orienta_cmd("users", "disable", "nobody", env=env).returncode == 2
+    # The recovery of a lost second factor when no other administrator can reset it.
+    from bot.store.database import make_engine
+    from bot.store.repository import Store
+    from bot.store.staff import StaffBook
+    from bot.store.staff_access import StaffAccess
+
+    store = Store(make_engine(env["ORIENTA_DATABASE_URL"]))
+    StaffAccess(store).begin_totp(1, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    StaffAccess(store).confirm_totp(1, 0)
+    assert StaffBook(store).user(1).totp  # type: ignore[union-attr]
+    reset = orienta_cmd("users", "totp-reset", "ada", env=env)
+    assert reset.returncode == 0 and "second factor removed" in reset.stdout
+    assert not StaffBook(store).user(1).totp  # type: ignore[union-attr]
+    assert orienta_cmd("users", "totp-reset", "nobody", env=env).returncode == 2
+    assert "user.totp_reset" in {e.action for e in StaffBook(store).audit_entries()}
+    store.engine.dispose()
 
 
 def test_users_export_gives_a_persons_data(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.app import Orienta, prepare_content
@@ -91,6 +92,14 @@ async def test_nobody_for_the_language(ready: Orienta) -> None:
     texts = [bare(t) for t in dialog.texts()]
     assert texts[0] == dialog.t("fi", "case.opened_nobody")
     assert "Oulu" in texts[1]  # the offices, those speaking Finnish first
+    # Writing again while it waits: where it stands, said shorter, and nothing that
+    # says a person is on the way (nobody is).
+    await dialog.say("onko siellä ketään?")
+    again = [bare(t) for t in dialog.texts()]
+    assert again[0] == dialog.t("fi", "case.still_nobody")
+    assert dialog.t("fi", "case.opened_nobody") not in again
+    assert not any("Oulu" in t for t in again)  # the offices were told once
+    assert again[-1] == dialog.t("fi", "case.waiting")
 
 
 async def test_emergency_numbers_of_the_region(ready: Orienta) -> None:
@@ -157,3 +166,90 @@ async def test_when_the_store_fails_the_apology_is_in_the_persons_language(
     await dialog.say("مرحبا، أحتاج إلى مساعدة في العثور على سكن لعائلتي")
     assert dialog.texts() == [dialog.t("ar", "error.internal")]
     assert dialog.last[0].direction == "rtl"
+
+
+async def test_an_away_mediator_is_not_on_duty_for_an_emergency(ready: Orienta) -> None:
+    """Olena is the only one working on Saturday; switched away, an emergency alerts
+    nobody, and a person writing in Ukrainian is not told someone is coming."""
+    from bot.services.staff_accounts import StaffAccounts
+    from tests.web.staff import account
+
+    olena = next(m for m in CaseBook(ready.store).mediators() if m.name == "Olena")
+    user = account(ready, "olena", "mediator", mediator_id=olena.id)
+    StaffAccounts(ready.store).set_away(user, True, SATURDAY)
+    assert CaseBook(ready.store).on_duty(SATURDAY) == []
+    dialog = Dialog(ready, "u7")
+    await start(dialog, "ar", "العربية")
+    await dialog.say("/menu")
+    await dialog.press(dialog.t("ar", "menu.emergency"))
+    texts = [bare(t) for t in dialog.texts()]
+    assert dialog.t("ar", "case.emergency_nobody") in texts
+    assert dialog.t("ar", "case.emergency_alerted") not in texts
+    asking = Dialog(ready, "u8")
+    await start(asking, "uk", "Українська")
+    await asking.say("/mediator")
+    assert bare(asking.texts()[0]) == asking.t("uk", "case.opened_nobody")  # not "opened"
+    # Back: on duty again.
+    StaffAccounts(ready.store).set_away(user, False, SATURDAY)
+    assert [m.name for m in CaseBook(ready.store).on_duty(SATURDAY)] == ["Olena"]
+
+
+ASKED_BEFORE_CONSENT = {
+    "fr": "Bonjour, je voudrais parler avec une personne s'il vous plaît",
+    "uk": "Добрий день, я хочу поговорити з людиною, будь ласка",
+    "ar": "مرحبا، أريد التحدث مع شخص من فضلك",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(ASKED_BEFORE_CONSENT))
+async def test_asking_for_a_person_before_consent_reaches_the_summary(
+    ready: Orienta, lang: str
+) -> None:
+    """Someone who asks for a person before the consent question, then agrees: the case
+    opens right after the consent and its summary carries their words — never "the
+    person did not agree to keep their messages"."""
+    from tests.dialog import NAMES
+
+    person = Dialog(ready, f"asked-{lang}")
+    await person.say("/start")
+    await person.say(ASKED_BEFORE_CONSENT[lang])
+    await person.press(NAMES[lang])
+    await person.press(person.t(lang, "consent.agree"))
+    book, case_id = case_of(person)
+    case = book.case(case_id)
+    assert case is not None
+    assert case.summary["words"] == [ASKED_BEFORE_CONSENT[lang]]
+    assert case.summary["consented"] is True
+
+
+async def test_a_summary_without_words_tells_apart_declined_and_not_typed(ready: Orienta) -> None:
+    """ "No message kept: the person did not agree" only when they did not agree."""
+    from bot.services.casework import summary_text
+
+    person = Dialog(ready, "no-words")
+    await start(person, "fr", "Français")
+    await person.say("/mediator")
+    book, case_id = case_of(person)
+    case = book.case(case_id)
+    assert case is not None
+    t = ready.catalogs.translator("en")
+    text = summary_text(case, t, {}, "Europe/Rome")
+    assert t.gettext("staff.no_words") in text
+    assert t.gettext("staff.no_bodies") not in text
+
+
+async def test_emergency_numbers_where_the_region_is_not_known(ready: Orienta) -> None:
+    """Nobody knows where the person is yet: one short line per region — its name and
+    numbers, no services' names or addresses — so their own is quick to find."""
+    dialog = Dialog(ready, "u-anywhere")
+    await start(dialog, "fr", "Français")
+    await dialog.say("mon mari me frappe et j'ai peur")
+    numbers = next(
+        t for t in dialog.texts() if t.startswith(dialog.t("fr", "case.numbers_all", numbers=""))
+    )
+    lines = bare(numbers).splitlines()[1:]
+    with ready.store.session() as session:
+        regions = session.execute(text("SELECT id FROM regions")).all()
+    assert len(lines) == len(regions) >= 2
+    assert all(line.startswith("• ") and "☎️" in line for line in lines)
+    assert "📍" not in numbers

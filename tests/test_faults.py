@@ -27,6 +27,7 @@ from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.store.database import drop_everything
 from bot.web.app import create_app
+from bot.web.telegram_webhook import webhook_route
 from nlu.pipeline import Understanding
 from nlu.rasa_service import model_file
 from tests.builders import text_update
@@ -187,7 +188,7 @@ async def test_while_the_database_is_down_a_person_in_danger_gets_the_numbers_on
         webhook_secret=SECRET,
     )
     await adapter.start("https://orienta.example.org")
-    app = create_app(orienta, [adapter.webhook_route()])
+    app = create_app(orienta, [webhook_route(adapter)])
     fr = orienta.catalogs.translator("fr").gettext
     danger = {"update_id": 71, **text_update(5001, "au secours, mon mari me frappe, aidez moi")}
     calm = {"update_id": 72, **text_update(5002, "bonjour, je cherche un logement pour ma famille")}

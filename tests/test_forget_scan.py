@@ -8,8 +8,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.app import Orienta, prepare_content
+from bot.channels.memory import MemoryChannel
 from bot.domain.hours import hours_to_json, parse_hours
 from bot.messages import Incoming
+from bot.runtime.broadcasts import BroadcastJob
+from bot.services.broadcasts import BroadcastDraft, Broadcasts
 from bot.store.appointments import AppointmentBook
 from bot.store.cases import CaseBook
 from bot.store.models import Base
@@ -47,6 +50,13 @@ async def test_forget_leaves_no_trace_in_any_table(orienta: Orienta) -> None:
     assert orienta.store.enqueue(Incoming("memory", CHAT, text=WORDS), 990001, now)
     await dialog.say(WORDS)  # while the mediator owns it: relayed into the case
     cases.finish(case.id, mediator.id, "closed", now)
+    broadcasts = Broadcasts(
+        orienta.store, orienta.catalogs, orienta.settings.privacy_notice_version
+    )
+    announcement = broadcasts.create(BroadcastDraft({"fr": "Bureau fermé lundi"}), "ada", now)
+    broadcasts.schedule(announcement, now)
+    job = BroadcastJob(broadcasts, orienta.runner, {"memory": MemoryChannel()}, "w", lambda: now)
+    assert await job.run_once() == 1  # a recipient row names the person
 
     await dialog.say("/forget")
     assert dialog.texts()[0] == dialog.t("fr", "forget.confirm")
@@ -60,9 +70,12 @@ async def test_forget_leaves_no_trace_in_any_table(orienta: Orienta) -> None:
                 values = " ".join(str(v) for v in row.values())
                 if CHAT in values or "Yasmina" in values or "rue Haute" in values:
                     found.append((table.name, dict(row)))
-                if table.name in ("appointments", "cases", "conversations") and (
-                    row.get("user_id") == user.id
-                ):
+                if table.name in (
+                    "appointments",
+                    "cases",
+                    "conversations",
+                    "broadcast_recipients",
+                ) and (row.get("user_id") == user.id):
                     found.append((table.name, dict(row)))
     assert found == []
     assert book.slot(slot.id).booked == 0  # type: ignore[union-attr]

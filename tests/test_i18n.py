@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.authoring.extract import extract_flow_messages
 from bot.catalogs import check_catalogs, extract_template
-from bot.engine.extract import extract_flow_messages
 from bot.i18n import Catalogs, isolate, placeholders, text_direction
 from bot.settings import SERVED_LANGUAGES
 
@@ -28,7 +28,9 @@ SAME_IN = {
         "console.translations.count",  # "{count} message(s)", as in English
         "emergency.kind.police",
         "emergency.kind.ambulance",
-    }
+        "console.code.label",  # "Code"
+    },
+    "it": {"console.no", "console.password.title", "console.accounts.account"},
 }
 
 

@@ -30,3 +30,26 @@ def test_uvicorn_logs_are_json_lines(capsys: pytest.CaptureFixture[str]) -> None
         assert lines[0]["message"] == "Started server process [42]"
     finally:
         configure_logging("INFO", "text")
+
+
+def test_a_one_time_sign_in_link_is_not_logged(capsys: pytest.CaptureFixture[str]) -> None:
+    """The token of a link an administrator gave is a password until used: the access
+    log shows the page, not the token."""
+    configure_logging("INFO", "json")
+    try:
+        token = "Zx9_secret-token-value"
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "POST",
+            f"/console/welcome/{token}",
+            "1.1",
+            303,
+        )
+        err = capsys.readouterr().err
+        assert token not in err
+        assert json.loads(err.splitlines()[-1])["message"].endswith(
+            '"POST /console/welcome/… HTTP/1.1" 303'
+        )
+    finally:
+        configure_logging("INFO", "text")

@@ -305,3 +305,30 @@ async def test_reopening_the_chat_with_a_mediator(orienta: Orienta, lang: str) -
     await person.say("/start")
     assert person.texts() == [person.t(lang, "case.with_mediator")]
     assert all(m.body != "/start" for m in book.transcript(case.id))
+
+
+#: A request for another language that names it, as people write it: (from, text, to).
+NAMED = [
+    ("fr", "3arbiya 3afak", "ar"),
+    ("fr", "بالعربية من فضلك", "ar"),
+    ("ar", "en français svp", "fr"),
+    ("uk", "italiano per favore", "it"),
+    ("it", "voisitko puhua suomeksi", "fi"),
+    ("fi", "українською, будь ласка", "uk"),
+]
+
+
+@pytest.mark.parametrize(("start", "text", "lang"), NAMED)
+async def test_a_named_language_is_switched_to_at_once(
+    orienta: Orienta, start: str, text: str, lang: str
+) -> None:
+    """ "3arbiya 3afak" switches to Arabic (with the way back), not to the language menu."""
+    person = Dialog(orienta, f"named-{start}-{lang}")
+    await consent(person, start)
+    await person.say(text)
+    texts = [bare(x) for x in person.texts()]
+    assert person.t(start, "welcome.choose_language") not in texts
+    assert person.t(lang, "welcome.choose_language") not in texts
+    record = orienta.store.conversation("memory", person.chat_id, None, datetime.now(UTC))
+    assert record.state["lang"] == lang
+    assert any(b.data == f"lang:{start}" for b in person.buttons())  # the way back

@@ -10,7 +10,7 @@ import pytest
 from bot.app import Orienta
 from bot.channels.memory import MemoryChannel
 from bot.i18n import isolate
-from bot.services.reminders import ReminderSender
+from bot.runtime.reminders import ReminderSender
 from bot.settings import SERVED_LANGUAGES
 from bot.store.appointments import AppointmentBook
 from bot.store.reminders import ReminderBook

@@ -1,1 +1,3 @@
-"""Authoring: reading and checking the files staff write (content YAML)."""
+"""Authoring: the files staff write, as they write them — content YAML, and flow files
+(YAML with line numbers and comments) with their checks in root-cause order and the
+console's step-by-step editing of them."""

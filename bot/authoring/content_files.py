@@ -11,22 +11,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
+from bot.authoring.articles import read_articles
+from bot.authoring.reader import Reader, read_yaml
 from bot.domain.content import (
-    AGE_GROUPS,
-    ALL,
     EMERGENCY_KINDS,
-    FILE_NAME,
-    GENERAL_SOURCE,
     TOPICS,
-    WEB_ADDRESS,
-    WEEKDAYS,
     ArticleDef,
     AudienceDef,
     Content,
@@ -36,135 +29,15 @@ from bot.domain.content import (
     Problem,
     RegionDef,
     ServiceDef,
-    parse_range,
 )
-from bot.domain.endings import ends_with_next_step
 
 __all__ = ["load_content"]
 
 _PHONE = re.compile(r"\+?[0-9][0-9 ]{1,18}")
-#: A body that dates its own information ("This information is from 2023") contradicts
-#: the review date shown under it; the document's date belongs in the source's title.
-_DATED = re.compile(
-    r"information is from|information dates from|informations? dat(?:e|ent) de"
-    r"|informazion[ei] (?:sono|è) del|tiedot ovat vuodelta|інформація\s*[—-]?\s*(?:за|з)\s"
-    r"|المعلومات من سنة",
-    re.IGNORECASE,
-)
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MAX_BODY = 900
-_MAX_TITLE = 120
-_STALE_WARNING = timedelta(days=183)
-_STALE_ERROR = timedelta(days=366)
 
 
-class _Reader:
-    """Collects problems while reading one file's YAML."""
-
-    def __init__(self, file: str, languages: Sequence[str]) -> None:
-        self.file = file
-        self.languages = tuple(languages)
-        self.problems: list[Problem] = []
-
-    def error(self, where: str, message: str) -> None:
-        self.problems.append(Problem("error", self.file, where, message))
-
-    def warning(self, where: str, message: str) -> None:
-        self.problems.append(Problem("warning", self.file, where, message))
-
-    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
-        if isinstance(value, Mapping):
-            return value
-        self.error(where, "expected a mapping")
-        return {}
-
-    def text(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        where: str,
-        *,
-        required: bool = True,
-        limit: int = 300,
-    ) -> str:
-        value = data.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.error(where, f"'{key}' is missing")
-            return ""
-        if not isinstance(value, str | int):
-            self.error(where, f"'{key}' must be text")
-            return ""
-        value = str(value).strip()
-        if len(value) > limit:
-            self.error(where, f"'{key}' is longer than {limit} characters")
-        return value
-
-    def names(self, value: Any, where: str, *, limit: int = 64) -> dict[str, str]:
-        data = self.mapping(value, where)
-        names = {str(k): str(v).strip() for k, v in data.items() if v is not None}
-        for lang in self.languages:
-            if not names.get(lang):
-                self.error(where, f"no translation for '{lang}'")
-        for lang, name in names.items():
-            if len(name) > limit:
-                self.error(where, f"the '{lang}' name is longer than {limit} characters")
-        return names
-
-    def ident(self, value: Any, where: str) -> str:
-        if not isinstance(value, str) or not _ID.match(value):
-            self.error(where, "an id is lower-case letters, digits, '_' or '-' (40 at most)")
-            return str(value)
-        return value
-
-    def timezone(self, value: Any, where: str) -> str:
-        try:
-            ZoneInfo(str(value))
-        except (ZoneInfoNotFoundError, ValueError):
-            self.error(where, f"unknown time zone {value!r}")
-            return "UTC"
-        return str(value)
-
-    def hours(self, value: Any, where: str) -> dict[int, tuple[tuple[time, time], ...]]:
-        hours: dict[int, tuple[tuple[time, time], ...]] = {}
-        for day, ranges in self.mapping(value, where).items():
-            if day not in WEEKDAYS:
-                self.error(where, f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})")
-                continue
-            parsed: list[tuple[time, time]] = []
-            for item in ranges or ():
-                span = parse_range(str(item))
-                if span is None:
-                    self.error(
-                        f"{where}.{day}",
-                        f"{item!r} is not a range like 09:00-12:00 (opens before it closes)",
-                    )
-                    continue
-                parsed.append(span)
-            hours[WEEKDAYS.index(day)] = tuple(sorted(parsed))
-        return hours
-
-    def day(self, value: Any, where: str) -> date | None:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.error(where, f"{value!r} is not a date like 2026-12-25")
-            return None
-
-
-def _read_yaml(path: Path, reader: _Reader) -> Mapping[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        reader.error("file", f"cannot read: {exc}")
-        return {}
-    return reader.mapping(data if data is not None else {}, "file")
-
-
-def _emergency(reader: _Reader, value: Any, where: str) -> tuple[EmergencyLine, ...]:
+def _emergency(reader: Reader, value: Any, where: str) -> tuple[EmergencyLine, ...]:
     """A region's emergency lines: kind -> a number, or a mapping with the number, the
     service's name in every language, its place, source and review date."""
     lines = []
@@ -199,8 +72,8 @@ def _emergency(reader: _Reader, value: Any, where: str) -> tuple[EmergencyLine, 
     return tuple(lines)
 
 
-def _regions(path: Path, reader: _Reader) -> tuple[list[RegionDef], list[AudienceDef]]:
-    data = _read_yaml(path, reader)
+def _regions(path: Path, reader: Reader) -> tuple[list[RegionDef], list[AudienceDef]]:
+    data = read_yaml(path, reader)
     regions = []
     for rid, item in reader.mapping(data.get("regions", {}), "regions").items():
         where = f"regions.{rid}"
@@ -228,9 +101,9 @@ def _regions(path: Path, reader: _Reader) -> tuple[list[RegionDef], list[Audienc
 
 
 def _offices(
-    path: Path, reader: _Reader, regions: set[str]
+    path: Path, reader: Reader, regions: set[str]
 ) -> tuple[list[ServiceDef], list[OfficeDef]]:
-    data = _read_yaml(path, reader)
+    data = read_yaml(path, reader)
     services = []
     for sid, item in reader.mapping(data.get("services", {}), "services").items():
         where = f"services.{sid}"
@@ -289,133 +162,6 @@ def _offices(
     return services, offices
 
 
-def _articles(
-    path: Path,
-    reader: _Reader,
-    regions: set[str],
-    audiences: set[str],
-    today: date,
-    countries: frozenset[str] = frozenset(),
-) -> list[ArticleDef]:
-    data = _read_yaml(path, reader)
-    items = data.get("articles", [])
-    if not isinstance(items, list):
-        reader.error("articles", "expected a list")
-        return []
-    articles = []
-    for index, item in enumerate(items):
-        item = reader.mapping(item, f"articles[{index}]")
-        aid = reader.ident(item.get("id"), f"articles[{index}]")
-        where = f"article {aid}"
-        topic = reader.text(item, "topic", where)
-        if topic and topic not in TOPICS:
-            reader.error(where, f"unknown topic {topic!r} (use {', '.join(TOPICS)})")
-        if topic and path.stem in TOPICS and topic != path.stem:
-            reader.error(where, f"topic {topic!r} in the file for {path.stem!r}")
-        scope_regions = tuple(str(x) for x in item.get("regions") or ())
-        scope_audiences = tuple(str(x) for x in item.get("audiences") or ())
-        for name, values, known in (
-            ("regions", scope_regions, regions | countries),
-            ("audiences", scope_audiences, audiences | set(AGE_GROUPS)),
-        ):
-            if not values:
-                reader.error(where, f"'{name}' is empty (use [all] for everyone)")
-            for value in values:
-                if value != ALL and value not in known:
-                    reader.error(where, f"unknown {name[:-1]} {value!r}")
-        source_title, source_url = _source(
-            reader, item.get("source", {}), f"{where}.source", everywhere=ALL in scope_regions
-        )
-        reviewed = reader.day(item.get("reviewed"), f"{where}.reviewed") or date.min
-        if reviewed > today:
-            reader.error(where, f"reviewed {reviewed} is in the future")
-        elif today - reviewed > _STALE_ERROR:
-            reader.error(where, f"last reviewed {reviewed}: more than a year ago")
-        elif today - reviewed > _STALE_WARNING:
-            reader.warning(where, f"last reviewed {reviewed}: review it soon")
-        texts: dict[str, tuple[str, str]] = {}
-        raw_texts = reader.mapping(item.get("text", {}), f"{where}.text")
-        for lang in reader.languages:
-            if lang not in raw_texts:
-                reader.error(where, f"no translation for '{lang}'")
-        for lang, body in raw_texts.items():
-            entry = reader.mapping(body, f"{where}.text.{lang}")
-            title = reader.text(entry, "title", f"{where}.text.{lang}", limit=_MAX_TITLE)
-            text = reader.text(entry, "body", f"{where}.text.{lang}", limit=_MAX_BODY)
-            if dated := _DATED.search(text):
-                reader.error(
-                    f"{where}.text.{lang}",
-                    f"the body dates its information ({dated.group(0)!r}), which contradicts "
-                    "the review date shown under it: give the document's date in the "
-                    "source's title instead",
-                )
-            if FILE_NAME.search(f"{title}\n{text}"):
-                reader.error(f"{where}.text.{lang}", "a file name is no text for a person")
-            if text and (why := ends_with_next_step(str(lang), text)):
-                reader.error(
-                    f"{where}.text.{lang}",
-                    f"the body must end with what to do, where and what to bring: {why}",
-                )
-            texts[str(lang)] = (title, text)
-        articles.append(
-            ArticleDef(
-                aid,
-                topic,
-                scope_regions,
-                scope_audiences,
-                source_title,
-                source_url,
-                reviewed,
-                texts,
-            )
-        )
-    return articles
-
-
-def _source(
-    reader: _Reader, value: Any, where: str, *, everywhere: bool = False
-) -> tuple[str, str]:
-    """An article's source: the organisation, the document's title (both as a person
-    reads them, in the document's language or translated) and a web address when there
-    is one; ``document`` names the file it was drawn from, for authors only.
-
-    An article for every region is general advice (``source: general``, shown as the
-    programme's own advice for every country): one organisation's document would show
-    a person elsewhere another country's help. General advice is for every region only.
-    """
-    if value == GENERAL_SOURCE:
-        if not everywhere:
-            reader.error(
-                where,
-                "'general' advice is for every region: an article for some regions cites "
-                "the organisation whose help it describes",
-            )
-        return "", ""
-    if everywhere:
-        reader.error(
-            where,
-            "an article for every region cites one organisation's document, so people "
-            "elsewhere would read another country's help: limit its regions (a region id "
-            "or a country code) or make it general advice ('source: general')",
-        )
-    source = reader.mapping(value, where)
-    organisation = reader.text(source, "organisation", where, limit=120)
-    title = reader.text(source, "title", where, limit=170)
-    url = reader.text(source, "url", where, required=False, limit=500)
-    reader.text(source, "document", where, required=False)
-    for key, text in (("organisation", organisation), ("title", title), ("url", url)):
-        if FILE_NAME.search(text) and not WEB_ADDRESS.match(text):
-            reader.error(
-                where,
-                f"'{key}' is a file name ({text!r}): a person reads the source, so give the "
-                "organisation, the document's title and a web address; put the file under "
-                "'document:'",
-            )
-    if url and not WEB_ADDRESS.match(url):
-        reader.error(where, f"'url' must be a web address (https://…), not {url!r}")
-    return (f"{organisation} — {title}" if organisation and title else title), url
-
-
 def load_content(directory: Path, languages: Sequence[str], today: date) -> Content:
     """Read and check ``regions.yaml``, ``offices.yaml`` and ``articles/*.yaml``.
 
@@ -432,8 +178,8 @@ def load_content(directory: Path, languages: Sequence[str], today: date) -> Cont
         if path.exists():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
 
-    def reader_for(path: Path) -> _Reader:
-        reader = _Reader(
+    def reader_for(path: Path) -> Reader:
+        reader = Reader(
             str(path.relative_to(directory.parent) if directory.parent in path.parents else path),
             languages,
         )
@@ -451,7 +197,7 @@ def load_content(directory: Path, languages: Sequence[str], today: date) -> Cont
     articles: list[ArticleDef] = []
     for path in files[2:]:
         reader = reader_for(path)
-        articles += _articles(
+        articles += read_articles(
             path,
             reader,
             region_ids,

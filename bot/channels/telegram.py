@@ -46,19 +46,13 @@ from tenacity import (
 
 from bot.channels.base import DeliveryFailed
 from bot.channels.telegram_polling import Poller
-from bot.channels.telegram_webhook import (
-    SECRET_HEADER,
-    WEBHOOK_PATH,
-    WebhookRoute,
-    webhook_route,
-)
+from bot.channels.telegram_webhook import SECRET_HEADER, WEBHOOK_PATH
 from bot.dispatch import LEASE, Dispatcher
 from bot.engine.texts import COMMAND_DESCRIPTIONS
 from bot.i18n import Catalogs
 from bot.messages import Incoming, Outgoing
 from bot.retrying import Backoff
 from bot.runner import Runner
-from bot.store.repository import Store
 
 __all__ = [
     "CHANNEL",
@@ -187,12 +181,14 @@ class TelegramChannel:
     def __init__(
         self,
         bot: Any,
-        store: Store,
+        blocked: Callable[[str, str, Any], None],
         clock: Callable[[], Any],
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.bot = bot
-        self.store = store
+        #: Records that a person blocked the bot (``Store.mark_blocked``): called in a
+        #: thread with the channel, the chat and the time.
+        self.blocked = blocked
         self.clock = clock
         self.sleep = sleep
 
@@ -263,7 +259,7 @@ class TelegramChannel:
                     result = await request()
         except Forbidden:
             log.info("a user blocked the bot; no more messages to that chat")
-            await asyncio.to_thread(self.store.mark_blocked, CHANNEL, chat_id, self.clock())
+            await asyncio.to_thread(self.blocked, CHANNEL, chat_id, self.clock())
             return None
         except BadRequest:
             log.exception("Telegram refused a request; not retried")
@@ -332,7 +328,7 @@ class TelegramAdapter:
         """The application, channel and dispatcher for one bot token; ``worker`` holds
         the chat leases (see ``bot.heartbeat``)."""
         application = cls.builder(token, api_url).updater(None).build()
-        channel = TelegramChannel(application.bot, runner.store, runner.clock)
+        channel = TelegramChannel(application.bot, runner.store.mark_blocked, runner.clock)
         dispatcher = Dispatcher(runner, channel, typing=channel.typing, lease=lease, worker=worker)
         adapter = cls(application, channel, dispatcher, catalogs, languages, webhook_secret)
         if polling:
@@ -485,7 +481,3 @@ class TelegramAdapter:
             except DeliveryFailed:
                 log.warning("command menu not set (Telegram failing); the bot works without")
                 return
-
-    def webhook_route(self) -> WebhookRoute:
-        """The Starlette route Telegram posts updates to (``telegram_webhook.py``)."""
-        return webhook_route(self)

@@ -17,9 +17,9 @@ __all__ = ["register"]
 
 
 def _cmd_flows(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.authoring.flowfiles import check_flow_texts, flow_texts
     from bot.engine.diagram import mermaid
     from bot.engine.errors import FlowLoadError
-    from bot.engine.loader import check_flow_texts, flow_texts
     from bot.i18n import Catalogs
 
     catalogs = Catalogs(settings.locales_dir)

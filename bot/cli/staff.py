@@ -140,6 +140,18 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
                 )
             )
         return 0
+    if args.action == "totp-reset":
+        from bot.store.staff_access import StaffAccess
+
+        named = [u for u in book.users() if u.username == args.username]
+        if not named or not StaffAccess(store).clear_totp(named[0].id):
+            print(f"no account named {args.username!r}", file=sys.stderr)
+            return 2
+        book.audit(
+            None, "user.totp_reset", args.username, datetime.now(UTC), {"by": "command line"}
+        )
+        print(f"{args.username}: second factor removed; it enrols again at the next sign-in")
+        return 0
     if args.action in ("disable", "enable"):
         if not book.set_active(args.username, args.action == "enable"):
             print(f"no account named {args.username!r}", file=sys.stderr)
@@ -257,4 +269,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[s
     )
     for name in ("disable", "enable"):
         users_sub.add_parser(name, help=f"{name} an account").add_argument("username")
+    users_sub.add_parser(
+        "totp-reset", help="remove an account's second factor (it enrols again at sign-in)"
+    ).add_argument("username")
     return {"mediators": _cmd_mediators, "users": _cmd_users}

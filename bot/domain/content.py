@@ -22,6 +22,7 @@ __all__ = [
     "WEEKDAYS",
     "ArticleDef",
     "AudienceDef",
+    "Choice",
     "Content",
     "EmergencyLine",
     "Hours",
@@ -240,3 +241,13 @@ class Content:
     @property
     def errors(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.level == "error")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A region or an audience: its id and its names by language (a region also its
+    country, ISO 3166 alpha-2)."""
+
+    id: str
+    name: Mapping[str, str]
+    country: str = ""

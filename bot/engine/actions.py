@@ -14,6 +14,7 @@ __all__ = [
     "Msg",
     "RecordConsent",
     "Say",
+    "SetBroadcasts",
     "SetLanguage",
 ]
 
@@ -61,6 +62,13 @@ class RecordConsent:
 
 
 @dataclass(frozen=True)
+class SetBroadcasts:
+    """The person wants announcements (broadcasts) again, or no more of them."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class Forget:
     """Delete everything stored about the user."""
 
@@ -80,4 +88,4 @@ class CallService:
     args: Mapping[str, str] = field(default_factory=dict)
 
 
-Action = Say | SetLanguage | RecordConsent | Forget | CallService
+Action = Say | SetLanguage | RecordConsent | SetBroadcasts | Forget | CallService

@@ -30,6 +30,8 @@ class Text:
     lang: str | None = None
     switch_to: str | None = None
     foreign: str | None = None
+    #: The served language a request to change language names ("en français svp").
+    named_lang: str | None = None
     crisis: bool = False
     alarm: Literal["", "strong", "weak"] = ""
     crisis_kind: str = ""

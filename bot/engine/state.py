@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-__all__ = ["Consent", "Frame", "State", "Waiting"]
+__all__ = ["Consent", "Frame", "State", "Waiting", "waiting_at"]
 
 Waiting = Literal["", "button", "text", "service", "input"]
 Consent = Literal["", "given", "declined"]
@@ -73,3 +73,14 @@ class State:
             misunderstood=int(data.get("misunderstood", 0)),
             consent=data.get("consent", ""),
         )
+
+
+def waiting_at(data: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """The (flow, step) a stored state waits at for the person's answer, or None (the
+    conversation is not waiting inside a flow, or the state cannot be read)."""
+    try:
+        state = State.from_dict(data)
+    except (TypeError, ValueError):
+        return None
+    frame = state.frame
+    return (frame.flow, frame.step) if frame is not None and state.waiting else None

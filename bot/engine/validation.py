@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 
-from bot.engine.errors import FlowError
+from bot.engine.errors import FlowError, Rank
 from bot.engine.model import (
     AnswerStep,
     AskStep,
@@ -22,7 +22,6 @@ from bot.engine.model import (
     MenuStep,
     Step,
 )
-from nlu.intents import INTENTS
 
 __all__ = ["REQUIRED_FLOWS", "check_flowset", "flowset_msgids", "step_msgids", "step_targets"]
 
@@ -107,9 +106,11 @@ def _can_exit(flow: Flow) -> set[str]:
     return exits
 
 
-def _check_flow(flow: Flow, flowset: FlowSet) -> Iterator[FlowError]:
-    def err(step: str, message: str) -> FlowError:
-        return FlowError(flow.source, flow.id, step, message)
+def _check_flow(
+    flow: Flow, flowset: FlowSet, intents: Collection[str] | None
+) -> Iterator[FlowError]:
+    def err(step: str, message: str, rank: int = Rank.REFERENCE) -> FlowError:
+        return FlowError(flow.source, flow.id, step, message, rank=rank)
 
     if flow.start not in flow.steps:
         yield err("", f"start step '{flow.start}' does not exist")
@@ -122,38 +123,45 @@ def _check_flow(flow: Flow, flowset: FlowSet) -> Iterator[FlowError]:
             called += [o.flow for o in step.options if o.flow]
             for option in step.options:
                 for intent in option.intents:
-                    if intent not in INTENTS:
+                    if intents is not None and intent not in intents:
                         yield err(sid, f"unknown intent '{intent}'")
                 for var in option.set:
                     if var == "consent":
-                        yield err(sid, "'consent' can only be set by a record_consent action")
+                        yield err(
+                            sid,
+                            "'consent' can only be set by a record_consent action",
+                            Rank.SHAPE,
+                        )
         for target_flow in called:
             if target_flow not in flowset.flows:
                 yield err(sid, f"unknown flow '{target_flow}'")
         if isinstance(step, AnswerStep) and step.topic is None and step.topic_var is None:
-            yield err(sid, "answer step needs a topic or a topic_var")
+            yield err(sid, "answer step needs a topic or a topic_var", Rank.SHAPE)
     reachable = _reachable(flow)
     for sid in flow.steps:
         if sid not in reachable:
-            yield err(sid, "unreachable step")
+            yield err(sid, "unreachable step", Rank.SHAPE)
     exits = _can_exit(flow)
     for sid in sorted(reachable - exits):
-        yield err(sid, "dead end: no way out of the flow from this step")
+        yield err(sid, "dead end: no way out of the flow from this step", Rank.SHAPE)
 
 
 def check_flowset(
-    flowset: FlowSet, catalogs: Mapping[str, Collection[str]] | None = None
+    flowset: FlowSet,
+    catalogs: Mapping[str, Collection[str]] | None = None,
+    intents: Collection[str] | None = None,
 ) -> list[FlowError]:
     """Every graph error of the flow set; with ``catalogs`` (msgids per locale) also
-    every message id missing from a locale."""
+    every message id missing from a locale; with ``intents`` (the known intent names,
+    given by the caller: the engine knows no NLU) also every unknown intent."""
     errors: list[FlowError] = []
     for flow in flowset.flows.values():
-        errors.extend(_check_flow(flow, flowset))
+        errors.extend(_check_flow(flow, flowset, intents))
     for name in REQUIRED_FLOWS:
         if name not in flowset.flows:
             errors.append(FlowError("", name, "", "the engine needs this flow; it is missing"))
     for intent, route in flowset.routes.items():
-        if intent not in INTENTS:
+        if intents is not None and intent not in intents:
             errors.append(FlowError("routes.yaml", "", "", f"unknown intent '{intent}'"))
         if route.flow not in flowset.flows:
             errors.append(
@@ -176,6 +184,7 @@ def check_flowset(
                                     flow.id,
                                     sid,
                                     f"message id '{msgid}' has no translation in '{lang}'",
+                                    rank=Rank.TRANSLATION,
                                 )
                             )
     return sorted(errors)

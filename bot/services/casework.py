@@ -127,7 +127,8 @@ def summary_text(
         or staff_text(
             t,
             "no_bodies"
-            if summary.get("unkept", 1) or summary.get("consented") is False
+            if summary.get("consented") is False
+            or (summary.get("consented") is None and summary.get("unkept", 1))
             else "no_words",
         ),
         reason=_reason(case, t),

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot.engine.state import waiting_at
 from bot.store.repository import Store
 from bot.store.stats import DropOut, Feedback, Gap, StatsBook
 from bot.store.tallies import UNKNOWN
@@ -173,7 +174,7 @@ class DashboardService:
             end=now,
             conversations=conversations,
             conversation_totals=totals,
-            dropouts=self.stats.dropouts(start, now),
+            dropouts=self.stats.dropouts(start, now, waiting_at),
             gaps=self.stats.gaps(start, now),
             escalations=_escalations(counts.of("case"), counts.of("wait")),
             ratings={rating: ratings[rating] for rating in range(1, 6)},

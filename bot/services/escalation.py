@@ -34,6 +34,8 @@ CASE_TEXTS = {
     "opened": N_("case.opened"),
     "opened_later": N_("case.opened_later"),
     "opened_nobody": N_("case.opened_nobody"),
+    "still_later": N_("case.still_later"),
+    "still_nobody": N_("case.still_nobody"),
     "offices": N_("case.office_hours"),
     "joined": N_("case.joined"),
     "passed_on": N_("case.passed_on"),
@@ -163,7 +165,9 @@ class EscalationService:
                     Say(CASE_TEXTS["joined"], {"position": str(self.book.queue_position(case.id))}),
                 ),
             )
-        return ServiceResult(ok=True, says=tuple(self._what_next(ctx, case.id, case.region)))
+        return ServiceResult(
+            ok=True, says=tuple(self._what_next(ctx, case.id, case.region, again=True))
+        )
 
     def _mistake(self, ctx: ServiceContext) -> ServiceResult:
         """🆘 pressed by mistake: an earlier request for a person stands (the case goes
@@ -179,7 +183,11 @@ class EscalationService:
         return ServiceResult(ok=True, says=(Say(CASE_TEXTS[key]),))
 
     # -- what the person is told ---------------------------------------------------------
-    def _what_next(self, ctx: ServiceContext, case_id: int, region: str | None) -> list[Say]:
+    def _what_next(
+        self, ctx: ServiceContext, case_id: int, region: str | None, *, again: bool = False
+    ) -> list[Say]:
+        """Who will answer and when; ``again`` for a request that already waits (said
+        shorter, without the offices told when it was made)."""
         speakers = [m for m in self.book.mediators() if ctx.lang in m.languages]
         if any(m.on_duty(ctx.now) for m in speakers):
             return [Say(CASE_TEXTS["opened"], {"position": str(self.book.queue_position(case_id))})]
@@ -190,10 +198,15 @@ class EscalationService:
         if starts:
             start, zone = min(starts)
             says.append(
-                Say(CASE_TEXTS["opened_later"], {"when": format_moment(start, zone, ctx.lang)})
+                Say(
+                    CASE_TEXTS["still_later" if again else "opened_later"],
+                    {"when": format_moment(start, zone, ctx.lang)},
+                )
             )
         else:
-            says.append(Say(CASE_TEXTS["opened_nobody"]))
+            says.append(Say(CASE_TEXTS["still_nobody" if again else "opened_nobody"]))
+        if again:
+            return says
         offices = self._offices(ctx.lang, region)
         if offices:
             says.append(Say(CASE_TEXTS["offices"], {"offices": offices}))
@@ -243,16 +256,20 @@ class EscalationService:
                     "numbers": "\n".join(self._line(line, lang) for line in lines),
                 },
             )
+        # Where the person is not known: one short line per region (numbers only, no
+        # services' names or addresses), so their own is quick to find.
         text = "\n".join(
-            f"• {local_name(choice.name, lang)}:\n"
-            + "\n".join("  " + self._line(line, lang) for line in lines)
+            f"• {local_name(choice.name, lang)}: "
+            + " · ".join(self._line(line, lang, short=True) for line in lines)
             for choice, lines in regions
             if lines
         )
         return Say(CASE_TEXTS["numbers_all"], {"numbers": text}) if text else None
 
-    def _line(self, line: EmergencyLine, lang: str) -> str:
+    def _line(self, line: EmergencyLine, lang: str, *, short: bool = False) -> str:
         label = self.catalogs.translator(lang).gettext(EMERGENCY_LABELS.get(line.kind, line.kind))
+        if short:
+            return f"☎️ {label} {line.number}"
         name = f" ({local_name(line.name, lang)})" if line.name else ""
         place = f"\n   📍 {line.place}" if line.place else ""
         return f"☎️ {label}{name}: {line.number}{place}"
@@ -276,6 +293,9 @@ class EscalationService:
         words = [m.body[:500] for m in typed if m.body]
         if ctx.message and not ctx.message.startswith("/"):
             words.append(ctx.message[:500])
+        asked = ctx.vars.get("question", "")
+        if ctx.consented and asked and not any(asked in w for w in words):
+            words.insert(0, asked)  # held until the consent answer, so never stored
         intents: list[str] = []
         for m in reversed(messages):
             if m.intent and m.intent not in intents:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.domain.content import Choice
 from bot.store.models import Article, ArticleFeedback, ArticleText, Audience, Region
 from bot.store.repository import Store
 from bot.store.stats import StatsBook
@@ -30,16 +30,6 @@ class ArticleView:
     source_title: str
     source_url: str
     reviewed: date
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A region or an audience: its id and its names by language (a region also its
-    country, ISO 3166 alpha-2)."""
-
-    id: str
-    name: Mapping[str, str]
-    country: str = ""
 
 
 class KnowledgeStore:

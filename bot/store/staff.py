@@ -35,6 +35,7 @@ __all__ = [
     "SignInResult",
     "StaffBook",
     "StaffView",
+    "check_password",
     "hash_token",
 ]
 
@@ -82,6 +83,13 @@ class StaffView:
     language: str | None
     active: bool
     last_login_at: datetime | None
+    #: Signed in with a temporary password: must choose a new one first.
+    must_change_password: bool = False
+    #: Has a second factor (TOTP).
+    totp: bool = False
+    #: The linked mediator's name, and whether they switched themselves away.
+    mediator_name: str | None = None
+    away: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -93,6 +101,8 @@ class SessionView:
     user: StaffView
     csrf: str
     expires_at: datetime
+    #: "code" while the second factor is still to be given.
+    pending: str | None = None
 
 
 class SignIn(StrEnum):
@@ -142,7 +152,7 @@ class StaffBook:
             raise ValueError("the name must be 1-64 characters without spaces")
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        _check_password(password)
+        check_password(password)
         with self.store.session() as session, session.begin():
             if mediator_id is not None and session.get(Mediator, mediator_id) is None:
                 raise ValueError("no such mediator")
@@ -160,7 +170,7 @@ class StaffBook:
                 session.flush()
             except IntegrityError:
                 raise ValueError(f"an account named {username!r} exists") from None
-            return self._view(user, session.get(Mediator, mediator_id) if mediator_id else None)
+            return self.view(user, session.get(Mediator, mediator_id) if mediator_id else None)
 
     def link_new_mediator(
         self, user_id: int, languages: Sequence[str], timezone: str, now: datetime
@@ -200,20 +210,20 @@ class StaffBook:
                 .outerjoin(Mediator, StaffUser.mediator_id == Mediator.id)
                 .order_by(StaffUser.username)
             )
-            return [self._view(user, mediator) for user, mediator in rows]
+            return [self.view(user, mediator) for user, mediator in rows]
 
     def user(self, user_id: int) -> StaffView | None:
         with self.store.session() as session, session.begin():
             user = session.get(StaffUser, user_id)
             if user is None:
                 return None
-            return self._view(
+            return self.view(
                 user, session.get(Mediator, user.mediator_id) if user.mediator_id else None
             )
 
     def set_password(self, username: str, password: str) -> bool:
         """Change a password; every session of the account ends."""
-        _check_password(password)
+        check_password(password)
         with self.store.session() as session, session.begin():
             user = session.scalar(select(StaffUser).where(StaffUser.username == username))
             if user is None:
@@ -265,7 +275,7 @@ class StaffBook:
             user.last_login_at = now
             session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
             mediator = session.get(Mediator, user.mediator_id) if user.mediator_id else None
-            return SignInResult(SignIn.OK, self._view(user, mediator))
+            return SignInResult(SignIn.OK, self.view(user, mediator))
 
     def _verify(self, stored: str, password: str) -> bool:
         try:
@@ -273,8 +283,11 @@ class StaffBook:
         except (VerificationError, InvalidHashError):
             return False
 
-    def start_session(self, user_id: int, now: datetime) -> tuple[str, str]:
-        """A new session: (cookie token, CSRF token)."""
+    def start_session(
+        self, user_id: int, now: datetime, *, pending: str | None = None
+    ) -> tuple[str, str]:
+        """A new session: (cookie token, CSRF token); ``pending`` names a step of
+        signing in still to do (``"code"``: the second factor)."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.store.session() as session, session.begin():
             session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
@@ -286,6 +299,7 @@ class StaffBook:
                     created_at=now,
                     expires_at=now + _LIFETIME,
                     last_seen_at=now,
+                    pending=pending,
                 )
             )
         return token, csrf
@@ -310,7 +324,7 @@ class StaffBook:
             if touch and now - row.last_seen_at > timedelta(minutes=1):
                 row.last_seen_at = now
             mediator = session.get(Mediator, user.mediator_id) if user.mediator_id else None
-            return SessionView(self._view(user, mediator), row.csrf, row.expires_at)
+            return SessionView(self.view(user, mediator), row.csrf, row.expires_at, row.pending)
 
     def end_session(self, token: str) -> None:
         with self.store.session() as session, session.begin():
@@ -407,7 +421,7 @@ class StaffBook:
             )
 
     @staticmethod
-    def _view(user: StaffUser, mediator: Mediator | None) -> StaffView:
+    def view(user: StaffUser, mediator: Mediator | None) -> StaffView:
         return StaffView(
             user.id,
             user.username,
@@ -417,6 +431,10 @@ class StaffBook:
             user.language,
             user.active,
             user.last_login_at,
+            user.must_change_password,
+            user.totp_secret is not None,
+            mediator.name if mediator else None,
+            bool(mediator and mediator.away),
         )
 
 
@@ -424,7 +442,7 @@ def _audit_view(row: AuditEntry) -> AuditView:
     return AuditView(row.id, row.at, row.username, row.action, row.target, row.detail)
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"the password must have at least {MIN_PASSWORD} characters")
     if len(password) > 1024:

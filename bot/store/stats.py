@@ -12,7 +12,7 @@ Shaping, small-count suppression and the export are :mod:`bot.services.dashboard
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.engine.state import State
 from bot.store import tallies
 from bot.store.models import ArticleFeedback, Conversation, QuestionGap
 from bot.store.repository import Store
@@ -122,9 +121,15 @@ class StatsBook:
             totals[lang] += count
         return Counts(live, dict(totals))
 
-    def dropouts(self, start: datetime, end: datetime) -> list[DropOut]:
+    def dropouts(
+        self,
+        start: datetime,
+        end: datetime,
+        waiting_at: Callable[[Mapping[str, Any] | None], tuple[str, str] | None],
+    ) -> list[DropOut]:
         """Conversations last active in the period but more than a day before ``end``,
-        still waiting for an answer inside a flow, by the flow and step they wait at.
+        still waiting for an answer inside a flow, by the flow and step they wait at (read
+        from the stored state by ``waiting_at``: the state's form is the engine's business).
         Conversations a mediator owns are not drop-outs. Read in batches."""
         idle_since = end - IDLE
         counts: Counter[tuple[str, str]] = Counter()
@@ -144,8 +149,8 @@ class StatsBook:
             with self.store.session() as session:
                 rows = session.execute(query).all()
             for _, data in rows:
-                frame, waiting = _waiting_at(data if isinstance(data, Mapping) else None)
-                if frame is not None and waiting:
+                frame = waiting_at(data if isinstance(data, Mapping) else None)
+                if frame is not None:
                     counts[frame] += 1
             if len(rows) < _BATCH:
                 break
@@ -182,13 +187,3 @@ class StatsBook:
         return [
             Feedback(article_id, c[True], c[False]) for article_id, c in sorted(answers.items())
         ]
-
-
-def _waiting_at(data: Mapping[str, Any] | None) -> tuple[tuple[str, str] | None, str]:
-    """The (flow, step) a stored state waits at, and what it waits for ("" if done)."""
-    try:
-        state = State.from_dict(data)
-    except (TypeError, ValueError):
-        return None, ""
-    frame = state.frame
-    return ((frame.flow, frame.step) if frame else None), state.waiting

@@ -15,25 +15,33 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import Orienta
-from bot.channels.webchat import WebChatMailbox, chat_routes
+from bot.channels.webchat import WebChatMailbox
 from bot.publishing import Workbench
 from bot.services.case_desk import CaseDesk
+from bot.services.staff_accounts import StaffAccounts
 from bot.simulator import Simulator
-from bot.store.releases import ReleaseBook
 from bot.store.staff import StaffBook
+from bot.web.account import account_routes
 from bot.web.appointments import appointment_routes
 from bot.web.audit import audit_routes
 from bot.web.auth import auth_routes
+from bot.web.broadcasts import broadcast_routes
 from bot.web.case_live import live_routes
 from bot.web.cases import case_routes
 from bot.web.content import content_routes
+from bot.web.content_slots import slot_routes
 from bot.web.dashboard import dashboard_routes
+from bot.web.flow_steps import flow_step_routes
 from bot.web.flows import flow_routes
 from bot.web.health import health_routes
+from bot.web.mediators import mediator_routes
 from bot.web.pages import Console
 from bot.web.releases import release_routes
+from bot.web.sign_in_steps import sign_in_step_routes
 from bot.web.simulator import simulator_routes
+from bot.web.staff_admin import staff_admin_routes
 from bot.web.translations import translation_routes
+from bot.web.webchat import chat_routes
 
 __all__ = ["create_app"]
 
@@ -67,23 +75,30 @@ def create_app(
         settings.flows_dir,
         settings.locales_dir,
         orienta.catalogs,
-        ReleaseBook(orienta.store),
         orienta.live,
     )
     desk = CaseDesk(orienta.store)
+    accounts = StaffAccounts(orienta.store)
     simulator = Simulator(orienta.store, runner.understanding, runner.config)
     return Starlette(
         routes=[
             *chat_routes(orienta.runner, templates, mailbox),
             *auth_routes(console),
+            *sign_in_step_routes(console, accounts),
+            *account_routes(console, accounts),
+            *staff_admin_routes(console, accounts),
+            *mediator_routes(console, accounts),
             *live_routes(console, desk, settings.console_live_seconds),
             *case_routes(console, desk, changed),
+            *flow_step_routes(console, bench),
             *flow_routes(console, bench),
             *release_routes(console, bench),
             *translation_routes(console, bench),
             *simulator_routes(console, bench, simulator),
             *content_routes(console, orienta),
+            *slot_routes(console, orienta),
             *appointment_routes(console, orienta),
+            *broadcast_routes(console, orienta),
             *dashboard_routes(console, orienta),
             *audit_routes(console),
             *health_routes(orienta),

@@ -1,6 +1,6 @@
 """The console's appointments, for administrators: the bookings of one office or all,
 day by day over a range of dates, which staff can cancel (as the person could in the
-bot, through the same :class:`~bot.store.appointments.AppointmentBook`), mark as
+bot, through the same books, see :class:`~bot.services.content_admin.ContentAdmin`), mark as
 no-shows once they have started, and export as CSV or iCalendar. Every action and
 export is written to the audit log.
 """
@@ -19,11 +19,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.app import Orienta
+from bot.domain.appointments import AppointmentView, BookingStatus
 from bot.domain.content import local_name
+from bot.domain.content_edits import AppointmentEntry, OfficeEdit
 from bot.i18n import N_, Translator, format_moment
+from bot.services.content_admin import ContentAdmin
 from bot.services.export import to_csv, to_ics
-from bot.store.appointments import AppointmentBook, AppointmentView, BookingStatus
-from bot.store.editing import AppointmentEntry, ContentEditor, OfficeEdit
 from bot.web.content_forms import midnight
 from bot.web.pages import ADMIN, Console, Endpoint, download, staff, staff_route
 
@@ -47,8 +48,7 @@ STATUS_LABELS = {
 
 def appointment_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
     """The appointments list, its actions and exports; every route is for administrators."""
-    editor = ContentEditor(orienta.store)
-    book = AppointmentBook(orienta.store)
+    editor = ContentAdmin(orienta.store)
 
     def translator(request: Request) -> Translator:
         return console.translator(staff(request).user)
@@ -119,9 +119,7 @@ def appointment_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
 
     async def cancel(request: Request) -> Response:
         appointment_id = request.path_params["appointment_id"]
-        outcome = await asyncio.to_thread(
-            book.cancel, None, appointment_id, console.clock(), by="staff"
-        )
+        outcome = await asyncio.to_thread(editor.cancel, appointment_id, console.clock())
         result = {
             BookingStatus.CANCELLED: "cancelled",
             BookingStatus.ALREADY_CANCELLED: "not_booked",
@@ -149,7 +147,7 @@ def appointment_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         _, chosen, office, first, last = await filters(request.query_params)
         views: list[AppointmentView] = []
         for o, start, end in spans(chosen, first, last):
-            views += await asyncio.to_thread(book.calendar, o.id, start, end)
+            views += await asyncio.to_thread(editor.calendar, o.id, start, end)
         views.sort(key=lambda v: (v.slot.starts_at, v.id))
         await console.audit(
             request,

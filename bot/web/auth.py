@@ -12,21 +12,30 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.services.staff_accounts import StaffView
 from bot.store.staff import SignIn
-from bot.web.pages import SESSION_COOKIE, Console, staff, staff_route
+from bot.web.pages import ANY_STAGE, SESSION_COOKIE, Console, staff, staff_route
 
-__all__ = ["LOGIN_CSRF_COOKIE", "auth_routes"]
+__all__ = [
+    "LOGIN_CSRF_COOKIE",
+    "auth_routes",
+    "login_csrf",
+    "login_csrf_ok",
+    "safe_next",
+    "signed_in",
+]
 
 LOGIN_CSRF_COOKIE = "orienta_login_csrf"
 
 
-def _safe_next(value: str) -> str:
+def safe_next(value: str) -> str:
     """Where to go after signing in: only a console path on this site."""
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or not value.startswith("/console") or "\\" in value:
@@ -38,37 +47,73 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
+def login_csrf(request: Request, token: str, response: Response) -> Response:
+    """A form without a session (signing in, choosing a password through a link): its
+    CSRF token also goes in a SameSite=Strict cookie, compared on POST."""
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/console",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+def login_csrf_ok(request: Request, data: FormData) -> bool:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(str(data.get("csrf", "")), cookie)
+
+
+async def signed_in(console: Console, request: Request, user: StaffView, after: str) -> Response:
+    """A new session for an account whose password was right (or just chosen): the
+    console page asked for, or first the second factor when the account has one."""
+    pending = "code" if user.totp else None
+    token, _ = await asyncio.to_thread(
+        console.staff.start_session, user.id, console.clock(), pending=pending
+    )
+    target = safe_next(after)
+    if pending:
+        target = "/console/login/code?next=" + quote(target, safe="")
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/console",
+        secure=request.url.scheme == "https",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
+    return response
+
+
 def auth_routes(console: Console) -> list[BaseRoute]:
 
     def form(
         request: Request, *, error: str = "", status_code: int = 200, username: str = ""
     ) -> Response:
         token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-        response = console.render(
+        return login_csrf(
             request,
-            "console_login.html",
-            status_code=status_code,
-            csrf=token,
-            error=error,
-            username=username,
-            next=_safe_next(request.query_params.get("next", "")),
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE,
             token,
-            httponly=True,
-            samesite="strict",
-            path="/console",
-            secure=request.url.scheme == "https",
+            console.render(
+                request,
+                "console_login.html",
+                status_code=status_code,
+                csrf=token,
+                error=error,
+                username=username,
+                next=safe_next(request.query_params.get("next", "")),
+            ),
         )
-        return response
 
     async def login(request: Request) -> Response:
         if request.method == "GET":
             return form(request)
         data = await request.form()
-        cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        if not cookie or not hmac.compare_digest(str(data.get("csrf", "")), cookie):
+        if not login_csrf_ok(request, data):
             return PlainTextResponse("forbidden: stale or missing form token", status_code=403)
         username = str(data.get("username", ""))[:64]
         password = str(data.get("password", ""))[:1024]
@@ -91,7 +136,6 @@ def auth_routes(console: Console) -> list[BaseRoute]:
                 username=username,
                 status_code=429 if result.status == SignIn.LIMITED else 401,
             )
-        token, _ = await asyncio.to_thread(console.staff.start_session, result.user.id, now)
         await asyncio.to_thread(
             console.staff.audit,
             result.user,
@@ -100,17 +144,7 @@ def auth_routes(console: Console) -> list[BaseRoute]:
             now,
             {"address": _client(request)},
         )
-        response = RedirectResponse(_safe_next(str(data.get("next", ""))), status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            path="/console",
-            secure=request.url.scheme == "https",
-        )
-        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
-        return response
+        return await signed_in(console, request, result.user, str(data.get("next", "")))
 
     async def logout(request: Request) -> Response:
         await asyncio.to_thread(console.staff.end_session, request.cookies.get(SESSION_COOKIE, ""))
@@ -121,5 +155,12 @@ def auth_routes(console: Console) -> list[BaseRoute]:
 
     return [
         Route("/console/login", login, methods=["GET", "POST"], name="console_login"),
-        staff_route(console, "/console/logout", logout, methods=("POST",), name="console_logout"),
+        staff_route(
+            console,
+            "/console/logout",
+            logout,
+            methods=("POST",),
+            name="console_logout",
+            stages=ANY_STAGE,
+        ),
     ]

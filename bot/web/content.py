@@ -1,48 +1,44 @@
 """The console's content pages, for administrators: rights articles (translations,
 scope, source, review date), offices (hours, services), bookable services, and an
-office's slot calendar week by week. The appointments are in :mod:`bot.web.appointments`.
+office's slot calendar week by week (:mod:`bot.web.content_slots`). The appointments are in
+:mod:`bot.web.appointments`.
 
 Forms are plain HTML, read by :mod:`bot.web.content_forms`. An invalid form comes back
 with what was typed and each problem beside its field (status 400); a valid one is saved
-in one transaction by :class:`~bot.store.editing.ContentEditor` and written to the audit
+in one transaction by :class:`~bot.services.content_admin.ContentAdmin` and written to the audit
 log. Saving an office regenerates the slot calendars from the hours; slots go through the
-same :class:`~bot.store.appointments.AppointmentBook` as the bot.
+same books as the bot.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from bot.app import Orienta
-from bot.domain.content import AGE_GROUPS, ALL, local_name
+from bot.domain.appointments import ServiceView
+from bot.domain.content import AGE_GROUPS, ALL, Choice, local_name
+from bot.domain.content_edits import EditStatus
 from bot.i18n import N_, Translator, text_direction
-from bot.store.appointments import AppointmentBook, ServiceView
-from bot.store.editing import ContentEditor, EditStatus
-from bot.store.knowledge import Choice, KnowledgeStore
-from bot.store.slots import SlotBook
+from bot.services.content_admin import ContentAdmin
 from bot.web.content_forms import (
     LANGUAGES,
     Form,
     article_form,
     article_values,
-    midnight,
     office_form,
     office_values,
 )
 from bot.web.pages import ADMIN, Console, Endpoint, staff, staff_route
 
-__all__ = ["content_routes"]
+__all__ = ["admin_routes", "content_routes", "count_param"]
 
 _REVIEW_DUE = timedelta(days=365)
 TOPIC_LABELS = {
@@ -54,30 +50,16 @@ TOPIC_LABELS = {
     "documents": N_("console.content.topic.documents"),
     "budget": N_("console.content.topic.budget"),
 }
-_SLOT_RESULTS = {
-    "added": N_("console.content.slots.added"),
-    "removed": N_("console.content.slots.removed"),
-    "booked": N_("console.content.slots.refused_booked"),
-    "history": N_("console.content.slots.refused_history"),
-    "gone": N_("console.content.slots.gone"),
-    "generated": N_("console.content.slots.generated"),
-}
 
 
-def _count(value: str | None) -> str:
+def count_param(value: str | None) -> str:
     """A count from a query string, shown in a message: digits only."""
     return value if value and value.isdigit() and len(value) < 7 else "0"
 
 
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 # -- the routes ----------------------------------------------------------------------------
 def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
-    editor = ContentEditor(orienta.store)
-    book = AppointmentBook(orienta.store)
-    knowledge = KnowledgeStore(orienta.store)
+    editor = ContentAdmin(orienta.store)
     directions = {lang: text_direction(lang) for lang in LANGUAGES}
 
     def translator(request: Request) -> Translator:
@@ -114,8 +96,8 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         old = await asyncio.to_thread(editor.article, article_id) if article_id else None
         if article_id and old is None:
             return not_found(request)
-        regions = await asyncio.to_thread(knowledge.regions)
-        audiences = await asyncio.to_thread(knowledge.audiences)
+        regions = await asyncio.to_thread(editor.regions)
+        audiences = await asyncio.to_thread(editor.audiences)
         # An article may also be limited to an age group (not a situation the bot asks).
         audiences += [Choice(age, names) for age, names in AGE_GROUPS.items()]
         values, errors, status = article_values(old, today()), {}, 200
@@ -168,7 +150,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
         old = await asyncio.to_thread(editor.office, office_id) if office_id else None
         if office_id and old is None:
             return not_found(request)
-        regions = await asyncio.to_thread(knowledge.regions)
+        regions = await asyncio.to_thread(editor.regions)
         services = await asyncio.to_thread(editor.services)
         values, errors, status = office_values(old, services), {}, 200
         if request.method == "POST":
@@ -178,7 +160,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
                 saved = await asyncio.to_thread(editor.save_office, edit, new=old is None)
                 if saved is EditStatus.SAVED:
                     created, removed = await asyncio.to_thread(
-                        SlotBook(book.store).generate_slots, today(), console.settings.booking_days
+                        editor.generate_slots, today(), console.settings.booking_days
                     )
                     await console.audit(
                         request,
@@ -209,8 +191,8 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             v=values,
             errors=errors,
             saved="saved" in q,
-            created=_count(q.get("created")),
-            removed=_count(q.get("removed")),
+            created=count_param(q.get("created")),
+            removed=count_param(q.get("removed")),
             regions=regions,
             services=services,
             languages=LANGUAGES,
@@ -220,7 +202,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
 
     async def service_page(request: Request) -> Response:
         service_id = request.path_params.get("service_id")
-        old = await asyncio.to_thread(book.service, service_id) if service_id else None
+        old = await asyncio.to_thread(editor.service, service_id) if service_id else None
         if service_id and old is None:
             return not_found(request)
         values: dict[str, Any] = {
@@ -259,176 +241,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
             directions=directions,
         )
 
-    # -- slot calendars ------------------------------------------------------------------
-    async def slots_page(
-        request: Request,
-        *,
-        errors: Mapping[str, str] | None = None,
-        typed: Mapping[str, str] | None = None,
-    ) -> Response:
-        office = await asyncio.to_thread(editor.office, request.path_params["office_id"])
-        if office is None:
-            return not_found(request)
-        zone = ZoneInfo(office.timezone)
-        q = request.query_params
-        try:
-            week = _monday(date.fromisoformat(q.get("week", "")))
-        except ValueError:
-            week = _monday(console.clock().astimezone(zone).date())
-        start, end = (
-            midnight(week, office.timezone),
-            midnight(week + timedelta(days=7), office.timezone),
-        )
-        slots = await asyncio.to_thread(editor.slots, office.id, start, end)
-        services = {s.id: s for s in await asyncio.to_thread(editor.services)}
-        t = translator(request)
-        days: dict[date, list[dict[str, Any]]] = {}
-        for slot in slots:
-            local_start, local_end = slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone)
-            days.setdefault(local_start.date(), []).append(
-                {
-                    "slot": slot,
-                    "start": f"{local_start:%H:%M}",
-                    "end": f"{local_end:%H:%M}",
-                    "service": local_name(services[slot.service_id].name, t.lang)
-                    if slot.service_id in services
-                    else slot.service_id,
-                }
-            )
-        first = office.offers[0] if office.offers else None
-        add = {
-            "service": first.service_id if first else "",
-            "day": week.isoformat(),
-            "start": "",
-            "minutes": str(first.minutes if first else 30),
-            "capacity": str(first.capacity if first else 1),
-            **(typed or {}),
-        }
-        result = q.get("result", "")
-        message = (
-            t.gettext(
-                _SLOT_RESULTS[result],
-                created=_count(q.get("created")),
-                removed=_count(q.get("removed")),
-            )
-            if result in _SLOT_RESULTS
-            else ""
-        )
-        return console.render(
-            request,
-            "console_content_slots.html",
-            status_code=400 if errors else 200,
-            office=office,
-            office_name=local_name(office.name, t.lang),
-            week=week.isoformat(),
-            previous=(week - timedelta(days=7)).isoformat(),
-            following=(week + timedelta(days=7)).isoformat(),
-            days=[
-                (format_date(day, "full", locale=t.lang), rows)
-                for day, rows in sorted(days.items())
-            ],
-            offers=[
-                (
-                    o.service_id,
-                    local_name(services[o.service_id].name, t.lang)
-                    if o.service_id in services
-                    else o.service_id,
-                )
-                for o in office.offers
-            ],
-            add=add,
-            errors=errors or {},
-            message=message,
-            refused=result in ("booked", "history", "gone"),
-        )
-
-    async def slots_get(request: Request) -> Response:
-        return await slots_page(request)
-
-    def back_to_week(office_id: str, week: str, **result: object) -> Response:
-        query = urlencode({"week": week, **result})
-        return RedirectResponse(
-            f"/console/content/offices/{office_id}/slots?{query}", status_code=303
-        )
-
-    async def slot_add(request: Request) -> Response:
-        office = await asyncio.to_thread(editor.office, request.path_params["office_id"])
-        if office is None:
-            return not_found(request)
-        form = Form(await request.form(), translator(request))
-        offers = {o.service_id: o for o in office.offers}
-        service = form.raw("service")
-        if service not in offers:
-            form.fail("service", "not_offered")
-        day = form.day("day")
-        try:
-            clock = time.fromisoformat(form.raw("start"))
-        except ValueError:
-            clock = None
-            form.fail("start", "time")
-        minutes = form.number("minutes", 5, 480, "minutes")
-        capacity = form.number("capacity", 1, 100, "capacity")
-        typed = {k: form.raw(k) for k in ("service", "day", "start", "minutes", "capacity")}
-        if not form.errors and day is not None and clock is not None:
-            starts_at = datetime.combine(
-                day, clock.replace(second=0, microsecond=0), ZoneInfo(office.timezone)
-            ).astimezone(UTC)
-            try:
-                slot = await asyncio.to_thread(
-                    SlotBook(book.store).add_slot, office.id, service, starts_at, minutes, capacity
-                )
-            except IntegrityError:
-                form.fail("start", "slot_taken")
-            else:
-                await console.audit(
-                    request,
-                    "slot.add",
-                    f"slot:{slot.id}",
-                    {
-                        "office": office.id,
-                        "service": service,
-                        "starts_at": starts_at.isoformat(),
-                        "capacity": capacity,
-                    },
-                )
-                return back_to_week(office.id, _monday(day).isoformat(), result="added")
-        return await slots_page(request, errors=form.errors, typed=typed)
-
-    async def slot_remove(request: Request) -> Response:
-        office = await asyncio.to_thread(editor.office, request.path_params["office_id"])
-        if office is None:
-            return not_found(request)
-        slot_id = request.path_params["slot_id"]
-        form = await request.form()
-        result = await asyncio.to_thread(editor.remove_slot, office.id, slot_id)
-        await console.audit(
-            request, "slot.remove", f"slot:{slot_id}", {"office": office.id, "result": str(result)}
-        )
-        return back_to_week(office.id, str(form.get("week", "")), result=str(result))
-
-    async def slots_generate(request: Request) -> Response:
-        office = await asyncio.to_thread(editor.office, request.path_params["office_id"])
-        if office is None:
-            return not_found(request)
-        form = await request.form()
-        created, removed = await asyncio.to_thread(
-            SlotBook(book.store).generate_slots, today(), console.settings.booking_days
-        )
-        await console.audit(
-            request,
-            "slots.generate",
-            f"office:{office.id}",
-            {"created": created, "removed": removed},
-        )
-        return back_to_week(
-            office.id,
-            str(form.get("week", "")),
-            result="generated",
-            created=created,
-            removed=removed,
-        )
-
-    return _routes(
+    return admin_routes(
         console,
         [
             ("/console/content", overview, ("GET",), "console_content"),
@@ -446,25 +259,6 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
                 ("GET", "POST"),
                 "console_office",
             ),
-            ("/console/content/offices/{office_id}/slots", slots_get, ("GET",), "console_slots"),
-            (
-                "/console/content/offices/{office_id}/slots/add",
-                slot_add,
-                ("POST",),
-                "console_slot_add",
-            ),
-            (
-                "/console/content/offices/{office_id}/slots/generate",
-                slots_generate,
-                ("POST",),
-                "console_slots_generate",
-            ),
-            (
-                "/console/content/offices/{office_id}/slots/{slot_id:int}/remove",
-                slot_remove,
-                ("POST",),
-                "console_slot_remove",
-            ),
             ("/console/content/services/new", service_page, ("GET", "POST"), "console_service_new"),
             (
                 "/console/content/services/{service_id}",
@@ -476,7 +270,7 @@ def content_routes(console: Console, orienta: Orienta) -> list[BaseRoute]:
     )
 
 
-def _routes(
+def admin_routes(
     console: Console, table: Sequence[tuple[str, Endpoint, tuple[str, ...], str]]
 ) -> list[BaseRoute]:
     """Every content route is for administrators."""

@@ -2,7 +2,7 @@
 field, each problem kept beside its field in the staff member's language, and the
 values the pages show (as stored, or as typed when the form came back invalid).
 A valid form becomes the :mod:`bot.store.editing` record that
-:class:`~bot.store.editing.ContentEditor` saves.
+:class:`~bot.services.content_admin.ContentAdmin` saves.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.datastructures import FormData
 
+from bot.domain.appointments import ServiceView
 from bot.domain.content import ALL, TOPICS, WEEKDAYS
+from bot.domain.content_edits import ArticleEdit, OfferEdit, OfficeEdit
 from bot.domain.hours import hours_to_json, parse_hours
 from bot.i18n import N_, Translator
 from bot.settings import SERVED_LANGUAGES
-from bot.store.appointments import ServiceView
-from bot.store.editing import ArticleEdit, OfferEdit, OfficeEdit
 
 __all__ = [
     "LANGUAGES",

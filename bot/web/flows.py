@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from bot.authoring.flowfiles import step_lines
 from bot.engine.diagram import mermaid
 from bot.engine.validation import flowset_msgids
-from bot.i18n import N_
+from bot.i18n import FALLBACK, N_, text_direction
 from bot.publishing import (
     LANGUAGES,
     Edition,
@@ -31,7 +32,7 @@ from bot.publishing import (
 )
 from bot.web.pages import ADMIN, Console, staff, staff_route
 
-__all__ = ["FLOW_CSP", "FLOW_STATES", "flow_routes", "valid_flow_file"]
+__all__ = ["FLOW_CSP", "FLOW_STATES", "MISSING", "flow_routes", "valid_flow_file"]
 
 #: Where a flow file's text in force comes from.
 FLOW_STATES = {
@@ -41,7 +42,7 @@ FLOW_STATES = {
 }
 _FILE = re.compile(r"^[a-z][a-z0-9_]{0,40}\.yaml$")
 _MAX_YAML = 200_000
-_MISSING = "has no translation in"
+MISSING = "has no translation in"
 #: The flow page draws its diagram with the vendored Mermaid, which styles its SVG inline.
 FLOW_CSP = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; "
@@ -108,10 +109,30 @@ def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
             )
             for msgid in msgids
         ]
+        # The diagram shows the texts in a chosen language, by default the reader's own.
+        own = console.translator(staff(request).user).lang
+        wanted = request.query_params.get("lang", own)
+        diagram_lang = wanted if wanted in LANGUAGES else FALLBACK
+        words = checked.catalogs.translator(diagram_lang).gettext
         diagrams = (
-            [(flow.id, mermaid(flow)) for flow in flowset.flows.values() if flow.source == file]
+            [
+                (flow.id, mermaid(flow, words))
+                for flow in flowset.flows.values()
+                if flow.source == file
+            ]
             if flowset is not None
             else []
+        )
+        lines = step_lines(current)
+        steps = (
+            [
+                (sid, step.kind, lines.get(sid, 0))
+                for flow in flowset.flows.values()
+                if flow.source == file
+                for sid, step in flow.steps.items()
+            ]
+            if flowset is not None
+            else [(sid, "", line) for sid, line in lines.items()]
         )
         shown_errors = errors or checked.errors
         response = console.render(
@@ -122,12 +143,15 @@ def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
             text=current,
             diff=diff_lines(before, current, file),
             errors=shown_errors,
-            missing=[e for e in shown_errors if _MISSING in e],
+            missing=[e for e in shown_errors if MISSING in e],
             saved=saved,
-            blocking=[e for e in shown_errors if _MISSING not in e],
+            blocking=[e for e in shown_errors if MISSING not in e],
             texts=texts,
             languages=LANGUAGES,
             diagrams=diagrams,
+            diagram_lang=diagram_lang,
+            diagram_dir=text_direction(diagram_lang),
+            steps=steps,
             is_draft=file in {d.key for d in drafts if d.kind == "flow"},
             exists=file in draft_files,
         )
@@ -157,7 +181,7 @@ def flow_routes(console: Console, bench: Workbench) -> list[BaseRoute]:
         _, _, edition = await asyncio.to_thread(bench.draft)
         candidate = Edition({**edition.flows, file: text}, edition.messages)
         checked = await asyncio.to_thread(bench.check, candidate)
-        blocking = tuple(e for e in checked.errors if _MISSING not in e)
+        blocking = tuple(e for e in checked.errors if MISSING not in e)
         if blocking:
             await console.audit(request, "flow.refused", file, {"errors": len(blocking)})
             return await page(request, file, text=text, errors=checked.errors, status_code=400)

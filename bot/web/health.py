@@ -17,8 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Orienta
-from bot.store.cases import CaseBook
-from bot.store.database import current_revision, head_revision
+from bot.services.health import Health
 
 __all__ = ["health_routes", "is_private_client"]
 
@@ -38,37 +37,35 @@ def is_private_client(request: Request) -> bool:
 
 
 def health_routes(orienta: Orienta) -> list[BaseRoute]:
-    head = head_revision()
-    cases = CaseBook(orienta.store)
+    health = Health(orienta.store)
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
 
     async def readyz(request: Request) -> Response:
-        try:
-            revision = await asyncio.to_thread(current_revision, orienta.store.engine)
-        except Exception:
+        migration = await asyncio.to_thread(health.migration)
+        if not migration.reachable:
             return JSONResponse({"ready": False, "reason": "database unreachable"}, status_code=503)
-        if revision != head:
+        if not migration.current:
             return JSONResponse(
                 {
                     "ready": False,
                     "reason": "database not migrated",
-                    "database": revision,
-                    "code": head,
+                    "database": migration.database,
+                    "code": migration.code,
                 },
                 status_code=503,
             )
         if not orienta.runner.flows.flows:
             return JSONResponse({"ready": False, "reason": "no flows"}, status_code=503)
         return JSONResponse(
-            {"ready": True, "migration": revision, "release": orienta.live.in_force}
+            {"ready": True, "migration": migration.database, "release": orienta.live.in_force}
         )
 
     async def metrics(request: Request) -> Response:
         if not is_private_client(request):
             return PlainTextResponse("metrics are for the internal network", status_code=403)
-        waiting = await asyncio.to_thread(cases.waiting_by_language)
+        waiting = await asyncio.to_thread(health.waiting_by_language)
         body = orienta.metrics.exposition(waiting)
         return Response(body, media_type=_CONTENT_TYPE, headers={"cache-control": "no-store"})
 

@@ -15,10 +15,11 @@ import asyncio
 import hmac
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from babel.dates import format_timedelta
 from starlette.requests import Request
 from starlette.responses import (
     PlainTextResponse,
@@ -31,11 +32,13 @@ from starlette.templating import Jinja2Templates
 
 from bot.i18n import Catalogs, Translator, format_moment
 from bot.services.casework import staff_text
+from bot.services.staff_accounts import Stage, stage
 from bot.settings import Settings
 from bot.store.staff import SessionView, StaffBook, StaffView
 
 __all__ = [
     "ADMIN",
+    "ANY_STAGE",
     "SESSION_COOKIE",
     "STAFF",
     "Console",
@@ -49,6 +52,14 @@ SESSION_COOKIE = "orienta_console"
 Endpoint = Callable[[Request], Awaitable[Response]]
 ADMIN = "admin"
 STAFF = "staff"  # any signed-in account
+#: Where a session that has not finished signing in is sent (see :func:`stage`).
+_STAGE_PAGES = {
+    Stage.CODE: "/console/login/code",
+    Stage.PASSWORD: "/console/account/password",
+    Stage.ENROL: "/console/account/totp",
+    Stage.FULL: "/console",
+}
+ANY_STAGE = frozenset(Stage)
 
 
 @dataclass
@@ -84,14 +95,28 @@ class Console:
         def when(value: datetime | None) -> str:
             return format_moment(value, zone, t.lang) if value else ""
 
+        def since(value: datetime | None) -> str:
+            """How long ago, in words of the reader's language ("12 minutes")."""
+            if value is None:
+                return ""
+            return format_timedelta(
+                max(self.clock() - value, timedelta(0)),
+                granularity="minute",
+                threshold=1.5,
+                locale=t.lang,
+            )
+
         context = {
             "_": gettext,
             "ngettext": ngettext,
             "s": lambda key, **p: staff_text(t, key, **p),
             "when": when,
+            "since": since,
             "lang": t.lang,
             "dir": t.direction,
             "user": user,
+            # Signed in fully (the navigation and the away switch are shown).
+            "full": session is not None and stage(session) is Stage.FULL,
             "csrf": session.csrf if session else values.pop("csrf", ""),
             **values,
         }
@@ -147,9 +172,14 @@ def staff_route(
     methods: tuple[str, ...] = ("GET",),
     name: str | None = None,
     same_site: bool = False,
+    stages: frozenset[Stage] = frozenset({Stage.FULL}),
 ) -> Route:
     """A console route behind the session, role and CSRF guard; ``same_site`` refuses a
-    GET from another site too (a page's live stream and the parts it fetches)."""
+    GET from another site too (a page's live stream and the parts it fetches).
+    ``stages`` are the steps of signing in at which it opens: by default only once
+    signed in fully (the second factor given, a temporary password changed, an
+    administrator's second factor enrolled); a page asked for earlier sends to the step
+    still to do, anything else gets 403."""
 
     async def guarded(request: Request) -> Response:
         token = request.cookies.get(SESSION_COOKIE, "")
@@ -162,6 +192,15 @@ def staff_route(
                 )
                 return RedirectResponse(f"/console/login?next={target}", status_code=303)
             return PlainTextResponse("sign in first", status_code=401)
+        now_at = stage(session)
+        if now_at not in stages:
+            if request.method == "GET" and not same_site:
+                target = _STAGE_PAGES[now_at]
+                if now_at is not Stage.FULL:
+                    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                    target += "?next=" + quote(path, safe="")
+                return RedirectResponse(target, status_code=303)
+            return PlainTextResponse("forbidden: finish signing in first", status_code=403)
         if same_site and not _same_origin(request):
             return PlainTextResponse("forbidden: another site", status_code=403)
         if role == ADMIN and not session.user.is_admin:

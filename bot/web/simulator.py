@@ -1,5 +1,7 @@
 """The simulator page: talk to the draft in a chosen language (Arabic right to left)
-before publishing it. Nothing reaches users: see :mod:`bot.simulator`."""
+before publishing it; it opens in the staff member's own language, and shows for each
+bot turn the flow and step the conversation is at and the intent (with its confidence)
+understood. Nothing reaches users: see :mod:`bot.simulator`."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from bot.i18n import text_direction
+from bot.i18n import FALLBACK, text_direction
 from bot.publishing import LANGUAGES, Workbench
 from bot.simulator import Simulator
 from bot.web.pages import ADMIN, Console, staff, staff_route
@@ -21,14 +23,18 @@ _MAX_TEXT = 4000
 
 def simulator_routes(console: Console, bench: Workbench, simulator: Simulator) -> list[BaseRoute]:
 
-    def chosen(value: object) -> str:
-        return str(value) if str(value) in LANGUAGES else "fi"
+    def own(request: Request) -> str:
+        lang = console.translator(staff(request).user).lang
+        return lang if lang in LANGUAGES else FALLBACK
+
+    def chosen(request: Request, value: object) -> str:
+        return str(value) if str(value) in LANGUAGES else own(request)
 
     def key(request: Request, lang: str) -> str:
         return f"{staff(request).user.id}-{lang}"
 
     async def page(request: Request) -> Response:
-        lang = chosen(request.query_params.get("lang", "fi"))
+        lang = chosen(request, request.query_params.get("lang", ""))
         _, _, edition = await asyncio.to_thread(bench.draft)
         checked = await asyncio.to_thread(bench.check, edition)
         return console.render(
@@ -43,7 +49,7 @@ def simulator_routes(console: Console, bench: Workbench, simulator: Simulator) -
 
     async def turn(request: Request) -> Response:
         form = await request.form()
-        lang = chosen(form.get("lang", "fi"))
+        lang = chosen(request, form.get("lang", ""))
         if form.get("reset"):
             await asyncio.to_thread(simulator.reset, key(request, lang))
             return RedirectResponse(f"/console/simulator?lang={lang}", status_code=303)

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from bot.authoring.flowfiles import check_flow_texts
 from bot.catalogs import PoEntry, source_hash
-from bot.engine.loader import check_flow_texts
 from bot.engine.validation import flowset_msgids
 from bot.i18n import FALLBACK, placeholders, po_path, read_catalog, text_direction
 from bot.publishing import (

@@ -272,6 +272,32 @@ async def test_emergency_notifies_everyone_on_duty(
     assert len(mentions) == 3
 
 
+async def test_an_away_mediator_is_not_called_to_an_emergency(
+    orienta: Orienta,
+    fake: RunningFakeBotApi,
+    desk: TelegramAdapter,
+    mediators: dict[str, MediatorView],
+) -> None:
+    """Karim works always, but switched himself away in the console: the emergency's
+    alert calls everyone else on duty, not him."""
+    from bot.services.staff_accounts import StaffAccounts
+    from tests.web.staff import account
+
+    karim = account(orienta, "karim", "mediator", mediator_id=mediators["karim"].id)
+    StaffAccounts(orienta.store).set_away(karim, True, datetime.now(UTC))
+    user = 7003
+    await onboard(orienta, fake, user, "fr")
+    fake.inject(text_update(user, "je veux me suicider ce soir", language_code="fr"))
+    thread = await topic_of(fake, "EMERGENCY")
+    alert = await staff_says(fake, thread, "EMERGENCY in case")
+    assert "Amina" in alert["text"] and "Léa" in alert["text"]
+    assert "Karim" not in alert["text"]
+    assert f"tg://user?id={KARIM}" not in alert.get("raw_text", "")
+    assert ("karim", "mediator.away") in {
+        (e.username, e.action) for e in StaffBook(orienta.store).audit_entries()
+    }
+
+
 async def test_emergency_while_a_mediator_owns_the_conversation(
     orienta: Orienta, fake: RunningFakeBotApi, desk: TelegramAdapter
 ) -> None:

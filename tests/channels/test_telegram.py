@@ -15,6 +15,7 @@ from bot.app import Orienta
 from bot.channels.telegram import CHANNEL, SECRET_HEADER, WEBHOOK_PATH, TelegramAdapter
 from bot.settings import SERVED_LANGUAGES, Settings
 from bot.web.app import create_app
+from bot.web.telegram_webhook import webhook_route
 from tests.builders import callback_update, edited_update, media_update, text_update
 from tests.dialog import NAMES
 from tests.fakes.bot_api import RunningFakeBotApi
@@ -291,7 +292,7 @@ async def test_webhook_requires_the_secret(orienta: Orienta, fake: RunningFakeBo
     try:
         assert fake.calls("setWebhook")[0]["secret_token"] == "s3cret-token"
         assert fake.calls("setWebhook")[0]["url"] == "https://orienta.example.org" + WEBHOOK_PATH
-        app = create_app(orienta, [adapter.webhook_route()])
+        app = create_app(orienta, [webhook_route(adapter)])
         update = {"update_id": 9001, **text_update(800, "/help")}
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.authoring.flowfiles import load_flows
 from bot.engine.actions import CallService, RecordConsent, Say, SetLanguage
 from bot.engine.core import EngineConfig, Outcome, step
 from bot.engine.events import Command, Event, Press, ServiceResult, Text, Unreadable
-from bot.engine.loader import load_flows
 from bot.engine.model import FlowSet
 from bot.engine.state import Frame, State
 from bot.settings import SERVED_LANGUAGES

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from bot.authoring.flowfiles import load_flows
 from bot.engine.errors import FlowLoadError
-from bot.engine.loader import load_flows
 from bot.i18n import Catalogs
 from bot.settings import SERVED_LANGUAGES
 
@@ -63,7 +64,11 @@ def test_each_error_names_file_flow_and_step(
         if e.file == file and e.flow == flow and e.step == step and message in e.message
     ]
     assert matching, [str(e) for e in caught.value.errors]
-    assert str(matching[0]).startswith(f"{file}: flow '{flow}', step '{step}': ")
+    error = matching[0]
+    assert re.match(rf"{re.escape(file)}:\d+: flow '{flow}', step '{step}': ", str(error))
+    # The line is the step's own (or, for a schema error, the key at fault within it).
+    line = (INVALID / file).read_text().splitlines()[error.line - 1]
+    assert line.strip().startswith((f"{step}:", "text:"))
 
 
 def test_missing_required_flow_is_reported(tmp_path: Path) -> None:
@@ -84,5 +89,5 @@ def test_route_to_unknown_intent_is_reported(tmp_path: Path) -> None:
 def test_yaml_syntax_error_names_the_file(tmp_path: Path) -> None:
     folder = _with(tmp_path)
     (folder / "zz_bad.yaml").write_text("flow: x\nsteps: [unclosed\n")
-    with pytest.raises(FlowLoadError, match=r"zz_bad\.yaml: YAML syntax"):
+    with pytest.raises(FlowLoadError, match=r"zz_bad\.yaml:2: YAML syntax"):
         load_flows(folder)

@@ -89,6 +89,10 @@ def test_not_wanting_to_live_is_a_strong_suicide_alarm(
         # one kind only: unchanged
         ("Je dors dehors ce soir avec mes enfants", "shelter"),
         ("ma 3ndich fin nbat had lila", "shelter"),
+        # a second tester's Darija (Arabizi) and its siblings: being hit is violence
+        ("rajli kaydrebni w ana khayfa", "violence"),
+        ("rajli derbni lbare7", "violence"),
+        ("راجلي كيضربني", "violence"),
     ],
 )
 def test_life_threatening_kind_wins_over_shelter(

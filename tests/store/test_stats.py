@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from bot.authoring.content_files import load_content
 from bot.domain.hours import hours_to_json, parse_hours
+from bot.engine.state import waiting_at
 from bot.services.dashboard import (
     AppointmentCounts,
     Dashboard,
@@ -128,7 +129,7 @@ def test_dropouts_by_flow_and_step_read_in_batches(
         session.execute(
             update(Conversation).where(Conversation.id == with_mediator).values(owner="case:7")
         )
-    assert book.dropouts(NOW - timedelta(days=30), NOW) == [
+    assert book.dropouts(NOW - timedelta(days=30), NOW, waiting_at) == [
         DropOut("welcome", "privacy", 2),
         DropOut("booking", "ask", 1),
         DropOut("rights", "answer", 1),

@@ -20,7 +20,15 @@ from bot.store.staff import StaffBook, hash_token
 from bot.web.app import create_app
 from bot.web.auth import LOGIN_CSRF_COOKIE
 from bot.web.pages import SESSION_COOKIE
-from tests.web.staff import PASSWORD, account, form_token, log_in, signed_in, web_client
+from tests.web.staff import (
+    PASSWORD,
+    account,
+    form_token,
+    give_code,
+    log_in,
+    signed_in,
+    web_client,
+)
 
 #: The routes a mediator may open; every other console route is for admins.
 MEDIATOR_ROUTES = {
@@ -32,7 +40,15 @@ MEDIATOR_ROUTES = {
     "console_live",  # the queue's and a case's live stream
     "console_changes",  # its polling fallback
     "console_case_update",  # a case page's new messages
+    "console_account",  # their own account: away switch, second factor, password
+    "console_away",
+    "console_password",
+    "console_totp",
+    "console_totp_remove",
+    "console_login_code",  # only while signing in (a signed-in session is sent on)
 }
+#: Console routes open without a session: each checks its own token.
+PUBLIC_ROUTES = {"console_login", "console_welcome"}
 
 
 def console_routes(orienta: Orienta) -> list[tuple[str, str, str]]:
@@ -41,7 +57,7 @@ def console_routes(orienta: Orienta) -> list[tuple[str, str, str]]:
     for route in create_app(orienta).routes:
         if not isinstance(route, Route) or not route.path.startswith("/console"):
             continue
-        if route.name == "console_login":
+        if route.name in PUBLIC_ROUTES:
             continue
         url = re.sub(r"\{[a-z_]+:int\}", "1", route.path)
         url = re.sub(r"\{[a-z_]+(:str)?\}", "x", url)
@@ -57,6 +73,11 @@ def test_the_console_has_the_expected_routes(orienta: Orienta) -> None:
         "console_cases",
         "console_flows",
         "console_flow_save",
+        "console_flow_step",
+        "console_flow_step_texts",
+        "console_flow_step_option",
+        "console_flow_step_add_option",
+        "console_flow_step_add_step",
         "console_releases",
         "console_publish",
         "console_restore",
@@ -71,6 +92,17 @@ def test_the_console_has_the_expected_routes(orienta: Orienta) -> None:
         "console_appointments",
         "console_dashboard",
         "console_logout",
+        "console_users",
+        "console_user_add",
+        "console_user",
+        "console_user_act",
+        "console_mediators",
+        "console_mediator",
+        "console_mediator_save",
+        "console_account",
+        "console_away",
+        "console_totp",
+        "console_login_code",
     } <= names
 
 
@@ -135,12 +167,19 @@ async def test_sign_in_cookie_and_sign_out(orienta: Orienta) -> None:
                 "next": "/console/flows",
             },
         )
-        assert response.status_code == 303 and response.headers["location"] == "/console/flows"
+        # An administrator gives the second factor's code next, then reaches the page.
+        assert response.status_code == 303
+        assert response.headers["location"] == "/console/login/code?next=%2Fconsole%2Fflows"
+        assert (
+            (await http.get("/console/flows")).headers["location"].startswith("/console/login/code")
+        )
         cookie = next(
             h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE + "=")
         )
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
         token = http.cookies[SESSION_COOKIE]
+        coded = await give_code(http, response)
+        assert coded.status_code == 303 and coded.headers["location"] == "/console/flows"
         with orienta.store.session() as session:  # only a hash is stored
             stored = [row.token_hash for row in session.query(StaffSession)]
         assert stored == [hash_token(token)] and token not in stored
@@ -152,7 +191,7 @@ async def test_sign_in_cookie_and_sign_out(orienta: Orienta) -> None:
         replay.cookies.set(SESSION_COOKIE, token, path="/console")
         assert (await replay.get("/console/cases")).status_code == 303
     actions = [e.action for e in StaffBook(orienta.store).audit_entries()]
-    assert actions[:2] == ["logout", "login"]
+    assert actions[:3] == ["logout", "login.code", "login"]
 
 
 @pytest.mark.parametrize(
@@ -177,6 +216,8 @@ async def test_after_sign_in_only_console_pages(orienta: Orienta, target: str) -
                 "next": target,
             },
         )
+        assert response.headers["location"] == "/console/login/code?next=%2Fconsole"
+        response = await give_code(http, response)
         assert response.headers["location"] == "/console"
 
 

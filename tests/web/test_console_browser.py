@@ -104,7 +104,7 @@ def test_admin_edits_previews_publishes_and_rolls_back(site: tuple[str, Orienta]
         page.screenshot(path=str(ARTIFACTS / "console-simulator-ar.png"), full_page=True)
         page.goto(f"{server}/console/simulator?lang=fi")
         page.get_by_role("button", name="/start").click()
-        expect(page.locator("ol.simulation li.from-bot").first).to_have_text(NEW_WELCOME)
+        expect(page.locator("ol.simulation li.from-bot .body").first).to_have_text(NEW_WELCOME)
         assert first_greeting(browser, server) == shipped  # not published yet
 
         # Publish: the next conversation has it, without a restart.

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.app import Orienta, prepare_content
 from bot.channels.memory import MemoryChannel
-from bot.services.reminders import ReminderSender
+from bot.runtime.reminders import ReminderSender
 from bot.store.appointments import AppointmentBook, SlotView
 from bot.store.editing import ContentEditor, OfficeEdit
 from bot.store.knowledge import KnowledgeStore

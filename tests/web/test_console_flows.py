@@ -132,7 +132,7 @@ async def test_flow_editor_checks_diff_diagram_and_new_texts(orienta: Orienta) -
         )
         for text, error in (
             (BROKEN_YAML, "YAML syntax"),
-            (BAD_KIND, "schema"),
+            (BAD_KIND, "unknown step kind &#39;shout&#39;"),
             (BAD_GRAPH, "nowhere"),
         ):
             refused = await ada.post("/console/flows/thanks.yaml", {"text": text})

@@ -107,3 +107,22 @@ async def test_by_number_status_and_words_within_what_may_be_seen(
         assert await found(olena, f"q=%23{rent}") == []
         page = await amina.get("/console/cases?q=loyer&status=all&order=newest")
         assert 'value="loyer"' in page.text  # the search stays in its box
+
+
+async def test_the_queue_shows_how_long_a_case_waits_and_its_first_words(
+    orienta: Orienta, people: dict[str, MediatorView]
+) -> None:
+    """Like a help desk's inbox: how long each waiting case has waited, and the
+    person's first words, so the most pressing can be picked without opening each."""
+    words = ("مرحبا، أحتاج إلى مساعدة في أوراق الإقامة من فضلك، الموعد غدا " * 3).strip()
+    waiting = open_case(orienta, "p-wait", "ar", words=(words, "later"), age=timedelta(minutes=12))
+    claimed = open_case(orienta, "p-done", "ar", status="closed", age=timedelta(minutes=30))
+    async with signed_in(orienta, "amina") as amina:
+        page = (await amina.get("/console/cases?status=all")).text
+    row = re.search(rf'data-case="{waiting}">(.*?)</tr>', page, re.S)
+    assert row is not None
+    assert "12 minutes" in row.group(1)
+    assert "<bdi>" + words[:79] in html.unescape(row.group(1))  # cut at 80, with …
+    assert "later" not in row.group(1)
+    closed = re.search(rf'data-case="{claimed}">(.*?)</tr>', page, re.S)
+    assert closed is not None and "minutes" not in closed.group(1)  # only waiting cases

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from bot.app import Orienta
-from bot.channels.webchat import CHAT_COOKIE, CSRF_COOKIE
 from bot.web.app import create_app
+from bot.web.webchat import CHAT_COOKIE, CSRF_COOKIE
 
 
 def client(orienta: Orienta) -> httpx.AsyncClient:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,6 +39,9 @@ class Mediator(Base):
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)  # to the people helped
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Their own "away" switch: not on duty whatever their hours say, until back.
+    away: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    away_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Case(Base):

@@ -40,6 +40,8 @@ class User(Base):
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_declined_at: Mapped[datetime | None]
     blocked_at: Mapped[datetime | None]  # the user blocked the bot: stop sending
+    #: The person asked for no more announcements (``/stop``, the stop button).
+    broadcasts_off_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     conversation: Mapped[Conversation | None] = relationship(
