@@ -181,6 +181,7 @@ class TurnSteps:
             lang=decision.lang,
             switch_to=decision.switch_to,
             foreign=decision.foreign,
+            named_lang=understood.named,
             crisis=understood.alarm == "strong",
             alarm=understood.alarm or "",
             crisis_kind=understood.crisis_kind or "",

@@ -16,8 +16,9 @@ from nlu.backends.fallback import CircuitBreaker, FallbackBackend
 from nlu.backends.rasa import RasaBackend
 from nlu.crisis import WEAK_SCORE, CrisisPhrases, assess
 from nlu.fasttext_build import shipped_lid_model
-from nlu.intents import HUMAN, SMALL_TALK
+from nlu.intents import CHANGE_LANGUAGE, HUMAN, SMALL_TALK
 from nlu.langid import LangDecision, LanguageIdentifier
+from nlu.language_names import named_language
 from nlu.result import IntentBackend, NluResult
 from nlu.training_data import exclusive_vocabulary, language_files, load_examples
 
@@ -131,10 +132,11 @@ class Understanding:
 
     def _assessed(self, text: str, language: LangDecision, result: NluResult) -> Understood:
         alarm = assess(text, result, self.crisis)
+        named = named_language(text) if result.intent == CHANGE_LANGUAGE else None
         if alarm is None:
-            return Understood(language, result, None)
+            return Understood(language, result, None, named=named)
         phrase = alarm.phrase if alarm.level == "strong" else None
-        return Understood(language, result, phrase, alarm.kind, alarm.level)
+        return Understood(language, result, phrase, alarm.kind, alarm.level, named)
 
 
 def build_understanding(
