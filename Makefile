@@ -65,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.langid
 	$(BIN)/python -m bench.nlu
 	$(BIN)/python -m bench.engine
+	$(BIN)/python -m bench.turns
 	$(BIN)/python -m bench.booking
 	$(BIN)/python -m bench.telegram
 	$(BIN)/python -m bench.escalation

@@ -8,8 +8,12 @@ concurrently.
 
 Several workers (processes, machines behind a load balancer) may receive updates of
 the same chat: a lease in the database (``chat_leases``) lets one of them at a time work
-on a chat. A worker that finds the lease taken leaves its stored update to the holder,
-which looks for new updates once more after letting the lease go. A worker that died
+on a chat. Taking a chat is one transaction (the lease, the replies left unsent, the
+updates waiting, the conversation's context: ``Store.backlog``); each turn renews the
+lease in its own transaction; letting the chat go is one more (the replies sent leave
+the outbox, the lease goes: ``Store.settle``). A worker that finds the lease taken
+leaves its stored update to the holder, which looks for new updates once more when it
+lets the lease go. A worker that died
 loses its leases when its heartbeat stops (``bot.heartbeat``: within seconds, and at
 once when it is restarted), else when they run out; ``resume`` then takes the chat over,
 first sending the replies the dead worker saved but did not send (the outbox), then the
@@ -33,8 +37,9 @@ from datetime import timedelta
 from bot.channels.base import Channel
 from bot.messages import Incoming
 from bot.retrying import Backoff
-from bot.runner import Runner
-from bot.store.repository import Store, unreachable
+from bot.runner import Lease, Runner
+from bot.store.inbox import Backlog
+from bot.store.repository import LeaseLost, Store, unreachable
 
 __all__ = ["Dispatcher", "submit_all", "unreachable"]
 
@@ -114,17 +119,21 @@ class Dispatcher:
         try:
             while chat_id in self._dirty:
                 self._dirty.discard(chat_id)
-                while await self._claim(chat_id):
+                while backlog := await asyncio.to_thread(
+                    self.store.backlog,
+                    self.name,
+                    chat_id,
+                    self.worker,
+                    self.runner.clock(),
+                    self.lease,
+                ):
                     keeper = asyncio.create_task(self._keep_lease(chat_id))
                     try:
-                        await self._work(chat_id)
+                        await self._work(chat_id, backlog)
                     finally:
                         keeper.cancel()
-                    await asyncio.to_thread(
-                        self.store.release_chat, self.name, chat_id, self.worker
-                    )
                     # An update stored while we held the lease was left to us: look again.
-                    if not await asyncio.to_thread(self.store.pending, self.name, chat_id, 1):
+                    if not await self._settle(chat_id):
                         break
             self._failures.pop(chat_id, None)
         except Exception as exc:
@@ -146,6 +155,14 @@ class Dispatcher:
         finally:
             self._workers.pop(chat_id, None)
 
+    async def _settle(self, chat_id: str) -> bool:
+        """Let the chat go (the replies sent leave the outbox with the lease); whether
+        updates or replies of the chat still wait."""
+        sent = self.runner.delivered(self.name, chat_id) if self.outbox else ()
+        more = await asyncio.to_thread(self.store.settle, self.name, chat_id, self.worker, sent)
+        self.runner.settled(self.name, chat_id, sent)
+        return more
+
     async def _keep_lease(self, chat_id: str) -> None:
         """Renew the lease while one update takes long (Telegram retried, the NLU was
         slow), so no other worker takes the chat over and sends its replies too."""
@@ -163,29 +180,32 @@ class Dispatcher:
             self.store.claim_chat, self.name, chat_id, self.worker, self.runner.clock(), self.lease
         )
 
-    async def _work(self, chat_id: str) -> None:
+    async def _work(self, chat_id: str, backlog: Backlog) -> None:
         """Send what an earlier turn left in the outbox, then handle the chat's pending
-        updates in order, renewing the lease for each."""
+        updates in order (each turn renews the lease, or finds it lost and stops)."""
         async with self._slots:
             if self.outbox:
-                await self.runner.flush(self.name, chat_id, self.channel)
-        while True:
-            items = await asyncio.to_thread(self.store.pending, self.name, chat_id)
-            if not items:
-                return
-            async with self._slots:
-                for item in items:
-                    if not await self._claim(chat_id):
-                        return  # the lease ran out and another worker took the chat
-                    timer = self._typing_later(chat_id)
-                    try:
-                        await self.handler(item.incoming, item.id)
-                    finally:
-                        if timer is not None:
-                            timer.cancel()
+                self.runner.remember(self.name, chat_id, backlog.context)
+                if backlog.unsent:
+                    await self.runner.deliver(self.name, chat_id, self.channel, backlog.unsent)
+            for item in backlog.pending:
+                # The runner's turn renews the lease in its transaction; another handler's
+                # work is preceded by renewing it here.
+                if not self.outbox and not await self._claim(chat_id):
+                    return  # the lease ran out and another worker took the chat
+                timer = self._typing_later(chat_id)
+                try:
+                    await self.handler(item.incoming, item.id)
+                except LeaseLost:
+                    return
+                finally:
+                    if timer is not None:
+                        timer.cancel()
 
     async def _run_turn(self, incoming: Incoming, inbox_id: int) -> None:
-        await self.runner.handle(incoming, self.channel, inbox_id=inbox_id)
+        await self.runner.handle(
+            incoming, self.channel, inbox_id=inbox_id, lease=Lease(self.worker, self.lease)
+        )
 
     def _typing_later(self, chat_id: str) -> asyncio.TimerHandle | None:
         """Show "typing…" only when a reply takes long enough for people to notice."""

@@ -14,6 +14,7 @@ by the ``count`` parameter (else the first whole-number parameter the text shows
 
 from __future__ import annotations
 
+import functools
 import gettext
 import re
 import string
@@ -90,8 +91,10 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+@functools.cache
 def text_direction(lang: str) -> Literal["ltr", "rtl"]:
-    """``"rtl"`` or ``"ltr"`` for a language code, from CLDR via Babel."""
+    """``"rtl"`` or ``"ltr"`` for a language code, from CLDR via Babel (once per code:
+    every rendered message asks)."""
     return "rtl" if Locale.parse(lang).character_order == "right-to-left" else "ltr"
 
 

@@ -1,5 +1,6 @@
 """Prometheus metrics of one process: updates handled and how long they took, which
-NLU backend answered (and how often the fallback did), booking conflicts, and the
+NLU backend answered (and how often the fallback did) and the CPU time the embedded NLU
+took, booking conflicts, and the
 escalations waiting (read from the database when scraped). Built by ``bot.app.build``
 with a registry of its own; nothing is created at import time."""
 
@@ -34,6 +35,11 @@ class Metrics:
             "orienta_nlu_messages",
             "Texts understood, by the backend that answered and whether it was the fallback.",
             ["backend", "fallback"],
+            registry=self.registry,
+        )
+        self.nlu_cpu = Counter(
+            "orienta_nlu_cpu_seconds",
+            "CPU time the embedded NLU took (language and intents), on the turns' threads.",
             registry=self.registry,
         )
         self.booking_conflicts = Counter(

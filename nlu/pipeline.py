@@ -81,12 +81,25 @@ class Understanding:
     ) -> Understood:
         language = await asyncio.to_thread(self.langid.decide, text, current, hint, recent)
         result = await self.parse(text, language.lang)
-        alarm = assess(text, result, self.crisis)
-        named = named_language(text) if result.intent == CHANGE_LANGUAGE else None
-        if alarm is None:
-            return Understood(language, result, None, named=named)
-        phrase = alarm.phrase if alarm.level == "strong" else None
-        return Understood(language, result, phrase, alarm.kind, alarm.level, named)
+        return self._assessed(text, language, result)
+
+    @property
+    def local(self) -> bool:
+        """Whether :meth:`understand_now` can answer (the intent backend needs no I/O)."""
+        return callable(getattr(self.intents, "classify", None))
+
+    def understand_now(
+        self, text: str, current: str | None, hint: str | None, recent: Sequence[str]
+    ) -> Understood:
+        """:meth:`understand` on the calling thread, for a :attr:`local` intent backend
+        (the embedded one): a caller already on a worker thread needs no other."""
+        language = self.langid.decide(text, current, hint, recent)
+        classify = self.intents.classify  # type: ignore[attr-defined]
+        result = classify(text)
+        clauses = self._clauses(text, result)
+        if clauses:
+            result = self._pick(result, [classify(clause) for clause in clauses])
+        return self._assessed(text, language, result)
 
     async def parse(self, text: str, lang: str | None) -> NluResult:
         """The intent of ``text``. A long message the model is unsure of as a whole
@@ -94,20 +107,36 @@ class Understanding:
         read clause by clause: a clause asking for a person wins, else the most confident
         clause that is more than small talk; the whole message's result otherwise."""
         result = await self.intents.parse(text, lang)
+        clauses = self._clauses(text, result)
+        if not clauses:
+            return result
+        return self._pick(result, [await self.intents.parse(clause, lang) for clause in clauses])
+
+    def _clauses(self, text: str, result: NluResult) -> list[str]:
+        """The clauses to read one by one when the whole is unsure (none: it is not)."""
         if result.confidence >= self.threshold:
-            return result
+            return []
         clauses = [c.strip() for c in _CLAUSES.split(text) if len(c.split()) >= 2]
-        if len(clauses) < 2:
-            return result
+        return clauses if len(clauses) >= 2 else []
+
+    def _pick(self, whole: NluResult, parts: Sequence[NluResult]) -> NluResult:
         confident = [
             part
-            for part in [await self.intents.parse(clause, lang) for clause in clauses]
+            for part in parts
             if part.intent and part.intent not in SMALL_TALK and part.confidence >= self.threshold
         ]
         if not confident:
-            return result
+            return whole
         asked = [part for part in confident if part.intent == HUMAN]
         return asked[0] if asked else max(confident, key=lambda part: part.confidence)
+
+    def _assessed(self, text: str, language: LangDecision, result: NluResult) -> Understood:
+        alarm = assess(text, result, self.crisis)
+        named = named_language(text) if result.intent == CHANGE_LANGUAGE else None
+        if alarm is None:
+            return Understood(language, result, None, named=named)
+        phrase = alarm.phrase if alarm.level == "strong" else None
+        return Understood(language, result, phrase, alarm.kind, alarm.level, named)
 
 
 def build_understanding(

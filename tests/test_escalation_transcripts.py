@@ -143,7 +143,8 @@ async def test_when_the_store_fails_danger_still_gets_the_numbers(
     def database_down(*args: object, **kwargs: object) -> None:
         raise OperationalError("SELECT 1", {}, Exception("could not connect to server"))
 
-    monkeypatch.setattr(orienta.store, "conversation", database_down)
+    for method in ("unit", "context"):  # the turn's unit of work, and its first read
+        monkeypatch.setattr(orienta.store, method, database_down)
     dialog = Dialog(orienta, "u9", language_code="fr")
     await dialog.say("je veux me suicider")
     assert dialog.texts() == [dialog.t("fr", "emergency.numbers"), dialog.t("fr", "error.internal")]
@@ -157,7 +158,8 @@ async def test_when_the_store_fails_the_apology_is_in_the_persons_language(
     def database_down(*args: object, **kwargs: object) -> None:
         raise OperationalError("SELECT 1", {}, Exception("could not connect to server"))
 
-    monkeypatch.setattr(orienta.store, "conversation", database_down)
+    for method in ("unit", "context"):  # the turn's unit of work, and its first read
+        monkeypatch.setattr(orienta.store, method, database_down)
     dialog = Dialog(orienta, "u10")  # no client language: the text decides
     await dialog.say("Доброго дня, мені потрібна допомога з житлом для моєї родини")
     assert dialog.texts() == [dialog.t("uk", "error.internal")]

@@ -181,10 +181,13 @@ async def test_a_polling_worker_killed_twice_in_a_burst_loses_nothing_and_resume
     worker.start()
     await asyncio.to_thread(worker.wait_ready)
     try:
-        writing = asyncio.create_task(burst(bot_api, chats, pause=0.3))
+        # Rounds 1.5 s apart: people still write when the restarted worker is ready
+        # (loading the NLU takes seconds), so the second kill finds replies on their way.
+        writing = asyncio.create_task(burst(bot_api, chats, pause=1.5))
         await asyncio.sleep(1.0)
         first_resume = await kill_and_restart(bot_api, worker, chats, database_url)
-        await asyncio.sleep(3.0)
+        await asyncio.sleep(1.0)
+        assert not writing.done(), "the burst ended before the second kill"
         second_resume = await kill_and_restart(bot_api, worker, chats, database_url)
         await writing
         got = await answered(bot_api, chats, database_url, worker)
