@@ -54,13 +54,15 @@ __all__ = [
     "MediatorView",
     "Opened",
     "Visibility",
+    "mediator_view",
     "open_to_all",
     "owner_case",
     "visible_clause",
 ]
 
 
-def _mediator_view(row: Mediator) -> MediatorView:
+def mediator_view(row: Mediator) -> MediatorView:
+    """A mediator's row as everyone sees it."""
     return MediatorView(
         row.id,
         row.name,
@@ -110,7 +112,7 @@ class CaseBook:
                 )
                 session.add(row)
                 session.flush()
-                return _mediator_view(row)
+                return mediator_view(row)
         except IntegrityError as exc:
             raise ValueError(
                 f"a mediator named {name!r} or with that Telegram account exists already"
@@ -121,12 +123,12 @@ class CaseBook:
             query = select(Mediator).order_by(Mediator.name)
             if active_only:
                 query = query.where(Mediator.active.is_(True))
-            return [_mediator_view(row) for row in session.scalars(query)]
+            return [mediator_view(row) for row in session.scalars(query)]
 
     def mediator(self, mediator_id: int) -> MediatorView | None:
         with self.store.session() as session:
             row = session.get(Mediator, mediator_id)
-            return _mediator_view(row) if row else None
+            return mediator_view(row) if row else None
 
     def mediator_by_telegram(self, telegram_user_id: int) -> MediatorView | None:
         with self.store.session() as session:
@@ -135,7 +137,7 @@ class CaseBook:
                     Mediator.telegram_user_id == telegram_user_id, Mediator.active.is_(True)
                 )
             )
-            return _mediator_view(row) if row else None
+            return mediator_view(row) if row else None
 
     def remove_mediator(self, name: str) -> bool:
         """Retire a mediator: no more cases, no Telegram access; their past cases keep

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.cases import MediatorView
+from bot.domain.cases import MediatorView
+from bot.store.cases import mediator_view
 from bot.store.models import Mediator, StaffUser
 from bot.store.names import mediator_name_taken
 from bot.store.repository import Store
@@ -51,7 +52,7 @@ class MediatorBook:
                 row.telegram_user_id = telegram_user_id
                 row.show_name = show_name
                 session.flush()
-                return _view(row)
+                return mediator_view(row)
         except IntegrityError as exc:
             raise ValueError(
                 f"a mediator named {name!r} or with that Telegram account exists already"
@@ -80,17 +81,3 @@ class MediatorBook:
                 )
             )
             return {int(m): username for m, username in rows if m is not None}
-
-
-def _view(row: Mediator) -> MediatorView:
-    return MediatorView(
-        row.id,
-        row.name,
-        tuple(row.languages),
-        dict(row.hours),
-        row.timezone,
-        row.telegram_user_id,
-        row.show_name,
-        row.active,
-        row.away,
-    )
